@@ -1,0 +1,132 @@
+/**
+ * The port every hypervisor backend implements. The orchestrator sees only this interface; a
+ * backend knows nothing of pools, leases or agents.
+ *
+ * Rules every backend follows (the contract suite in `hypervisor.case.ts` checks them):
+ * - `start` boots an off VM and resumes a saved one; starting a running VM is HV_INVALID_STATE.
+ * - `save` of a VM that is not running (or paused) is HV_INVALID_STATE.
+ * - a checkpoint taken while running holds memory: restoring it leaves the VM `saved`.
+ * - `remove` of a VM that does not exist succeeds (idempotent), and removes the VM's files.
+ * - errors are `HypervisorError` with an `HV_*` code.
+ * @module
+ */
+import type { BackendName, DirectBoot } from '../domain/types.js';
+
+/** What the hypervisor says a VM is doing. */
+export type HvState = 'off' | 'running' | 'saved' | 'paused' | 'starting' | 'saving' | 'stopping' | 'other';
+
+export interface HvVm {
+  name: string;
+  /** The hypervisor's own id (Hyper-V GUID, QEMU process definition id). */
+  id: string;
+  state: HvState;
+  memoryMb: number;
+  cpus: number;
+  checkpoints: string[];
+}
+
+export interface HostInfo {
+  backend: BackendName;
+  hostname: string;
+  cpus: number;
+  totalMemoryMb: number;
+  freeMemoryMb: number;
+  freeDiskMb: number | null;
+  /** Free-form facts worth showing (versions, acceleration). */
+  notes: Record<string, string>;
+}
+
+export interface CreateVmSpec {
+  name: string;
+  /** The VM's own (differencing) disk, made by `createDifferencingDisk`. */
+  diskPath: string;
+  memoryMb: number;
+  cpus: number;
+  gpu: boolean;
+  /** Guest ports the host must reach (RDP, MCP, ...); backends with NAT forward them. */
+  guestPorts: number[];
+  boot: DirectBoot | null;
+}
+
+export type MouseButton = 'left' | 'right' | 'middle';
+
+export interface ScreenshotOptions {
+  /** Scale the image to this width (height follows); native size when omitted. */
+  width?: number;
+}
+
+export interface ConsoleAccess {
+  /** A command a person can run to see the screen, when there is one. */
+  command: string[] | null;
+  /** How to attach, in words. */
+  instructions: string;
+}
+
+/** Capability flags; the orchestrator applies policy from these, never from backend names. */
+export interface HypervisorCapabilities {
+  /** Pause/unpause in memory (the pool's hot tier). Default true. */
+  pause: boolean;
+  /** `scroll` is implemented. */
+  scroll: boolean;
+  /** GPU partitions can be attached. */
+  gpu: boolean;
+  /** A saved VM holds no host memory (so capacity checks count only running/paused VMs). */
+  savedUsesNoMemory: boolean;
+}
+
+export interface OperationOptions {
+  signal?: AbortSignal;
+}
+
+export interface Hypervisor {
+  readonly backend: BackendName;
+  readonly capabilities: HypervisorCapabilities;
+
+  hostInfo(): Promise<HostInfo>;
+  /** VMs whose name starts with `prefix` (hvkube's own). */
+  listVms(prefix: string): Promise<HvVm[]>;
+  /** The VM, or null when the hypervisor does not have it. */
+  getVm(name: string): Promise<HvVm | null>;
+  /** Where the VM's own disk should live, next to the backend's other files. */
+  diskPathFor(vmName: string, templateDisk: string): string;
+  createDifferencingDisk(parentPath: string, childPath: string): Promise<void>;
+  createVm(spec: CreateVmSpec): Promise<HvVm>;
+  /** Boots an off VM, resumes a saved one. */
+  start(name: string, options?: OperationOptions): Promise<void>;
+  save(name: string, options?: OperationOptions): Promise<void>;
+  pause(name: string): Promise<void>;
+  unpause(name: string): Promise<void>;
+  /** Graceful shutdown, or power off with `force`. */
+  stop(name: string, options?: { force?: boolean } & OperationOptions): Promise<void>;
+  /** Removes the VM and its files (disk, saved state, checkpoints). Succeeds if it is gone. */
+  remove(name: string): Promise<void>;
+  checkpoint(name: string, checkpointName: string): Promise<void>;
+  /** Restores a checkpoint and answers the VM's resulting state (saved when it held memory). */
+  restoreCheckpoint(name: string, checkpointName: string): Promise<HvState>;
+  /** The hypervisor's readiness signal: 'ok' once the guest reports in. */
+  heartbeat(name: string): Promise<'ok' | 'no-contact' | 'unknown'>;
+  /** The guest's IPv4 address, or null while unknown. */
+  guestAddress(name: string): Promise<string | null>;
+  /** Where the host reaches a guest port: NAT backends answer a forwarded loopback port. */
+  guestEndpoint(name: string, guestPort: number): Promise<{ host: string; port: number } | null>;
+
+  /** A PNG of the VM's screen. */
+  screenshot(name: string, options?: ScreenshotOptions): Promise<Buffer>;
+  typeText(name: string, text: string): Promise<void>;
+  /** Key chords such as `ctrl+l`, `enter`, `alt+f4`, pressed in order. */
+  pressKeys(name: string, chords: string[]): Promise<void>;
+  mouseMove(name: string, x: number, y: number): Promise<void>;
+  click(name: string, x: number, y: number, options?: { button?: MouseButton; double?: boolean }): Promise<void>;
+  scroll(name: string, delta: number): Promise<void>;
+  console(name: string): Promise<ConsoleAccess>;
+
+  /** Releases processes and sockets held by the backend object (not the VMs). */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_CAPABILITIES: HypervisorCapabilities = {
+  pause: true,
+  scroll: false,
+  gpu: false,
+  savedUsesNoMemory: true,
+};

@@ -1,0 +1,125 @@
+/**
+ * The state store port. SQLite (default, one file) and PostgreSQL (several hosts) implement it
+ * on one query layer. Every VM state change goes through `transitionVm`, a compare-and-set that
+ * also appends to the events table in the same transaction.
+ * @module
+ */
+import type {
+  Agent,
+  AgentResult,
+  NewStateEvent,
+  Pool,
+  StateEvent,
+  Template,
+  Vm,
+} from '../domain/types.js';
+import type { VmState } from '../domain/vm-state.js';
+import type { AgentStatus } from '../domain/agent-state.js';
+
+export type StoreDialect = 'sqlite' | 'pg';
+
+export interface VmFilter {
+  pool?: string;
+  states?: readonly VmState[];
+  host?: string;
+  leased?: boolean;
+}
+
+/** Fields of a VM that a transition may change along with its state. */
+export type VmPatch = Partial<Omit<Vm, 'name' | 'pool' | 'template' | 'createdAt' | 'state' | 'stateSince'>>;
+
+export interface VmTransition {
+  /** The change only happens while the VM is in one of these states. */
+  from: readonly VmState[];
+  to: VmState;
+  patch?: VmPatch;
+  /** Who asked (user, controller, reconcile, agent id) and why, for the events table. */
+  actor: string;
+  action: string;
+  details?: Record<string, unknown>;
+  /** Only while the VM holds this lease (or none, when null). Omitted: any. */
+  leaseId?: string | null;
+}
+
+export interface ClaimRequest {
+  pool: string;
+  /** Claimable states, tried in this order (hot before saved). */
+  states: readonly VmState[];
+  host?: string;
+  holder: string;
+  leaseId: string;
+  leaseExpiresAt: string | null;
+  actor: string;
+}
+
+export interface AgentFilter {
+  pool?: string;
+  statuses?: readonly AgentStatus[];
+  limit?: number;
+}
+
+export interface AgentPatch {
+  status?: AgentStatus;
+  vm?: string | null;
+  attempts?: number;
+  startedAt?: string | null;
+  endedAt?: string | null;
+  deadlineAt?: string | null;
+  result?: AgentResult | null;
+}
+
+export interface EventQuery {
+  afterId?: number;
+  kind?: StateEvent['kind'];
+  subject?: string;
+  limit?: number;
+}
+
+export interface Store {
+  readonly dialect: StoreDialect;
+
+  /** Applies numbered migrations not yet applied. Safe to call on every start. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  createTemplate(template: Template): Promise<void>;
+  getTemplate(name: string): Promise<Template | null>;
+  listTemplates(): Promise<Template[]>;
+  deleteTemplate(name: string): Promise<boolean>;
+
+  createPool(pool: Pool): Promise<void>;
+  getPool(name: string): Promise<Pool | null>;
+  listPools(): Promise<Pool[]>;
+  updatePool(name: string, patch: Partial<Omit<Pool, 'name' | 'template' | 'createdAt'>>): Promise<Pool | null>;
+  deletePool(name: string): Promise<boolean>;
+
+  insertVm(vm: Vm, event: { actor: string; action: string }): Promise<void>;
+  getVm(name: string): Promise<Vm | null>;
+  listVms(filter?: VmFilter): Promise<Vm[]>;
+  countVms(filter?: VmFilter): Promise<number>;
+  /** Counts per state of one pool's VMs. */
+  countVmsByState(pool: string): Promise<Partial<Record<VmState, number>>>;
+  /**
+   * Moves a VM to `to` only if it is in one of `from` (and holds `leaseId` when given), records
+   * the event with the time spent in the previous state, and answers the updated VM — or null when
+   * the VM was not in an allowed state (someone else moved it first).
+   */
+  transitionVm(name: string, change: VmTransition): Promise<Vm | null>;
+  /** Updates fields without changing state (IP refreshed, lease renewed). */
+  patchVm(name: string, patch: VmPatch): Promise<Vm | null>;
+  deleteVm(name: string, event: { actor: string; action: string }): Promise<boolean>;
+  /**
+   * Atomically takes one unleased VM of the pool in the first of `states` that has one, sets its
+   * state to `resuming` and its lease. Never hands one VM to two callers.
+   */
+  claimVm(request: ClaimRequest): Promise<Vm | null>;
+
+  insertAgent(agent: Agent): Promise<void>;
+  getAgent(id: string): Promise<Agent | null>;
+  listAgents(filter?: AgentFilter): Promise<Agent[]>;
+  /** Compare-and-set on the agent's status, like `transitionVm`. */
+  updateAgent(id: string, from: readonly AgentStatus[], patch: AgentPatch, actor: string): Promise<Agent | null>;
+
+  appendEvent(event: NewStateEvent): Promise<StateEvent>;
+  listEvents(query?: EventQuery): Promise<StateEvent[]>;
+}
