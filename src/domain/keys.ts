@@ -16,7 +16,7 @@ const NAMED = [
   'comma', 'dot', 'slash',
 ] as const;
 
-export type KeyName = (typeof NAMED)[number] | Modifier | string;
+export type KeyName = (typeof NAMED)[number] | Modifier;
 
 const ALIASES: Record<string, string> = {
   return: 'enter', escape: 'esc', del: 'delete', ins: 'insert', control: 'ctrl', ctl: 'ctrl',

@@ -91,7 +91,7 @@ export function validateFilePath(what: string, value: unknown, rules: PathRules 
     }
   }
   if (rules.mustExist !== false) {
-    let isFile = false;
+    let isFile: boolean;
     try {
       isFile = statSync(value).isFile();
     } catch {

@@ -62,7 +62,7 @@ const TABLE: Record<Exclude<VmEvent, { observed: ObservedState }>, Partial<Recor
   created: { provisioning: 'off' },
   boot: { off: 'booting' },
   booted: { booting: 'running' },
-  save: { running: 'saving' },
+  save: { running: 'saving', paused: 'saving' },
   saved: { saving: 'saved' },
   resume: { saved: 'resuming', paused: 'resuming' },
   resumed: { resuming: 'running' },

@@ -1,0 +1,112 @@
+/**
+ * `hvkube demo`: the whole path on this machine, in one command — template, pool, provisioning,
+ * acquire (cold boot vs resume), typing, a screenshot, release with reset.
+ * @module
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command } from '@commander-js/extra-typings';
+import { loadConfig } from '../../config/load.js';
+import { openRuntime, type Runtime } from '../../runtime.js';
+import type { TemplateInput } from '../../orchestrator/catalog.js';
+import { isHvkubeError } from '../../domain/errors.js';
+import { ms, paint, processOut, type Out } from '../output.js';
+import { provisioningProgress } from '../progress.js';
+
+const TEMPLATE = 'demo';
+const POOL = 'demo';
+
+/** Demo latencies for the simulated host, so the numbers look like a small real guest. */
+const FAKE_DEMO_LATENCY = JSON.stringify({ boot: 2500, resume: 250, save: 300, restore: 150, checkpoint: 100 });
+
+async function demoTemplate(rt: Runtime, out: Out): Promise<TemplateInput> {
+  if (rt.backend === 'fake') {
+    const image = path.join(rt.config.dataDir, 'images', 'demo.vhdx');
+    mkdirSync(path.dirname(image), { recursive: true });
+    if (!existsSync(image)) writeFileSync(image, 'simulated golden image\n');
+    out.error(paint(out, 'yellow', 'note: this demo runs on the simulated (fake) hypervisor; pass --backend qemu on a Linux host with QEMU for real VMs\n'));
+    return { name: TEMPLATE, diskPath: image, memoryMb: 256, cpus: 1 };
+  }
+  throw new Error(`the demo needs the qemu or fake backend; this host uses ${rt.backend}`);
+}
+
+export function demoCommand(): Command {
+  return new Command('demo')
+    .description('provision a pool of 3 (2 warm), acquire a VM, type into it, screenshot, reset')
+    .action(async (_o, command) => {
+      const g = command.optsWithGlobals() as { dataDir?: string; backend?: string };
+      const dataDir = path.resolve(g.dataDir ?? path.join(process.cwd(), '.hvkube-demo'));
+      if ((g.backend ?? 'auto') === 'fake' && !process.env.HVKUBE_FAKE_LATENCY) process.env.HVKUBE_FAKE_LATENCY = FAKE_DEMO_LATENCY;
+      const config = loadConfig({ dataDir, backend: g.backend });
+      const out = processOut();
+      const rt = await openRuntime(config);
+      try {
+        await runDemo(rt, out);
+      } finally {
+        await rt.close();
+      }
+    });
+}
+
+async function runDemo(rt: Runtime, out: Out): Promise<void> {
+  const orch = rt.orchestrator;
+  const say = (s: string): void => out.write(`${paint(out, 'bold', '==>')} ${s}\n`);
+  say(`backend: ${rt.backend}, data directory: ${rt.config.dataDir}`);
+  await orch.reconcile();
+
+  const input = await demoTemplate(rt, out);
+  try {
+    await orch.getTemplate(TEMPLATE);
+    say(`template ${TEMPLATE} already registered`);
+  } catch (e) {
+    if (!isHvkubeError(e, 'TEMPLATE_NOT_FOUND')) throw e;
+    await orch.registerTemplate(input);
+    say(`template ${TEMPLATE} registered from ${input.diskPath}`);
+  }
+  try {
+    await orch.getPool(POOL);
+  } catch (e) {
+    if (!isHvkubeError(e, 'POOL_NOT_FOUND')) throw e;
+    await orch.createPool({ name: POOL, template: TEMPLATE, desired: 3, warm: 2, releasePolicy: 'reset' });
+    say(`pool ${POOL} created: 3 VMs, 2 warm`);
+  }
+
+  say('provisioning: clone disk, first boot, checkpoint "clean", save');
+  const view = provisioningProgress(out);
+  const onProgress = view.update.bind(view);
+  orch.events.on('progress', onProgress);
+  const report = await orch.provisionPool(POOL).finally(() => {
+    orch.events.off('progress', onProgress);
+    view.stop();
+  });
+  const status = report.status;
+  say(`pool ready: ${status.ready} saved/hot of ${status.total} VMs (${report.provisioned.length} provisioned now)`);
+
+  const vms = await orch.listVms({ pool: POOL });
+  const boots = vms.map((v) => v.bootMs).filter((x): x is number => x !== null);
+  const coldBoot = boots.length ? boots.reduce((a, b) => a + b, 0) / boots.length : null;
+
+  say('acquiring a desktop');
+  const acquired = await orch.acquire({ pool: POOL, holder: 'demo', timeoutMs: 120_000 });
+  const vm = acquired.vm;
+  out.write(`    ${vm.name}: cold boot ${ms(coldBoot)} → resume ${paint(out, 'green', ms(acquired.resumeMs))}` +
+    (coldBoot ? ` (${(coldBoot / Math.max(1, acquired.resumeMs)).toFixed(1)}x faster)\n` : '\n'));
+
+  say('typing: echo hello from hvkube');
+  await orch.typeText(vm.name, 'echo hello from hvkube\n');
+  await new Promise((r) => setTimeout(r, rt.backend === 'fake' ? 50 : 2500));
+  const png = await orch.screenshot(vm.name);
+  const shot = path.join(rt.config.dataDir, 'demo-screenshot.png');
+  writeFileSync(shot, png);
+  say(`screenshot: ${shot} (${png.length} bytes)`);
+
+  say('releasing with reset (back to the clean checkpoint, saved)');
+  const released = await orch.release(vm.name, { policy: 'reset', actor: 'demo' });
+  const after = await released.done;
+  say(`${vm.name} is ${after?.state ?? 'gone'} again`);
+
+  out.write(`\nEverything lives in ${rt.config.dataDir}:\n` +
+    `  hvkube --data-dir ${rt.config.dataDir} pool show ${POOL}\n` +
+    `  hvkube --data-dir ${rt.config.dataDir} vm list\n` +
+    `  hvkube --data-dir ${rt.config.dataDir} pool remove ${POOL}   # removes the VMs and their disks\n`);
+}

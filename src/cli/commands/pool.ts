@@ -1,0 +1,147 @@
+import { Command, Option } from '@commander-js/extra-typings';
+import type { PoolStatus } from '../../orchestrator/orchestrator.js';
+import type { ReleasePolicy } from '../../domain/types.js';
+import { json, paint, table, type Out } from '../output.js';
+import { provisioningProgress } from '../progress.js';
+import { withRuntime } from '../runtime-scope.js';
+
+function poolRow(out: Out, s: PoolStatus): string[] {
+  const c = s.counts;
+  const busy = s.total - (c.saved ?? 0) - (c.paused ?? 0) - (c.running ?? 0) - (c.off ?? 0) - (c.error ?? 0);
+  return [
+    s.pool.name,
+    s.pool.template,
+    `${s.total}/${s.pool.desired}`,
+    `${s.ready}/${s.pool.warm}`,
+    `${c.paused ?? 0}/${s.pool.hot}`,
+    String(s.inUse),
+    String(busy),
+    (c.error ?? 0) > 0 ? paint(out, 'red', String(c.error)) : '0',
+    s.health.degraded ? paint(out, 'red', 'degraded') : 'ok',
+  ];
+}
+
+function poolTable(out: Out, statuses: PoolStatus[]): string {
+  return table(['POOL', 'TEMPLATE', 'VMS', 'READY', 'HOT', 'IN USE', 'BUSY', 'ERROR', 'HEALTH'], statuses.map((s) => poolRow(out, s)));
+}
+
+const policyOption = (): Option<'--release-policy <policy>', undefined, undefined, ReleasePolicy> =>
+  new Option('--release-policy <policy>', 'what release does by default').choices(['save', 'reset', 'destroy'] as const);
+
+export function poolCommand(): Command {
+  const cmd = new Command('pool').description('pools of VMs cloned from one template');
+
+  cmd
+    .command('create')
+    .description('create a pool (provision it with `hvkube pool provision`, or let `hvkube serve` do it)')
+    .requiredOption('--name <name>', 'pool name')
+    .requiredOption('--template <template>', 'template to clone')
+    .requiredOption('--count <n>', 'VMs in the pool')
+    .option('--warm <n>', 'VMs kept saved and ready (default: all)')
+    .option('--hot <n>', 'of the warm ones, VMs kept paused in memory', '0')
+    .option('--max-per-host <n>', 'at most this many VMs of the pool on one host')
+    .option('--max-running <n>', 'at most this many agents running at once')
+    .addOption(policyOption())
+    .action(async (o, command) => {
+      await withRuntime(command, async ({ rt, out, json: asJson }) => {
+        const pool = await rt.orchestrator.createPool({
+          name: o.name,
+          template: o.template,
+          desired: Number(o.count),
+          warm: o.warm === undefined ? undefined : Number(o.warm),
+          hot: Number(o.hot),
+          maxPerHost: o.maxPerHost === undefined ? null : Number(o.maxPerHost),
+          maxRunning: o.maxRunning === undefined ? null : Number(o.maxRunning),
+          releasePolicy: o.releasePolicy,
+        });
+        if (asJson) json(out, pool);
+        else out.write(`pool ${pool.name} created: ${pool.desired} VMs, ${pool.warm} warm, ${pool.hot} hot — run \`hvkube pool provision ${pool.name}\`\n`);
+      });
+    });
+
+  cmd
+    .command('list')
+    .description('list pools with their counts')
+    .action(async (_o, command) => {
+      await withRuntime(command, async ({ rt, out, json: asJson }) => {
+        const all = await rt.orchestrator.listPools();
+        if (asJson) json(out, all);
+        else out.write(poolTable(out, all));
+      });
+    });
+
+  cmd
+    .command('show')
+    .description('show a pool and its VMs by state')
+    .argument('<name>')
+    .action(async (name, _o, command) => {
+      await withRuntime(command, async ({ rt, out, json: asJson }) => {
+        const s = await rt.orchestrator.getPool(name);
+        if (asJson) return json(out, s);
+        out.write(poolTable(out, [s]));
+        const states = Object.entries(s.counts).map(([k, v]) => `${k}: ${v}`).join(', ');
+        out.write(`\nstates: ${states || 'no VMs'}\nrelease policy: ${s.pool.releasePolicy}\n`);
+        if (s.health.degraded) out.write(`degraded: ${s.health.degraded}\n`);
+        if (s.health.lastError) out.write(`last error: ${s.health.lastError}\n`);
+      });
+    });
+
+  cmd
+    .command('scale')
+    .description('change the size (and warm/hot tiers) of a pool')
+    .argument('<name>')
+    .requiredOption('--count <n>', 'VMs in the pool')
+    .option('--warm <n>', 'VMs kept saved and ready')
+    .option('--hot <n>', 'VMs kept paused in memory')
+    .action(async (name, o, command) => {
+      await withRuntime(command, async ({ rt, out, json: asJson }) => {
+        const pool = await rt.orchestrator.scalePool(name, {
+          desired: Number(o.count),
+          warm: o.warm === undefined ? undefined : Number(o.warm),
+          hot: o.hot === undefined ? undefined : Number(o.hot),
+        });
+        if (asJson) json(out, pool);
+        else out.write(`pool ${name}: ${pool.desired} VMs, ${pool.warm} warm, ${pool.hot} hot\n`);
+      });
+    });
+
+  cmd
+    .command('provision')
+    .description('bring the pool to its size now: clone, boot, checkpoint "clean", save')
+    .argument('<name>')
+    .action(async (name, _o, command) => {
+      await withRuntime(command, async ({ rt, out, json: asJson }) => {
+        const view = provisioningProgress(out, asJson);
+        const onProgress = (e: Parameters<typeof view.update>[0]): void => {
+          if (e.pool === name) view.update(e);
+        };
+        rt.orchestrator.events.on('progress', onProgress);
+        let report;
+        try {
+          report = await rt.orchestrator.provisionPool(name);
+        } finally {
+          rt.orchestrator.events.off('progress', onProgress);
+          view.stop();
+        }
+        if (asJson) return json(out, report);
+        out.write(`${report.provisioned.length} provisioned, ${report.failed.length} failed\n`);
+        for (const f of report.failed) out.error(`  ${f.vm}: ${f.error}\n`);
+        out.write(poolTable(out, [report.status]));
+        if (report.failed.length > 0 && report.status.ready < report.status.pool.warm) process.exitCode = 1;
+      });
+    });
+
+  cmd
+    .command('remove')
+    .description('remove a pool and all its VMs and disks')
+    .argument('<name>')
+    .option('--force', 'also remove VMs that are in use')
+    .action(async (name, o, command) => {
+      await withRuntime(command, async ({ rt, out, json: asJson }) => {
+        await rt.orchestrator.removePool(name, { force: o.force === true });
+        if (asJson) json(out, { removed: name });
+        else out.write(`pool ${name} removed\n`);
+      });
+    });
+  return cmd;
+}

@@ -1,0 +1,207 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Command, Option } from '@commander-js/extra-typings';
+import { HvkubeError } from '../../domain/errors.js';
+import type { Vm } from '../../domain/types.js';
+import { ago, json, ms, paintState, table, type Out } from '../output.js';
+import { withRuntime } from '../runtime-scope.js';
+
+function vmRows(out: Out, vms: Vm[]): string {
+  return table(
+    ['NAME', 'POOL', 'STATE', 'HOLDER', 'IP', 'LAST RESUME', 'SINCE'],
+    vms.map((v) => [v.name, v.pool, paintState(out, v.state), v.lease?.holder ?? '-', v.ip ?? '-', ms(v.lastResumeMs), ago(v.stateSince)]),
+  );
+}
+
+function vmInfo(v: Vm): string {
+  return table(
+    ['FIELD', 'VALUE'],
+    [
+      ['name', v.name],
+      ['pool', v.pool],
+      ['template', v.template],
+      ['host', v.host],
+      ['state', `${v.state} since ${v.stateSince}`],
+      ['holder', v.lease ? `${v.lease.holder} (lease ${v.lease.id}${v.lease.expiresAt ? `, expires ${v.lease.expiresAt}` : ''})` : '-'],
+      ['ip', v.ip ?? '-'],
+      ['rdp port', v.rdpPort === null ? '-' : String(v.rdpPort)],
+      ['mcp endpoint', v.mcpEndpoint ?? '-'],
+      ['disk', v.diskPath ?? '-'],
+      ['clean checkpoint', v.hasClean ? 'yes' : 'no'],
+      ['first boot', ms(v.bootMs)],
+      ['last resume', ms(v.lastResumeMs)],
+      ['last save', ms(v.lastSaveMs)],
+      ['last error', v.lastError ?? '-'],
+      ['created', v.createdAt],
+    ],
+  );
+}
+
+const int = (what: string, v: string): number => {
+  if (!/^-?\d+$/.test(v)) throw new HvkubeError('INVALID_INPUT', `${what} must be a whole number, got ${JSON.stringify(v)}`);
+  return Number(v);
+};
+
+export function vmCommand(): Command {
+  const cmd = new Command('vm').description('single VMs: acquire, release, lifecycle and console');
+
+  cmd
+    .command('list')
+    .description('list VMs')
+    .option('--pool <pool>', 'only this pool')
+    .action(async (o, command) => {
+      await withRuntime(command, async ({ rt, out, json: asJson }) => {
+        const vms = await rt.orchestrator.listVms(o.pool ? { pool: o.pool } : {});
+        if (asJson) json(out, vms);
+        else out.write(vmRows(out, vms));
+      });
+    });
+
+  cmd
+    .command('info')
+    .description('show one VM')
+    .argument('<name>')
+    .action(async (name, _o, command) => {
+      await withRuntime(command, async ({ rt, out, json: asJson }) => {
+        const vm = await rt.orchestrator.getVm(name);
+        if (asJson) json(out, vm);
+        else out.write(vmInfo(vm));
+      });
+    });
+
+  cmd
+    .command('acquire')
+    .description('take a ready VM from a pool: resumed, probed, leased to you')
+    .requiredOption('--pool <pool>', 'pool to take from')
+    .option('--timeout <s>', 'seconds to wait when no VM is ready (0: fail at once)', '30')
+    .option('--holder <name>', 'who holds it (shown in listings)')
+    .action(async (o, command) => {
+      await withRuntime(command, async ({ rt, out, json: asJson }) => {
+        const r = await rt.orchestrator.acquire({
+          pool: o.pool,
+          timeoutMs: int('timeout', o.timeout) * 1000,
+          holder: o.holder ?? `cli:${process.env.USER ?? process.env.USERNAME ?? 'user'}`,
+        });
+        const answer = {
+          vm_name: r.vm.name,
+          ip_address: r.vm.ip,
+          rdp_port: r.vm.rdpPort,
+          mcp_endpoint: r.vm.mcpEndpoint,
+          lease_id: r.leaseId,
+          resume_ms: r.resumeMs,
+          wait_ms: r.waitMs,
+          hot: r.fromHot,
+        };
+        if (asJson) json(out, answer);
+        else out.write(`acquired ${r.vm.name} (ip ${r.vm.ip ?? '-'}) — resumed in ${ms(r.resumeMs)}${r.fromHot ? ' from the hot tier' : ''}\nrelease it with: hvkube vm release ${r.vm.name}\n`);
+      });
+    });
+
+  cmd
+    .command('release')
+    .description('give a VM back: save it, reset it to clean, or destroy it')
+    .argument('<name>')
+    .addOption(new Option('--policy <policy>', "default: the pool's").choices(['save', 'reset', 'destroy'] as const))
+    .option('--lease <id>', 'only if held under this lease')
+    .action(async (name, o, command) => {
+      await withRuntime(command, async ({ rt, out, json: asJson }) => {
+        const r = await rt.orchestrator.release(name, { policy: o.policy, leaseId: o.lease, actor: 'cli' });
+        // A CLI process must not exit before the VM is back in the pool.
+        const after = await r.done;
+        const state = after?.state ?? 'removed';
+        if (asJson) json(out, { vm_name: name, policy: r.policy, state });
+        else out.write(`released ${name} (${r.policy}) — now ${state}\n`);
+        if (after?.state === 'error') process.exitCode = 1;
+      });
+    });
+
+  const simple = (verb: 'resume' | 'save' | 'reset' | 'stop' | 'remove', description: string): void => {
+    const sub = cmd.command(verb).description(description).argument('<name>');
+    if (verb !== 'resume' && verb !== 'save') sub.option('--force', verb === 'stop' ? 'power off instead of shutting down (also when in use)' : 'even when in use');
+    sub.action(async (name, o: { force?: boolean }, command) => {
+      await withRuntime(command, async ({ rt, out, json: asJson }) => {
+        const orch = rt.orchestrator;
+        const force = o.force === true;
+        const vm =
+          verb === 'resume'
+            ? await orch.resumeVm(name)
+            : verb === 'save'
+              ? await orch.saveVm(name)
+              : verb === 'reset'
+                ? await orch.resetVm(name, { force })
+                : verb === 'stop'
+                  ? await orch.stopVm(name, { force })
+                  : (await orch.removeVm(name, { force }), null);
+        if (asJson) json(out, vm ?? { removed: name });
+        else out.write(vm ? `${name}: ${vm.state}\n` : `${name} removed\n`);
+      });
+    });
+  };
+  simple('resume', 'resume (or boot) a VM without leasing it');
+  simple('save', 'save a running VM');
+  simple('reset', 'restore the clean checkpoint (the VM ends saved)');
+  simple('stop', 'shut a VM down');
+  simple('remove', 'remove a VM and its disk (the pool controller replaces it)');
+
+  cmd
+    .command('screenshot')
+    .description("save a PNG of the VM's screen")
+    .argument('<name>')
+    .option('-o, --output <file>', 'where to write it (default: NAME.png)')
+    .option('--width <px>', 'scale to this width')
+    .action(async (name, o, command) => {
+      await withRuntime(command, async ({ rt, out, json: asJson }) => {
+        const png = await rt.orchestrator.screenshot(name, o.width ? { width: int('width', o.width) } : {});
+        const file = path.resolve(o.output ?? `${name}.png`);
+        await writeFile(file, png);
+        if (asJson) json(out, { file, bytes: png.length });
+        else out.write(`${file} (${png.length} bytes)\n`);
+      });
+    });
+
+  cmd
+    .command('type')
+    .description('type text into the VM')
+    .argument('<name>')
+    .argument('<text>')
+    .action(async (name, text, _o, command) => {
+      await withRuntime(command, async ({ rt }) => rt.orchestrator.typeText(name, text));
+    });
+
+  cmd
+    .command('keys')
+    .description('press key chords, e.g. ctrl+l enter alt+f4')
+    .argument('<name>')
+    .argument('<chords...>')
+    .action(async (name, chords, _o, command) => {
+      await withRuntime(command, async ({ rt }) => rt.orchestrator.pressKeys(name, chords));
+    });
+
+  cmd
+    .command('click')
+    .description('click at screen coordinates')
+    .argument('<name>')
+    .argument('<x>')
+    .argument('<y>')
+    .addOption(new Option('--button <button>').choices(['left', 'right', 'middle'] as const).default('left' as const))
+    .option('--double', 'double-click')
+    .action(async (name, x, y, o, command) => {
+      await withRuntime(command, async ({ rt }) =>
+        rt.orchestrator.click(name, int('x', x), int('y', y), { button: o.button, double: o.double === true }),
+      );
+    });
+
+  cmd
+    .command('console')
+    .description("how to watch the VM's screen live")
+    .argument('<name>')
+    .action(async (name, _o, command) => {
+      await withRuntime(command, async ({ rt, out, json: asJson }) => {
+        const c = await rt.orchestrator.console(name);
+        if (asJson) return json(out, c);
+        out.write(`${c.instructions}\n`);
+        if (c.command) out.write(`${c.command.join(' ')}\n`);
+      });
+    });
+  return cmd;
+}

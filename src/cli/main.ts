@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+/**
+ * Entry point of the `hvkube` CLI: parse, run, and map every error once to a message and an exit
+ * code (0 ok, 1 failure, 2 usage or invalid input).
+ * @module
+ */
+import { CommanderError } from '@commander-js/extra-typings';
+import { HvkubeError, InternalError } from '../domain/errors.js';
+import { buildProgram } from './program.js';
+
+const USAGE_CODES = new Set(['INVALID_NAME', 'INVALID_PATH', 'INVALID_INPUT', 'WORKFLOW_INVALID']);
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version end here too, with code 0.
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    const wantsJson = argv.includes('--json');
+    if (e instanceof HvkubeError) {
+      if (wantsJson) process.stdout.write(JSON.stringify({ error: e.toJSON() }, null, 2) + '\n');
+      process.stderr.write(`error: ${e.describe()}\n`);
+      if (e instanceof InternalError) process.stderr.write(`${e.stack ?? ''}\nthis is a bug in hvkube; please report it with the output above\n`);
+      return USAGE_CODES.has(e.code) ? 2 : 1;
+    }
+    process.stderr.write(`error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return 1;
+  }
+}
+
+const code = await main(process.argv);
+process.exitCode = code;
+// Exit once output is flushed (pipes are asynchronous on Windows): a stray handle, such as a
+// loader's message port or a socket a backend forgot, must not keep a finished command alive.
+process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));

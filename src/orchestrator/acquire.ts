@@ -1,0 +1,184 @@
+/**
+ * The hot path. One store transaction claims a hot or saved VM and leases it; the VM is resumed
+ * and probed; the caller gets a ready VM or a clear error, never a half-resumed one. A VM that
+ * fails to resume goes to repair in the background and the acquire tries another.
+ * @module
+ */
+import { HvkubeError, isHvkubeError } from '../domain/errors.js';
+import type { Pool, Template, Vm } from '../domain/types.js';
+import type { VmState } from '../domain/vm-state.js';
+import { newId } from '../_util/ids.js';
+import { errorMessage } from '../_util/logger.js';
+import type { OrchestratorContext } from './context.js';
+import { requirePool } from './catalog.js';
+import { guestAddresses, waitReady } from './readiness.js';
+import type { TemplateCache } from './templates-cache.js';
+import type { Waiters } from './waiters.js';
+
+export interface AcquireOptions {
+  pool: string;
+  /** Who holds the lease (shown in listings). Default `anonymous`. */
+  holder?: string;
+  /** How long to wait for a VM when none is ready; 0 fails at once. Default 0. */
+  timeoutMs?: number;
+  /** The lease expires unless renewed; null for no expiry. Default null. */
+  leaseTtlMs?: number | null;
+  signal?: AbortSignal;
+}
+
+export interface AcquireResult {
+  vm: Vm;
+  leaseId: string;
+  /** Time from claim to ready. */
+  resumeMs: number;
+  /** Time spent waiting for a VM to be free. */
+  waitMs: number;
+  /** The VM was paused in memory (hot tier) rather than saved. */
+  fromHot: boolean;
+}
+
+export interface AcquireDeps {
+  templates: TemplateCache;
+  waiters: Waiters;
+  /** Called with a VM whose resume failed; it repairs it in the background. */
+  repair: (vm: Vm) => void;
+  /** Called after each claim so the controller can refill the pool's warm tiers. */
+  claimed: (pool: string) => void;
+}
+
+const CLAIM_ORDER: readonly VmState[] = ['paused', 'saved'];
+
+export async function acquire(ctx: OrchestratorContext, deps: AcquireDeps, options: AcquireOptions): Promise<AcquireResult> {
+  const t0 = ctx.clock.now();
+  const timeoutMs = Math.max(0, options.timeoutMs ?? 0);
+  const deadline = t0 + timeoutMs;
+  const holder = options.holder ?? 'anonymous';
+  let failures = 0;
+  let lastFailure: unknown;
+  let poolChecked: Pool | null = null;
+  let wokenBefore = false;
+
+  for (;;) {
+    if (options.signal?.aborted) throw new HvkubeError('ACQUIRE_TIMEOUT', `acquire from pool '${options.pool}' was cancelled`);
+    // Newcomers queue behind earlier waiters, so a waiting acquire is never overtaken.
+    const mustQueue = !wokenBefore && deps.waiters.size(options.pool) > 0;
+    const claimed = mustQueue ? null : await claim(ctx, options, holder);
+    if (claimed) {
+      const { vm, fromHot } = claimed;
+      deps.claimed(vm.pool);
+      try {
+        const ready = await resume(ctx, deps, vm, fromHot);
+        return { ...ready, waitMs: ready.claimedAt - t0, fromHot };
+      } catch (e) {
+        failures++;
+        lastFailure = e;
+        ctx.logger.warn({ vm: vm.name, err: errorMessage(e) }, 'resume failed; repairing and trying another VM');
+        if (failures > ctx.settings.acquireRetries) {
+          throw new HvkubeError('NO_VM_AVAILABLE', `pool '${options.pool}': ${failures} VMs failed to resume (last: ${errorMessage(e)})`, {
+            hint: 'the failed VMs are being repaired; check `hvkube vm list --pool` and the host, then retry',
+            details: { pool: options.pool, failures },
+            cause: e,
+          });
+        }
+        continue;
+      }
+    }
+    poolChecked ??= await requirePool(ctx, options.pool);
+    const remaining = deadline - ctx.clock.now();
+    if (remaining <= 0) throw await noVmError(ctx, poolChecked, timeoutMs, lastFailure);
+    // Poll now and then as well: another process (CLI, other host) may free a VM without telling us.
+    wokenBefore = await deps.waiters.wait(options.pool, Math.min(remaining, 1000), { signal: options.signal, front: wokenBefore });
+  }
+}
+
+async function claim(ctx: OrchestratorContext, options: AcquireOptions, holder: string): Promise<{ vm: Vm; fromHot: boolean } | null> {
+  const leaseId = newId();
+  const expiresAt = options.leaseTtlMs ? new Date(ctx.clock.now() + options.leaseTtlMs).toISOString() : null;
+  for (const state of CLAIM_ORDER) {
+    if (state === 'paused' && !ctx.hv.capabilities.pause) continue;
+    const vm = await ctx.store.claimVm({
+      pool: options.pool,
+      states: [state],
+      host: ctx.settings.host,
+      holder,
+      leaseId,
+      leaseExpiresAt: expiresAt,
+      actor: holder,
+    });
+    if (vm) {
+      ctx.bus.emit('vm-change', { vm: vm.name, pool: vm.pool, from: state, to: 'resuming' });
+      ctx.bus.emit('appended');
+      return { vm, fromHot: state === 'paused' };
+    }
+  }
+  return null;
+}
+
+async function resume(ctx: OrchestratorContext, deps: AcquireDeps, vm: Vm, fromHot: boolean): Promise<Omit<AcquireResult, 'waitMs' | 'fromHot'> & { claimedAt: number }> {
+  const claimedAt = ctx.clock.now();
+  const lease = vm.lease;
+  if (!lease) throw new HvkubeError('INTERNAL', `claimed VM ${vm.name} has no lease`);
+  let template: Template;
+  try {
+    template = await deps.templates.get(ctx, vm.template);
+    if (fromHot) await ctx.hv.unpause(vm.name);
+    else await ctx.hv.start(vm.name);
+    await waitReady(ctx, vm, template);
+  } catch (e) {
+    // Out of the pool until repaired: reset to clean in the background.
+    const moved = await ctx.store.transitionVm(vm.name, {
+      from: ['resuming'],
+      to: 'resetting',
+      patch: { lease: null, lastError: errorMessage(e) },
+      actor: lease.holder,
+      action: 'resume-failed',
+      details: { reason: errorMessage(e), code: isHvkubeError(e) ? e.code : undefined },
+    });
+    if (moved) {
+      ctx.bus.emit('vm-change', { vm: vm.name, pool: vm.pool, from: 'resuming', to: 'resetting' });
+      ctx.bus.emit('appended');
+      deps.repair(moved);
+    }
+    throw e;
+  }
+  const resumeMs = ctx.clock.now() - claimedAt;
+  const addresses = await guestAddresses(ctx, vm, template);
+  const ready = await ctx.store.transitionVm(vm.name, {
+    from: ['resuming'],
+    to: 'running',
+    patch: { ...addresses, lastResumeMs: resumeMs, lastError: null },
+    actor: lease.holder,
+    action: 'resumed',
+    details: { resumeMs, hot: fromHot },
+    leaseId: lease.id,
+  });
+  if (!ready) throw new HvkubeError('VM_INVALID_STATE', `VM ${vm.name} was taken away while it resumed`, { hint: 'retry the acquire' });
+  ctx.bus.emit('vm-change', { vm: vm.name, pool: vm.pool, from: 'resuming', to: 'running' });
+  ctx.bus.emit('appended');
+  return { vm: ready, leaseId: lease.id, resumeMs, claimedAt };
+}
+
+async function noVmError(ctx: OrchestratorContext, pool: Pool, timeoutMs: number, lastFailure: unknown): Promise<HvkubeError> {
+  const counts = await ctx.store.countVmsByState(pool.name);
+  const leased = await ctx.store.countVms({ pool: pool.name, leased: true });
+  const busy = (['provisioning', 'booting', 'saving', 'resetting', 'resuming', 'pausing'] as const)
+    .filter((s) => (counts[s] ?? 0) > 0)
+    .map((s) => `${counts[s]} ${s}`);
+  const parts = [
+    leased > 0 ? `${leased} in use` : null,
+    ...busy,
+    (counts.error ?? 0) > 0 ? `${counts.error} in error` : null,
+  ].filter((p): p is string => p !== null);
+  const situation = parts.length > 0 ? `; ${parts.join(', ')}` : pool.desired === 0 ? '; its size is 0' : '';
+  const waited = timeoutMs > 0 ? ` after waiting ${Math.round(timeoutMs / 1000)} s` : '';
+  const hint =
+    pool.desired === 0
+      ? `scale it up: hvkube pool scale ${pool.name} --count 2`
+      : timeoutMs > 0
+        ? 'retry later, or scale the pool up'
+        : 'retry, or pass --timeout 60 to wait';
+  return new HvkubeError('NO_VM_AVAILABLE', `pool '${pool.name}' has no saved VM${situation}${waited}`, {
+    hint,
+    details: { pool: pool.name, counts, leased, lastFailure: lastFailure === undefined ? undefined : errorMessage(lastFailure) },
+  });
+}

@@ -1,0 +1,68 @@
+/**
+ * What every part of the orchestrator shares: the two ports, time, logging, and the in-process
+ * signal bus that wakes waiters, the controller and live event streams.
+ * @module
+ */
+import { EventEmitter } from 'node:events';
+import type { Hypervisor } from '../hypervisor/hypervisor.js';
+import type { Store } from '../store/store.js';
+import type { Clock } from '../_util/clock.js';
+import type { Logger } from '../_util/logger.js';
+import type { VmState } from '../domain/vm-state.js';
+
+export interface ProgressEvent {
+  pool: string;
+  vm: string;
+  step: 'disk' | 'create' | 'boot' | 'ready' | 'checkpoint' | 'save' | 'done' | 'failed';
+  message?: string;
+}
+
+export interface VmChangeEvent {
+  vm: string;
+  pool: string;
+  from: VmState | null;
+  to: VmState | null;
+}
+
+export interface OrchestratorEventMap {
+  'vm-change': [VmChangeEvent];
+  progress: [ProgressEvent];
+  /** Something was appended to the store's events table. */
+  appended: [];
+}
+
+export interface OrchestratorSettings {
+  /** Prefix of every VM name hvkube creates; reconcile treats others as foreign. Default `hvk-`. */
+  vmPrefix: string;
+  /** This host's name (VM ownership). */
+  host: string;
+  /** Provisioning operations at once. Default 2. */
+  provisionConcurrency: number;
+  /** How long a boot or resume may take to become ready. Default 120 s. */
+  readyTimeoutMs: number;
+  /** How many other VMs an acquire tries after a resume fails. Default 3. */
+  acquireRetries: number;
+  /** Fraction of free host memory a new boot or resume may use. Default 0.8. */
+  capacityFraction: number;
+  /** Name of the checkpoint taken after first boot. Default `clean`. */
+  cleanCheckpoint: string;
+}
+
+export const DEFAULT_SETTINGS: OrchestratorSettings = {
+  vmPrefix: 'hvk-',
+  host: 'local',
+  provisionConcurrency: 2,
+  readyTimeoutMs: 120_000,
+  acquireRetries: 3,
+  capacityFraction: 0.8,
+  cleanCheckpoint: 'clean',
+};
+
+export interface OrchestratorContext {
+  readonly store: Store;
+  readonly hv: Hypervisor;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly settings: OrchestratorSettings;
+  readonly bus: EventEmitter<OrchestratorEventMap>;
+}

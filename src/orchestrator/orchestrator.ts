@@ -1,0 +1,371 @@
+/**
+ * The Orchestrator facade: the one object every face (CLI, API, MCP, scheduler) talks to.
+ * It sees only the Store and Hypervisor ports; which adapters are used is decided by the caller.
+ * @module
+ */
+import { EventEmitter } from 'node:events';
+import { HvkubeError } from '../domain/errors.js';
+import type { Pool, StateEvent, Template, Vm } from '../domain/types.js';
+import { READY_VM_STATES, type VmState } from '../domain/vm-state.js';
+import { validateInt } from '../domain/validation.js';
+import type { ConsoleAccess, HostInfo, Hypervisor, MouseButton } from '../hypervisor/hypervisor.js';
+import type { EventQuery, Store, VmFilter } from '../store/store.js';
+import { systemClock, type Clock } from '../_util/clock.js';
+import { errorMessage, silentLogger, type Logger } from '../_util/logger.js';
+import { acquire, type AcquireOptions, type AcquireResult } from './acquire.js';
+import * as catalog from './catalog.js';
+import { DEFAULT_SETTINGS, type OrchestratorContext, type OrchestratorEventMap, type OrchestratorSettings } from './context.js';
+import { PoolController, type PoolHealth } from './pool-controller.js';
+import { bootVm, saveVm } from './provision.js';
+import { reconcile, type ReconcileReport } from './reconcile.js';
+import { release, requireVm, type ReleaseOptions, type ReleaseResult } from './release.js';
+import { beginRemove } from './remove.js';
+import { resetVm } from './reset.js';
+import { TemplateCache } from './templates-cache.js';
+import { runVmOperation, transition } from './vm-operation.js';
+import { Waiters } from './waiters.js';
+import { guestAddresses, waitReady } from './readiness.js';
+
+export interface OrchestratorOptions {
+  store: Store;
+  hypervisor: Hypervisor;
+  clock?: Clock;
+  logger?: Logger;
+  settings?: Partial<OrchestratorSettings>;
+}
+
+export interface PoolStatus {
+  pool: Pool;
+  counts: Partial<Record<VmState, number>>;
+  total: number;
+  /** Saved or paused, unleased: can be handed out now. */
+  ready: number;
+  inUse: number;
+  health: PoolHealth;
+}
+
+export interface ProvisionReport {
+  pool: string;
+  provisioned: string[];
+  failed: { vm: string; error: string }[];
+  status: PoolStatus;
+}
+
+export class Orchestrator {
+  readonly ctx: OrchestratorContext;
+  readonly events: EventEmitter<OrchestratorEventMap>;
+  readonly controller: PoolController;
+  readonly #templates = new TemplateCache();
+  readonly #waiters = new Waiters();
+  #closing = false;
+
+  constructor(options: OrchestratorOptions) {
+    this.events = new EventEmitter<OrchestratorEventMap>();
+    this.events.setMaxListeners(0);
+    this.ctx = {
+      store: options.store,
+      hv: options.hypervisor,
+      clock: options.clock ?? systemClock,
+      logger: options.logger ?? silentLogger,
+      settings: { ...DEFAULT_SETTINGS, ...options.settings },
+      bus: this.events,
+    };
+    this.controller = new PoolController(this.ctx, this.#templates);
+    this.events.on('vm-change', (e) => {
+      if (e.to !== null && READY_VM_STATES.includes(e.to)) this.#waiters.notify(e.pool);
+      if (e.to === 'error' || e.to === null) this.controller.poke();
+    });
+  }
+
+  get hypervisor(): Hypervisor {
+    return this.ctx.hv;
+  }
+
+  get store(): Store {
+    return this.ctx.store;
+  }
+
+  // ---- templates ----
+  registerTemplate(input: catalog.TemplateInput): Promise<Template> {
+    return catalog.registerTemplate(this.ctx, input);
+  }
+  listTemplates(): Promise<Template[]> {
+    return this.ctx.store.listTemplates();
+  }
+  getTemplate(name: string): Promise<Template> {
+    return catalog.requireTemplate(this.ctx, name);
+  }
+  async removeTemplate(name: string): Promise<void> {
+    await catalog.removeTemplate(this.ctx, name);
+    this.#templates.forget(name);
+  }
+
+  // ---- pools ----
+  createPool(input: catalog.PoolInput): Promise<Pool> {
+    return catalog.createPool(this.ctx, input);
+  }
+  async listPools(): Promise<PoolStatus[]> {
+    const pools = await this.ctx.store.listPools();
+    return Promise.all(pools.map((p) => this.#status(p)));
+  }
+  async getPool(name: string): Promise<PoolStatus> {
+    return this.#status(await catalog.requirePool(this.ctx, name));
+  }
+  async scalePool(name: string, input: catalog.ScaleInput): Promise<Pool> {
+    const pool = await catalog.scalePool(this.ctx, name, input);
+    this.controller.poke();
+    return pool;
+  }
+  /** Removes a pool and all its VMs; refuses while a VM is leased unless `force`. */
+  async removePool(name: string, options: { force?: boolean } = {}): Promise<void> {
+    await catalog.requirePool(this.ctx, name);
+    const vms = await this.ctx.store.listVms({ pool: name });
+    const held = vms.filter((v) => v.lease !== null);
+    if (held.length > 0 && !options.force) {
+      throw new HvkubeError('VM_LEASED', `pool '${name}' has ${held.length} VM(s) in use: ${held.map((v) => v.name).join(', ')}`, {
+        hint: 'release them first, or pass --force',
+        details: { pool: name, vms: held.map((v) => v.name) },
+      });
+    }
+    await this.ctx.store.updatePool(name, { desired: 0, warm: 0, hot: 0 });
+    for (const vm of vms) {
+      const current = await this.ctx.store.getVm(vm.name);
+      if (!current) continue;
+      if (current.state === 'deleting') continue;
+      await (await beginRemove(this.ctx, current, 'user')).finished;
+    }
+    await this.controller.idle();
+    await this.ctx.store.deletePool(name);
+    await this.ctx.store.appendEvent({ actor: 'user', kind: 'pool', subject: name, action: 'remove', from: null, to: null, durationMs: null, details: null });
+  }
+
+  /**
+   * Brings a pool to its desired size now and waits until done. Failed VMs are replaced at most
+   * `maxFailures` times (default: the pool size) before it gives up.
+   */
+  async provisionPool(name: string, options: { maxFailures?: number } = {}): Promise<ProvisionReport> {
+    const pool = await catalog.requirePool(this.ctx, name);
+    const provisioned: string[] = [];
+    const failed: { vm: string; error: string }[] = [];
+    const onProgress = (e: { pool: string; vm: string; step: string; message?: string }): void => {
+      if (e.pool !== name) return;
+      if (e.step === 'done') provisioned.push(e.vm);
+      if (e.step === 'failed') failed.push({ vm: e.vm, error: e.message ?? 'failed' });
+    };
+    this.events.on('progress', onProgress);
+    const maxFailures = options.maxFailures ?? Math.max(1, pool.desired);
+    try {
+      for (;;) {
+        const started = await this.controller.tick(name);
+        await this.controller.idle();
+        if (started === 0 || failed.length >= maxFailures) break;
+      }
+    } finally {
+      this.events.off('progress', onProgress);
+    }
+    return { pool: name, provisioned, failed, status: await this.getPool(name) };
+  }
+
+  async #status(pool: Pool): Promise<PoolStatus> {
+    const counts = await this.ctx.store.countVmsByState(pool.name);
+    const inUse = await this.ctx.store.countVms({ pool: pool.name, leased: true });
+    const total = Object.values(counts).reduce((a, b) => a + (b ?? 0), 0);
+    const ready = (counts.saved ?? 0) + (counts.paused ?? 0);
+    return { pool, counts, total, ready, inUse, health: this.controller.health(pool.name) };
+  }
+
+  // ---- acquire / release ----
+  acquire(options: AcquireOptions): Promise<AcquireResult> {
+    if (this.#closing) return Promise.reject(new HvkubeError('SHUTTING_DOWN', 'hvkube is shutting down', { hint: 'retry against the restarted server' }));
+    return acquire(
+      this.ctx,
+      {
+        templates: this.#templates,
+        waiters: this.#waiters,
+        repair: (vm) => this.#repairInBackground(vm),
+        claimed: () => this.controller.poke(),
+      },
+      options,
+    );
+  }
+
+  release(name: string, options: ReleaseOptions = {}): Promise<ReleaseResult> {
+    return release(this.ctx, this.#templates, name, options);
+  }
+
+  /** Extends a lease by `ttlMs` from now. */
+  async renewLease(name: string, leaseId: string, ttlMs: number): Promise<Vm> {
+    const vm = await requireVm(this.ctx, name);
+    if (vm.lease?.id !== leaseId) {
+      throw new HvkubeError('LEASE_MISMATCH', `VM ${name} is not held under lease ${leaseId}`, { hint: 'acquire a VM again', details: { vm: name } });
+    }
+    validateInt('lease TTL (ms)', ttlMs, 1000, 7 * 24 * 3600 * 1000);
+    const expiresAt = new Date(this.ctx.clock.now() + ttlMs).toISOString();
+    const updated = await this.ctx.store.patchVm(name, { lease: { ...vm.lease, expiresAt } });
+    if (!updated) throw new HvkubeError('VM_NOT_FOUND', `VM '${name}' does not exist`);
+    return updated;
+  }
+
+  #repairInBackground(vm: Vm): void {
+    this.controller.background(
+      vm.name,
+      async () => {
+        const template = await this.#templates.get(this.ctx, vm.template);
+        await resetVm(this.ctx, vm, template, { actor: 'repair', alreadyResetting: vm.state === 'resetting' });
+      },
+      vm.pool,
+    );
+  }
+
+  // ---- single VMs ----
+  listVms(filter: VmFilter = {}): Promise<Vm[]> {
+    return this.ctx.store.listVms(filter);
+  }
+  getVm(name: string): Promise<Vm> {
+    return requireVm(this.ctx, name);
+  }
+
+  /** Resumes (or boots) a VM outside any lease, e.g. to look at it. */
+  async resumeVm(name: string): Promise<Vm> {
+    const vm = await requireVm(this.ctx, name);
+    const template = await this.#templates.get(this.ctx, vm.template);
+    if (vm.state === 'off') return bootVm(this.ctx, vm, template, 'user');
+    const { vm: running } = await runVmOperation(
+      this.ctx,
+      vm,
+      { start: 'resume', done: 'resumed', actor: 'user', donePatch: (_r, ms) => ({ lastResumeMs: ms }) },
+      async (v) => {
+        if (v.state === 'resuming' && vm.state === 'paused') await this.ctx.hv.unpause(v.name);
+        else await this.ctx.hv.start(v.name);
+        await waitReady(this.ctx, v, template);
+      },
+    );
+    const addresses = await guestAddresses(this.ctx, running, template);
+    return (await this.ctx.store.patchVm(name, addresses)) ?? running;
+  }
+
+  async saveVm(name: string): Promise<Vm> {
+    const vm = await requireVm(this.ctx, name);
+    this.#refuseLeased(vm, 'save');
+    return saveVm(this.ctx, vm, 'user');
+  }
+
+  /** Back to the clean checkpoint (saved). Refuses a leased VM unless `force`. */
+  async resetVm(name: string, options: { force?: boolean } = {}): Promise<Vm> {
+    const vm = await requireVm(this.ctx, name);
+    if (!options.force) this.#refuseLeased(vm, 'reset');
+    const template = await this.#templates.get(this.ctx, vm.template);
+    return resetVm(this.ctx, vm, template, { actor: 'user' });
+  }
+
+  async stopVm(name: string, options: { force?: boolean } = {}): Promise<Vm> {
+    const vm = await requireVm(this.ctx, name);
+    this.#refuseLeased(vm, 'stop');
+    const { vm: off } = await runVmOperation(this.ctx, vm, { start: 'stop', done: 'stopped', actor: 'user', startPatch: { lease: null } }, (v) =>
+      this.ctx.hv.stop(v.name, { force: options.force ?? false }),
+    );
+    return off;
+  }
+
+  /** Removes a VM and its files. The pool controller replaces it unless the pool is scaled down. */
+  async removeVm(name: string, options: { force?: boolean } = {}): Promise<void> {
+    const vm = await requireVm(this.ctx, name);
+    if (!options.force) this.#refuseLeased(vm, 'remove');
+    await (await beginRemove(this.ctx, vm, 'user')).finished;
+  }
+
+  #refuseLeased(vm: Vm, what: string): void {
+    if (vm.lease) {
+      throw new HvkubeError('VM_LEASED', `VM ${vm.name} is in use by ${vm.lease.holder}; refusing to ${what} it`, {
+        hint: `release it first (hvkube vm release ${vm.name}), or pass --force`,
+        details: { vm: vm.name, holder: vm.lease.holder },
+      });
+    }
+  }
+
+  // ---- console ----
+  async screenshot(name: string, options: { width?: number } = {}): Promise<Buffer> {
+    await requireVm(this.ctx, name);
+    if (options.width !== undefined) validateInt('width', options.width, 16, 7680);
+    return this.ctx.hv.screenshot(name, options);
+  }
+  async typeText(name: string, text: string): Promise<void> {
+    await requireVm(this.ctx, name);
+    if (typeof text !== 'string' || text.length > 10_000) throw new HvkubeError('INVALID_INPUT', 'text must be at most 10000 characters');
+    await this.ctx.hv.typeText(name, text);
+  }
+  async pressKeys(name: string, chords: string[]): Promise<void> {
+    await requireVm(this.ctx, name);
+    if (chords.length === 0 || chords.length > 100) throw new HvkubeError('INVALID_INPUT', 'give 1 to 100 key chords', { hint: 'e.g. ctrl+l enter' });
+    const { parseKeyChord } = await import('../domain/keys.js');
+    for (const c of chords) parseKeyChord(c);
+    await this.ctx.hv.pressKeys(name, chords);
+  }
+  async click(name: string, x: number, y: number, options: { button?: MouseButton; double?: boolean } = {}): Promise<void> {
+    await requireVm(this.ctx, name);
+    validateInt('x', x, 0, 16384);
+    validateInt('y', y, 0, 16384);
+    await this.ctx.hv.click(name, x, y, options);
+  }
+  async mouseMove(name: string, x: number, y: number): Promise<void> {
+    await requireVm(this.ctx, name);
+    validateInt('x', x, 0, 16384);
+    validateInt('y', y, 0, 16384);
+    await this.ctx.hv.mouseMove(name, x, y);
+  }
+  async scroll(name: string, delta: number): Promise<void> {
+    await requireVm(this.ctx, name);
+    if (!this.ctx.hv.capabilities.scroll) throw new HvkubeError('INVALID_INPUT', `the ${this.ctx.hv.backend} backend cannot scroll`);
+    validateInt('scroll delta', delta, -100, 100);
+    await this.ctx.hv.scroll(name, delta);
+  }
+  async console(name: string): Promise<ConsoleAccess> {
+    await requireVm(this.ctx, name);
+    return this.ctx.hv.console(name);
+  }
+
+  // ---- host, reconcile, events ----
+  hostInfo(): Promise<HostInfo> {
+    return this.ctx.hv.hostInfo();
+  }
+
+  /** Makes the store agree with the hypervisor; repairs interrupted acquires and resets. */
+  async reconcile(options: { removeOrphans?: boolean; waitForRepairs?: boolean } = {}): Promise<ReconcileReport> {
+    const report = await reconcile(this.ctx, {
+      removeOrphans: options.removeOrphans,
+      repair: async (vm) => {
+        const template = await this.#templates.get(this.ctx, vm.template);
+        this.controller.background(vm.name, () => resetVm(this.ctx, vm, template, { actor: 'reconcile' }), vm.pool);
+      },
+    });
+    if (options.waitForRepairs !== false) await this.controller.idle();
+    return report;
+  }
+
+  listEvents(query: EventQuery = {}): Promise<StateEvent[]> {
+    return this.ctx.store.listEvents(query);
+  }
+
+  /** Marks a VM as failed by its user (e.g. an agent saw it break): it is repaired, not reused as is. */
+  async failVm(name: string, reason: string): Promise<void> {
+    const vm = await requireVm(this.ctx, name);
+    try {
+      const resetting = await transition(this.ctx, vm, { event: 'reset', actor: 'user', action: 'reported-broken', patch: { lease: null, lastError: reason } });
+      this.#repairInBackground(resetting);
+    } catch (e) {
+      this.ctx.logger.warn({ vm: name, err: errorMessage(e) }, 'could not mark VM for repair');
+      throw e;
+    }
+  }
+
+  /** Stops background work and lets every in-flight operation finish; VMs end resumable. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    this.#waiters.wakeAll();
+    await this.controller.stop();
+  }
+}
+
+export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
+  return new Orchestrator(options);
+}

@@ -1,0 +1,277 @@
+/**
+ * The pool controller: compares what each pool has with what it should have and acts, with
+ * bounded concurrency. Provisions what is missing, replaces `error` VMs, removes idle VMs beyond
+ * the desired size, keeps `warm` VMs saved and `hot` ones paused, and expires leases.
+ * Runs on a timer and whenever something changes.
+ * @module
+ */
+import PQueue from 'p-queue';
+import { isHvkubeError } from '../domain/errors.js';
+import type { Pool, Template, Vm } from '../domain/types.js';
+import { errorMessage } from '../_util/logger.js';
+import type { OrchestratorContext } from './context.js';
+import { checkCapacity } from './capacity.js';
+import { completeProvisioning, reserveVm } from './provision.js';
+import { beginRemove } from './remove.js';
+import { resetVm } from './reset.js';
+import type { TemplateCache } from './templates-cache.js';
+import { markError, runVmOperation, transition } from './vm-operation.js';
+import { waitReady } from './readiness.js';
+
+const ACTOR = 'controller';
+
+export interface PoolHealth {
+  degraded: string | null;
+  lastError: string | null;
+  /** Failures in a row; reset by a success. */
+  failures: number;
+  /** No new VM is provisioned for this pool before then (epoch ms): failures back off. */
+  retryAt: number;
+}
+
+const BACKOFF_BASE_MS = 1000;
+const BACKOFF_MAX_MS = 60_000;
+
+export class PoolController {
+  readonly #ctx: OrchestratorContext;
+  readonly #templates: TemplateCache;
+  readonly #queue: PQueue;
+  readonly #inflight = new Set<string>();
+  readonly #work = new Set<Promise<unknown>>();
+  readonly #health = new Map<string, PoolHealth>();
+  #timer: NodeJS.Timeout | null = null;
+  #ticking: Promise<number> | null = null;
+  #again = false;
+  #stopped = false;
+  #started = false;
+
+  constructor(ctx: OrchestratorContext, templates: TemplateCache) {
+    this.#ctx = ctx;
+    this.#templates = templates;
+    this.#queue = new PQueue({ concurrency: ctx.settings.provisionConcurrency });
+  }
+
+  health(pool: string): PoolHealth {
+    return this.#health.get(pool) ?? { degraded: null, lastError: null, failures: 0, retryAt: 0 };
+  }
+
+  /** Starts the loop: a tick every `intervalMs`, and soon after any change. */
+  start(intervalMs = 2000): void {
+    this.#stopped = false;
+    this.#started = true;
+    const loop = (): void => {
+      this.#timer = setTimeout(() => {
+        void this.tick().finally(() => {
+          if (!this.#stopped) loop();
+        });
+      }, intervalMs);
+      this.#timer.unref();
+    };
+    loop();
+  }
+
+  /**
+   * Asks for a tick soon (coalesced) — only once `start` ran: a one-shot CLI command must not
+   * take on provisioning nobody asked it for.
+   */
+  poke(): void {
+    if (this.#stopped || !this.#started) return;
+    if (this.#ticking) {
+      this.#again = true;
+      return;
+    }
+    void this.tick();
+  }
+
+  /** Stops starting work, and waits for what is under way (every VM ends saved, off or error). */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#queue.clear();
+    await this.#ticking;
+    await this.idle();
+  }
+
+  /** Resolves when no controller work is under way. */
+  async idle(): Promise<void> {
+    while (this.#work.size > 0 || this.#ticking) {
+      await this.#ticking;
+      await Promise.allSettled([...this.#work]);
+    }
+  }
+
+  /** One pass over every pool (or one); answers how many operations it started. */
+  async tick(only?: string): Promise<number> {
+    if (this.#ticking) {
+      this.#again = true;
+      return this.#ticking;
+    }
+    const run = async (): Promise<number> => {
+      let started = 0;
+      do {
+        this.#again = false;
+        await this.#expireLeases();
+        const pools = only ? [await this.#ctx.store.getPool(only)].filter((p): p is Pool => p !== null) : await this.#ctx.store.listPools();
+        for (const pool of pools) {
+          try {
+            started += await this.#reconcilePool(pool);
+          } catch (e) {
+            this.#ctx.logger.error({ pool: pool.name, err: errorMessage(e) }, 'pool controller pass failed');
+          }
+        }
+      } while (this.#again && !this.#stopped);
+      return started;
+    };
+    this.#ticking = run().finally(() => {
+      this.#ticking = null;
+    });
+    return this.#ticking;
+  }
+
+  /** Runs work on a VM in the background; `idle()` waits for it, and a failure marks the pool. */
+  background(vmName: string, work: () => Promise<unknown>, pool: string): void {
+    this.#inflight.add(vmName);
+    const p: Promise<unknown> = work()
+      .then(() => this.#ok(pool))
+      .catch((e: unknown) => this.#fail(pool, e))
+      .finally(() => {
+        this.#inflight.delete(vmName);
+        this.#work.delete(p);
+        this.poke();
+      });
+    this.#work.add(p);
+  }
+
+  #ok(pool: string): void {
+    const h = this.health(pool);
+    this.#health.set(pool, { ...h, degraded: null, failures: 0, retryAt: 0 });
+  }
+
+  #fail(pool: string, e: unknown): void {
+    const h = this.health(pool);
+    const capacity = isHvkubeError(e, 'HOST_CAPACITY');
+    const failures = h.failures + 1;
+    this.#health.set(pool, {
+      degraded: capacity ? errorMessage(e) : h.degraded,
+      lastError: errorMessage(e),
+      failures,
+      retryAt: this.#ctx.clock.now() + Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (failures - 1)),
+    });
+    this.#ctx.logger.warn({ pool, err: errorMessage(e) }, 'pool operation failed');
+  }
+
+  async #reconcilePool(pool: Pool): Promise<number> {
+    const ctx = this.#ctx;
+    const template = await this.#templates.get(ctx, pool.template);
+    const vms = (await ctx.store.listVms({ pool: pool.name, host: ctx.settings.host })).filter((v) => v.state !== 'deleting');
+    const idle = (v: Vm): boolean => v.lease === null && !this.#inflight.has(v.name);
+    let started = 0;
+
+    // After failures, wait before removing and re-creating VMs: a host that is full or broken
+    // would otherwise see the same VM created and destroyed in a tight loop.
+    if (this.#ctx.clock.now() < this.health(pool.name).retryAt) return 0;
+
+    // Replace VMs in error: remove them now, provision below.
+    const broken = vms.filter((v) => v.state === 'error' && idle(v));
+    for (const vm of broken) {
+      if (this.#stopped) return started;
+      started += await this.#remove(vm, pool.name, 'replace');
+    }
+    const live = vms.filter((v) => !broken.includes(v));
+
+    if (live.length < pool.desired) {
+      const ready = live.filter((v) => ['saved', 'paused', 'pausing', 'resetting', 'provisioning', 'booting'].includes(v.state)).length;
+      const missing = pool.desired - live.length;
+      for (let i = 0; i < missing && !this.#stopped; i++) {
+        const vm = await reserveVm(ctx, pool, template);
+        const warm = ready + i < pool.warm;
+        this.background(vm.name, () => this.#queue.add(() => completeProvisioning(ctx, vm, template, { warm })), pool.name);
+        started++;
+      }
+      return started;
+    }
+
+    if (live.length > pool.desired) {
+      const order: Record<string, number> = { off: 0, saved: 1, paused: 2 };
+      const removable = live
+        .filter((v) => idle(v) && v.state in order)
+        .sort((a, b) => (order[a.state] ?? 9) - (order[b.state] ?? 9) || b.createdAt.localeCompare(a.createdAt));
+      for (const vm of removable.slice(0, live.length - pool.desired)) started += await this.#remove(vm, pool.name, 'scale-down');
+      return started;
+    }
+
+    // Warm tier: wake VMs that are off (reset to clean leaves them saved).
+    const readyCount = live.filter((v) => ['saved', 'paused', 'pausing', 'resetting'].includes(v.state)).length;
+    if (readyCount < pool.warm) {
+      const cold = live.filter((v) => v.state === 'off' && v.hasClean && idle(v)).slice(0, pool.warm - readyCount);
+      for (const vm of cold) {
+        this.background(vm.name, () => this.#queue.add(() => resetVm(ctx, vm, template, { actor: ACTOR })), pool.name);
+        started++;
+      }
+    }
+
+    // Hot tier: keep `hot` VMs paused in memory, from the saved ones.
+    if (ctx.hv.capabilities.pause) {
+      const hot = live.filter((v) => v.state === 'paused' || v.state === 'pausing').length;
+      if (hot < pool.hot) {
+        const saved = live.filter((v) => v.state === 'saved' && idle(v)).slice(0, pool.hot - hot);
+        for (const vm of saved) {
+          this.background(vm.name, () => this.#queue.add(() => this.#heat(vm, template)), pool.name);
+          started++;
+        }
+      } else if (hot > pool.hot) {
+        const extra = live.filter((v) => v.state === 'paused' && idle(v)).slice(0, hot - pool.hot);
+        for (const vm of extra) {
+          this.background(vm.name, () => this.#queue.add(() => this.#cool(vm)), pool.name);
+          started++;
+        }
+      }
+    }
+    return started;
+  }
+
+  async #remove(vm: Vm, pool: string, why: string): Promise<number> {
+    try {
+      const { finished } = await beginRemove(this.#ctx, vm, ACTOR);
+      this.background(vm.name, () => finished, pool);
+      this.#ctx.logger.info({ vm: vm.name, why }, 'removing VM');
+      return 1;
+    } catch (e) {
+      this.#ctx.logger.warn({ vm: vm.name, err: errorMessage(e) }, 'could not start removing VM');
+      return 0;
+    }
+  }
+
+  /** Saved → paused in memory: resume it, wait until ready, pause. */
+  async #heat(vm: Vm, template: Template): Promise<void> {
+    const ctx = this.#ctx;
+    await checkCapacity(ctx, template, vm.name);
+    await runVmOperation(ctx, vm, { start: 'pause', done: 'paused', actor: ACTOR }, async (v) => {
+      await ctx.hv.start(v.name);
+      await waitReady(ctx, v, template);
+      await ctx.hv.pause(v.name);
+    });
+  }
+
+  /** Paused → saved, when the pool has more hot VMs than it wants. */
+  async #cool(vm: Vm): Promise<void> {
+    await runVmOperation(this.#ctx, vm, { start: 'save', done: 'saved', actor: ACTOR }, (v) => this.#ctx.hv.save(v.name));
+  }
+
+  /** Leases past their expiry: the holder is gone, so the VM is reset and goes back to the pool. */
+  async #expireLeases(): Promise<void> {
+    const ctx = this.#ctx;
+    const now = new Date(ctx.clock.now()).toISOString();
+    const leased = await ctx.store.listVms({ host: ctx.settings.host, leased: true, states: ['running'] });
+    for (const vm of leased) {
+      if (!vm.lease?.expiresAt || vm.lease.expiresAt > now || this.#inflight.has(vm.name)) continue;
+      try {
+        const resetting = await transition(ctx, vm, { event: 'reset', actor: 'lease-expiry', leaseId: vm.lease.id, patch: { lease: null } });
+        const template = await this.#templates.get(ctx, vm.template);
+        this.background(vm.name, () => resetVm(ctx, resetting, template, { actor: 'lease-expiry', alreadyResetting: true }), vm.pool);
+      } catch (e) {
+        if (!isHvkubeError(e, 'VM_INVALID_STATE')) await markError(ctx, vm, 'lease-expiry', e);
+      }
+    }
+  }
+}

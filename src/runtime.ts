@@ -1,0 +1,98 @@
+/**
+ * The composition root: the one place that decides which store and which hypervisor backend are
+ * used, from the configuration. Faces (CLI, server, MCP) open a runtime; the library does not.
+ * @module
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { HvkubeError } from './domain/errors.js';
+import type { BackendName } from './domain/types.js';
+import type { Hypervisor } from './hypervisor/hypervisor.js';
+import { Orchestrator } from './orchestrator/orchestrator.js';
+import type { Store } from './store/store.js';
+import { openStore } from './store/index.js';
+import type { HvkubeConfig } from './config/load.js';
+import { silentLogger, type Logger } from './_util/logger.js';
+import { findOnPath } from './_util/which.js';
+
+export interface Runtime {
+  config: HvkubeConfig;
+  backend: BackendName;
+  store: Store;
+  hypervisor: Hypervisor;
+  orchestrator: Orchestrator;
+  close(): Promise<void>;
+}
+
+const BACKEND_MARK = 'backend';
+
+/** Picks the backend: the flag, else what this data dir was first used with, else what the host has. */
+export function resolveBackend(config: HvkubeConfig): BackendName {
+  const markFile = path.join(config.dataDir, BACKEND_MARK);
+  const recorded = existsSync(markFile) ? (readFileSync(markFile, 'utf8').trim() as BackendName) : null;
+  if (config.backend !== 'auto') {
+    if (recorded && recorded !== config.backend) {
+      throw new HvkubeError('INVALID_INPUT', `data directory ${config.dataDir} holds ${recorded} VMs, not ${config.backend}`, {
+        hint: `pass --backend ${recorded}, or use another --data-dir for the ${config.backend} backend`,
+      });
+    }
+    return config.backend;
+  }
+  if (recorded) return recorded;
+  if (process.platform === 'win32') return 'hyperv';
+  if (findOnPath(config.qemu.binary)) return 'qemu';
+  throw new HvkubeError('HV_UNAVAILABLE', 'no hypervisor found on this host', {
+    hint: 'install QEMU (sudo apt-get install --no-install-recommends qemu-system-x86 qemu-utils), or pass --backend fake to try hvkube on a simulated host',
+  });
+}
+
+async function createHypervisor(backend: BackendName, config: HvkubeConfig): Promise<Hypervisor> {
+  switch (backend) {
+    case 'fake': {
+      const { createFakeHypervisor, fakeOptionsFromEnv } = await import('./hypervisor/fake/index.js');
+      return createFakeHypervisor({ ...fakeOptionsFromEnv(process.env), stateFile: path.join(config.dataDir, 'fake-host.json') });
+    }
+    case 'qemu':
+    case 'hyperv':
+      throw new HvkubeError('HV_UNAVAILABLE', `the ${backend} backend is not available in this build`);
+  }
+}
+
+export async function openRuntime(config: HvkubeConfig, options: { logger?: Logger } = {}): Promise<Runtime> {
+  const backend = resolveBackend(config);
+  mkdirSync(config.dataDir, { recursive: true });
+  const markFile = path.join(config.dataDir, BACKEND_MARK);
+  if (!existsSync(markFile)) writeFileSync(markFile, `${backend}\n`);
+  const store = await openStore({ databaseUrl: config.databaseUrl ?? undefined, dataDir: config.dataDir });
+  let hypervisor: Hypervisor;
+  try {
+    await store.migrate();
+    hypervisor = await createHypervisor(backend, config);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  const orchestrator = new Orchestrator({
+    store,
+    hypervisor,
+    logger: options.logger ?? silentLogger,
+    settings: {
+      host: config.host,
+      vmPrefix: config.vmPrefix,
+      provisionConcurrency: config.provisionConcurrency,
+      readyTimeoutMs: config.readyTimeoutS * 1000,
+    },
+  });
+  return {
+    config,
+    backend,
+    store,
+    hypervisor,
+    orchestrator,
+    async close() {
+      await orchestrator.close();
+      await hypervisor.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runStoreContract } from '../store.case.js';
+import { createPostgresStore } from './index.js';
+import { openStore } from '../index.js';
+
+const stores = (process.env.HVKUBE_STORES ?? 'sqlite,pg').split(',').map((s) => s.trim());
+const enabled = stores.includes('pg');
+const url = process.env.HVKUBE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+// One schema per run, so parallel runs and leftovers of a crashed run never meet.
+const schema = `hvk_test_${randomBytes(6).toString('hex')}`;
+
+async function admin(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+describe.skipIf(!enabled)(
+  `PostgreSQL store (${enabled ? url : 'skipped: HVKUBE_STORES excludes pg'})`,
+  () => {
+    beforeAll(() => admin(`create schema ${schema}`));
+    afterAll(() => admin(`drop schema if exists ${schema} cascade`));
+
+    const open = (clock: { now: () => Date }) =>
+      createPostgresStore({ connectionString: url, searchPath: schema, now: clock.now });
+
+    runStoreContract(
+      'postgres',
+      async (clock) => {
+        const store = open(clock);
+        await store.migrate();
+        await sql`truncate events, agents, vms, pools, templates, hosts restart identity`.execute(
+          store.db,
+        );
+        return store;
+      },
+      { reopen: async (clock) => open(clock) },
+    );
+
+    it('answers counts and ids as numbers', async () => {
+      const store = open({ now: () => new Date() });
+      try {
+        await store.migrate();
+        const e = await store.appendEvent({
+          actor: 'u',
+          kind: 'host',
+          subject: 'h',
+          action: 'x',
+          from: null,
+          to: null,
+          durationMs: null,
+          details: null,
+        });
+        expect(typeof e.id).toBe('number');
+        expect(typeof (await store.countVms())).toBe('number');
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('openStore picks PostgreSQL for a postgres:// URL', async () => {
+      const sep = url.includes('?') ? '&' : '?';
+      const store = await openStore({
+        databaseUrl: `${url}${sep}options=-c%20search_path%3D${schema}`,
+        dataDir: '/nonexistent',
+      });
+      try {
+        expect(store.dialect).toBe('pg');
+        expect((await store.listTemplates()).map((t) => t.name)).toEqual(['win11']);
+      } finally {
+        await store.close();
+      }
+    });
+  },
+);

@@ -1,0 +1,126 @@
+/**
+ * Table types for Kysely. Columns are snake_case and use only types both dialects share:
+ * text ids and ISO-8601 timestamps, integer 0/1 booleans, JSON as text. `rows.ts` maps them to
+ * the domain types in one place.
+ * @module
+ */
+import type { Generated } from 'kysely';
+
+export interface TemplatesTable {
+  name: string;
+  disk_path: string;
+  memory_mb: number;
+  cpus: number;
+  gpu: number;
+  /** JSON: string[] */
+  software: string;
+  /** JSON: ReadinessProbe[] */
+  probes: string;
+  credentials_ref: string | null;
+  /** JSON: { port, path } | null */
+  mcp: string | null;
+  rdp_port: number;
+  /** JSON: DirectBoot | null */
+  boot: string | null;
+  created_at: string;
+}
+
+export interface PoolsTable {
+  name: string;
+  template: string;
+  desired: number;
+  warm: number;
+  hot: number;
+  max_per_host: number | null;
+  release_policy: string;
+  max_running: number | null;
+  created_at: string;
+}
+
+export interface VmsTable {
+  name: string;
+  pool: string;
+  template: string;
+  host: string;
+  state: string;
+  state_since: string;
+  /**
+   * The state and its start time before the last change. An UPDATE sees the old row on its
+   * right-hand side, so one statement both moves the VM and keeps what the event needs (the real
+   * previous state and how long it lasted) without a read before the write.
+   */
+  previous_state: string | null;
+  previous_state_since: string | null;
+  disk_path: string | null;
+  saved_state_path: string | null;
+  ip: string | null;
+  rdp_port: number | null;
+  mcp_endpoint: string | null;
+  lease_id: string | null;
+  lease_holder: string | null;
+  lease_expires_at: string | null;
+  has_clean: number;
+  boot_ms: number | null;
+  last_resume_ms: number | null;
+  last_save_ms: number | null;
+  last_error: string | null;
+  created_at: string;
+}
+
+export interface AgentsTable {
+  id: string;
+  pool: string;
+  /** JSON: Task */
+  task: string;
+  priority: number;
+  status: string;
+  /** Kept for the event of a status change, like `vms.previous_state`. */
+  previous_status: string | null;
+  vm: string | null;
+  attempts: number;
+  submitted_at: string;
+  started_at: string | null;
+  ended_at: string | null;
+  deadline_at: string | null;
+  /** JSON: AgentResult | null */
+  result: string | null;
+}
+
+export interface EventsTable {
+  id: Generated<number>;
+  at: string;
+  actor: string;
+  kind: string;
+  subject: string;
+  action: string;
+  from_state: string | null;
+  to_state: string | null;
+  duration_ms: number | null;
+  /** JSON object or null */
+  details: string | null;
+}
+
+export interface HostsTable {
+  name: string;
+  backend: string;
+  /** JSON: what the host offers (memory, cpus, gpus, max VMs) */
+  capacity: string;
+  address: string | null;
+  heartbeat_at: string | null;
+  status: string;
+}
+
+export interface MigrationsTable {
+  name: string;
+  applied_at: string;
+}
+
+export interface Database {
+  templates: TemplatesTable;
+  pools: PoolsTable;
+  vms: VmsTable;
+  agents: AgentsTable;
+  events: EventsTable;
+  hosts: HostsTable;
+  hvkube_migrations: MigrationsTable;
+}

@@ -1,0 +1,266 @@
+/**
+ * VM rows: every state change is one guarded UPDATE plus its event, in one transaction.
+ *
+ * The UPDATE also copies the old state and its start time into `previous_state(_since)`. SQL
+ * evaluates SET expressions on the old row, so the statement that wins the compare-and-set also
+ * tells which state it left and for how long, with no read before the write (no lost update on
+ * PostgreSQL, no read-to-write lock upgrade on SQLite).
+ * @module
+ */
+import {
+  sql,
+  type ExpressionBuilder,
+  type Expression,
+  type Kysely,
+  type SqlBool,
+  type UpdateObject,
+} from 'kysely';
+import { HvkubeError } from '../domain/errors.js';
+import type { Vm } from '../domain/types.js';
+import type { VmState } from '../domain/vm-state.js';
+import type { Database } from './schema.js';
+import type { ClaimRequest, VmFilter, VmPatch, VmTransition } from './store.js';
+import { elapsedMs, insertEvent, type StoreContext } from './context.js';
+import { isForeignKeyViolation, isUniqueViolation } from './db-errors.js';
+import { rowToVm, vmPatchToRow, vmToRow } from './rows.js';
+
+function vmConditions(eb: ExpressionBuilder<Database, 'vms'>, f: VmFilter): Expression<SqlBool>[] {
+  const all: Expression<SqlBool>[] = [];
+  if (f.pool !== undefined) all.push(eb('pool', '=', f.pool));
+  if (f.host !== undefined) all.push(eb('host', '=', f.host));
+  if (f.states !== undefined) {
+    // `IN ()` is a syntax error; an empty list simply matches nothing.
+    all.push(f.states.length > 0 ? eb('state', 'in', f.states) : sql<SqlBool>`1 = 0`);
+  }
+  if (f.leased !== undefined) all.push(eb('lease_id', f.leased ? 'is not' : 'is', null));
+  return all;
+}
+
+export async function insertVm(
+  ctx: StoreContext,
+  vm: Vm,
+  event: { actor: string; action: string },
+): Promise<void> {
+  try {
+    await ctx.db.transaction().execute(async (trx) => {
+      await trx.insertInto('vms').values(vmToRow(vm)).execute();
+      await insertEvent(trx, ctx, {
+        actor: event.actor,
+        kind: 'vm',
+        subject: vm.name,
+        action: event.action,
+        from: null,
+        to: vm.state,
+        durationMs: null,
+        details: { pool: vm.pool, host: vm.host },
+      });
+    });
+  } catch (e) {
+    if (isUniqueViolation(e)) {
+      throw new HvkubeError('INVALID_INPUT', `VM ${vm.name} already exists`, {
+        hint: 'VM names are unique across pools; pick another name',
+        details: { vm: vm.name },
+        cause: e,
+      });
+    }
+    if (isForeignKeyViolation(e)) {
+      throw new HvkubeError('POOL_NOT_FOUND', `pool ${vm.pool} does not exist`, {
+        hint: 'create the pool first',
+        details: { pool: vm.pool, vm: vm.name },
+        cause: e,
+      });
+    }
+    throw e;
+  }
+}
+
+export async function getVm(ctx: StoreContext, name: string): Promise<Vm | null> {
+  const row = await ctx.db
+    .selectFrom('vms')
+    .selectAll()
+    .where('name', '=', name)
+    .executeTakeFirst();
+  return row ? rowToVm(row) : null;
+}
+
+export async function listVms(ctx: StoreContext, filter: VmFilter = {}): Promise<Vm[]> {
+  const rows = await ctx.db
+    .selectFrom('vms')
+    .selectAll()
+    .where((eb) => eb.and(vmConditions(eb, filter)))
+    .orderBy('name')
+    .execute();
+  return rows.map(rowToVm);
+}
+
+export async function countVms(ctx: StoreContext, filter: VmFilter = {}): Promise<number> {
+  const { n } = await ctx.db
+    .selectFrom('vms')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where((eb) => eb.and(vmConditions(eb, filter)))
+    .executeTakeFirstOrThrow();
+  return Number(n);
+}
+
+export async function countVmsByState(
+  ctx: StoreContext,
+  pool: string,
+): Promise<Partial<Record<VmState, number>>> {
+  const rows = await ctx.db
+    .selectFrom('vms')
+    .select((eb) => ['state', eb.fn.countAll<number>().as('n')])
+    .where('pool', '=', pool)
+    .groupBy('state')
+    .execute();
+  const counts: Partial<Record<VmState, number>> = {};
+  for (const r of rows) counts[r.state as VmState] = Number(r.n);
+  return counts;
+}
+
+/** SET clause for a state change: the new state, now, and the old state kept for the event. */
+function moveTo(to: VmState, nowIso: string, patch: VmPatch | undefined) {
+  return (eb: ExpressionBuilder<Database, 'vms'>): UpdateObject<Database, 'vms'> => ({
+    ...(patch ? vmPatchToRow(patch) : {}),
+    previous_state: eb.ref('state'),
+    previous_state_since: eb.ref('state_since'),
+    state: to,
+    state_since: nowIso,
+  });
+}
+
+export async function transitionVm(
+  ctx: StoreContext,
+  name: string,
+  change: VmTransition,
+): Promise<Vm | null> {
+  if (change.from.length === 0) return null;
+  const nowIso = ctx.now().toISOString();
+  const leaseId = change.leaseId;
+  return ctx.db.transaction().execute(async (trx) => {
+    const row = await trx
+      .updateTable('vms')
+      .set(moveTo(change.to, nowIso, change.patch))
+      .where('name', '=', name)
+      .where('state', 'in', change.from)
+      .$if(leaseId !== undefined, (qb) =>
+        qb.where('lease_id', leaseId === null ? 'is' : '=', leaseId ?? null),
+      )
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) return null;
+    await insertEvent(trx, ctx, {
+      actor: change.actor,
+      kind: 'vm',
+      subject: name,
+      action: change.action,
+      from: row.previous_state,
+      to: change.to,
+      durationMs: elapsedMs(row.previous_state_since, nowIso),
+      details: change.details ?? null,
+    });
+    return rowToVm(row);
+  });
+}
+
+export async function patchVm(ctx: StoreContext, name: string, patch: VmPatch): Promise<Vm | null> {
+  const values = vmPatchToRow(patch);
+  if (Object.keys(values).length === 0) return getVm(ctx, name);
+  const row = await ctx.db
+    .updateTable('vms')
+    .set(values)
+    .where('name', '=', name)
+    .returningAll()
+    .executeTakeFirst();
+  return row ? rowToVm(row) : null;
+}
+
+export async function deleteVm(
+  ctx: StoreContext,
+  name: string,
+  event: { actor: string; action: string },
+): Promise<boolean> {
+  const nowIso = ctx.now().toISOString();
+  return ctx.db.transaction().execute(async (trx) => {
+    const row = await trx
+      .deleteFrom('vms')
+      .where('name', '=', name)
+      .returning(['state', 'state_since', 'pool'])
+      .executeTakeFirst();
+    if (!row) return false;
+    await insertEvent(trx, ctx, {
+      actor: event.actor,
+      kind: 'vm',
+      subject: name,
+      action: event.action,
+      from: row.state,
+      to: null,
+      durationMs: elapsedMs(row.state_since, nowIso),
+      details: { pool: row.pool },
+    });
+    return true;
+  });
+}
+
+/** One attempt at one state: the portable guarded UPDATE over an ordered, indexed subselect. */
+async function claimInState(
+  trx: Kysely<Database>,
+  ctx: StoreContext,
+  req: ClaimRequest,
+  state: VmState,
+  nowIso: string,
+) {
+  const candidate = trx
+    .selectFrom('vms')
+    .select('name')
+    .where('pool', '=', req.pool)
+    .where('state', '=', state)
+    .where('lease_id', 'is', null)
+    .$if(req.host !== undefined, (qb) => qb.where('host', '=', req.host ?? ''))
+    .orderBy('state_since')
+    .orderBy('name')
+    .limit(1)
+    // PostgreSQL only: concurrent claimers skip a row another one is taking instead of queueing
+    // behind it. SQLite has no such clause (it fails at run time) and needs none: its writers
+    // are serialised.
+    .$if(ctx.dialect === 'pg', (qb) => qb.forUpdate().skipLocked());
+  return (
+    trx
+      .updateTable('vms')
+      .set((eb) => ({
+        ...moveTo('resuming', nowIso, undefined)(eb),
+        lease_id: req.leaseId,
+        lease_holder: req.holder,
+        lease_expires_at: req.leaseExpiresAt,
+      }))
+      .where('name', '=', candidate)
+      // The outer guard is what makes the claim safe: whatever the subselect saw, only a row
+      // that is still unleased and in that state changes hands.
+      .where('state', '=', state)
+      .where('lease_id', 'is', null)
+      .returningAll()
+      .executeTakeFirst()
+  );
+}
+
+export async function claimVm(ctx: StoreContext, req: ClaimRequest): Promise<Vm | null> {
+  if (req.states.length === 0) return null;
+  const nowIso = ctx.now().toISOString();
+  return ctx.db.transaction().execute(async (trx) => {
+    for (const state of req.states) {
+      const row = await claimInState(trx, ctx, req, state, nowIso);
+      if (!row) continue;
+      await insertEvent(trx, ctx, {
+        actor: req.actor,
+        kind: 'vm',
+        subject: row.name,
+        action: 'claim',
+        from: row.previous_state,
+        to: row.state,
+        durationMs: elapsedMs(row.previous_state_since, nowIso),
+        details: { pool: req.pool, holder: req.holder, leaseId: req.leaseId },
+      });
+      return rowToVm(row);
+    }
+    return null;
+  });
+}
