@@ -12,7 +12,13 @@ const USAGE_CODES = new Set(['INVALID_NAME', 'INVALID_PATH', 'INVALID_INPUT', 'W
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
-  program.exitOverride();
+  // addCommand() does not pass exitOverride down: apply it to every command, so usage errors
+  // anywhere in the tree reach the handler below instead of exiting with commander's code.
+  const override = (c: typeof program): void => {
+    c.exitOverride();
+    for (const sub of c.commands) override(sub as typeof program);
+  };
+  override(program);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

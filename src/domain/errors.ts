@@ -36,6 +36,10 @@ export const ERROR_CODES = {
   HV_MODULE_MISSING: 502,
   HV_FAILED: 502,
   SHUTTING_DOWN: 503,
+  /** An API route that does not exist. */
+  NOT_FOUND: 404,
+  /** The client could not reach an hvkube server. */
+  SERVER_UNREACHABLE: 503,
   INTERNAL: 500,
 } as const satisfies Record<string, number>;
 

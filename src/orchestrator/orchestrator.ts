@@ -193,6 +193,11 @@ export class Orchestrator {
     return release(this.ctx, this.#templates, name, options);
   }
 
+  /** Acquires of the pool waiting in its queue right now (for metrics). */
+  waitingAcquires(pool: string): number {
+    return this.#waiters.size(pool);
+  }
+
   /** Extends a lease by `ttlMs` from now. */
   async renewLease(name: string, leaseId: string, ttlMs: number): Promise<Vm> {
     const vm = await requireVm(this.ctx, name);

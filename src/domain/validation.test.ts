@@ -1,0 +1,69 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isHvkubeError } from './errors.js';
+import { isValidName, validateFilePath, validateInt, validateName } from './validation.js';
+import { HOSTILE_NAMES } from '../../test/helpers/hostile.js';
+
+
+describe('names', () => {
+  it.each(HOSTILE_NAMES)('rejects %j', (name) => {
+    expect(isValidName(name)).toBe(false);
+    let thrown: unknown;
+    try {
+      validateName('pool', name);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(isHvkubeError(thrown, 'INVALID_NAME')).toBe(true);
+    expect((thrown as Error).message).toMatch(/pool name/);
+  });
+
+  it.each(['a', 'win11', 'Pool-1', 'a.b_c-d', 'x'.repeat(63), '0day'])('accepts %j', (name) => {
+    expect(validateName('template', name)).toBe(name);
+  });
+
+  it('rejects non-strings', () => {
+    for (const v of [undefined, null, 42, {}, ['a']]) expect(() => validateName('vm', v)).toThrow(/vm name/);
+  });
+});
+
+describe('paths', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hvk-val-'));
+  const vhdx = path.join(dir, 'golden.vhdx');
+  writeFileSync(vhdx, 'x');
+  mkdirSync(path.join(dir, 'folder.vhdx'));
+
+  it('accepts an absolute, normalised path to an existing file with a known extension', () => {
+    expect(validateFilePath('disk', vhdx, { extensions: ['.vhdx'] })).toBe(vhdx);
+  });
+
+  it.each([
+    ['relative', 'golden.vhdx', /not absolute/],
+    ['traversal', `${dir}/../${path.basename(dir)}/golden.vhdx`, /not normalised/],
+    ['missing', path.join(dir, 'nope.vhdx'), /does not exist/],
+    ['directory', path.join(dir, 'folder.vhdx'), /not a regular file/],
+    ['wrong extension', path.join(dir, 'golden.iso'), /extension/],
+    ['control characters', `${dir}/gold\nen.vhdx`, /control characters/],
+    ['empty', '', /missing/],
+  ])('rejects a %s path', (_what, p, message) => {
+    expect(() => validateFilePath('disk', p, { extensions: ['.vhdx', '.vhd'] })).toThrow(message);
+  });
+
+  it('checks Windows paths with the Windows flavour', () => {
+    expect(() => validateFilePath('disk', 'C:\\VMs\\..\\x.vhdx', { flavour: path.win32, mustExist: false, extensions: ['.vhdx'] })).toThrow(/not normalised/);
+    expect(validateFilePath('disk', 'C:\\VMs\\x.vhdx', { flavour: path.win32, mustExist: false, extensions: ['.vhdx'] })).toBe('C:\\VMs\\x.vhdx');
+    expect(() => validateFilePath('disk', 'VMs\\x.vhdx', { flavour: path.win32, mustExist: false })).toThrow(/not absolute/);
+  });
+});
+
+describe('numbers', () => {
+  it.each([[-1], [1e12], [1.5], ['12abc'], [NaN], [null], ['']])('rejects %j', (v) => {
+    expect(() => validateInt('memory', v, 64, 1_048_576)).toThrow(/memory must be a whole number/);
+  });
+  it('accepts numbers and numeric strings in range', () => {
+    expect(validateInt('cpus', '4', 1, 64)).toBe(4);
+    expect(validateInt('cpus', 64, 1, 64)).toBe(64);
+  });
+});
