@@ -46,19 +46,47 @@ export function resolveBackend(config: HvkubeConfig): BackendName {
   });
 }
 
-async function createHypervisor(backend: BackendName, config: HvkubeConfig): Promise<Hypervisor> {
+/** Observes every hypervisor call (PowerShell script, QMP command) for metrics. */
+export type BackendCallHook = (backend: BackendName, operation: string, ms: number, ok: boolean) => void;
+
+async function createHypervisor(backend: BackendName, config: HvkubeConfig, onCall?: BackendCallHook): Promise<Hypervisor> {
   switch (backend) {
     case 'fake': {
       const { createFakeHypervisor, fakeOptionsFromEnv } = await import('./hypervisor/fake/index.js');
       return createFakeHypervisor({ ...fakeOptionsFromEnv(process.env), stateFile: path.join(config.dataDir, 'fake-host.json') });
     }
-    case 'qemu':
-    case 'hyperv':
-      throw new HvkubeError('HV_UNAVAILABLE', `the ${backend} backend is not available in this build`);
+    case 'qemu': {
+      const { createQemuHypervisor } = await import('./hypervisor/qemu/index.js');
+      return createQemuHypervisor({
+        dataDir: config.dataDir,
+        qemuBinary: config.qemu.binary,
+        accel: config.qemu.accel,
+        vnc: config.qemu.vnc,
+        onCall: onCall ? (command, ms) => onCall('qemu', command, ms, true) : undefined,
+      });
+    }
+    case 'hyperv': {
+      const { createHypervHypervisor } = await import('./hypervisor/hyperv/index.js');
+      // The stand-in keeps its simulated host next to the rest of this data directory.
+      const env = { ...process.env, HVKUBE_STANDIN_STATE: process.env.HVKUBE_STANDIN_STATE ?? path.join(config.dataDir, 'hyperv-standin') };
+      return createHypervHypervisor({
+        powershell: config.hyperv.powershell,
+        sessions: config.hyperv.sessions,
+        ...(config.hyperv.switchName !== null ? { switchName: config.hyperv.switchName } : {}),
+        ...(config.hyperv.vmDir !== null ? { vmDirectory: config.hyperv.vmDir } : {}),
+        env,
+        onCall: onCall ? (script, ms, ok) => onCall('hyperv', script, ms, ok) : undefined,
+      });
+    }
   }
 }
 
-export async function openRuntime(config: HvkubeConfig, options: { logger?: Logger } = {}): Promise<Runtime> {
+export interface RuntimeOptions {
+  logger?: Logger;
+  onBackendCall?: BackendCallHook;
+}
+
+export async function openRuntime(config: HvkubeConfig, options: RuntimeOptions = {}): Promise<Runtime> {
   const backend = resolveBackend(config);
   mkdirSync(config.dataDir, { recursive: true });
   const markFile = path.join(config.dataDir, BACKEND_MARK);
@@ -67,7 +95,7 @@ export async function openRuntime(config: HvkubeConfig, options: { logger?: Logg
   let hypervisor: Hypervisor;
   try {
     await store.migrate();
-    hypervisor = await createHypervisor(backend, config);
+    hypervisor = await createHypervisor(backend, config, options.onBackendCall);
   } catch (e) {
     await store.close();
     throw e;

@@ -9,7 +9,7 @@ import { Command } from '@commander-js/extra-typings';
 import { loadConfig } from '../../config/load.js';
 import { openRuntime, type Runtime } from '../../runtime.js';
 import type { TemplateInput } from '../../orchestrator/catalog.js';
-import { isHvkubeError } from '../../domain/errors.js';
+import { HvkubeError, isHvkubeError } from '../../domain/errors.js';
 import { ms, paint, processOut, type Out } from '../output.js';
 import { provisioningProgress } from '../progress.js';
 
@@ -20,6 +20,19 @@ const POOL = 'demo';
 const FAKE_DEMO_LATENCY = JSON.stringify({ boot: 2500, resume: 250, save: 300, restore: 150, checkpoint: 100 });
 
 async function demoTemplate(rt: Runtime, out: Out): Promise<TemplateInput> {
+  if (rt.backend === 'qemu') {
+    const { buildDemoImage } = await import('../../hypervisor/qemu/index.js');
+    const dir = path.join(rt.config.dataDir, 'images', 'demo');
+    const image = await buildDemoImage(dir, { onProgress: (step) => out.error(`    image: ${step}\n`) });
+    return {
+      name: TEMPLATE,
+      diskPath: image.diskPath,
+      memoryMb: 128,
+      cpus: 1,
+      probes: [{ type: 'heartbeat' }],
+      boot: { kernel: image.kernel, initrd: image.initrd, cmdline: image.cmdline },
+    };
+  }
   if (rt.backend === 'fake') {
     const image = path.join(rt.config.dataDir, 'images', 'demo.vhdx');
     mkdirSync(path.dirname(image), { recursive: true });
@@ -27,7 +40,9 @@ async function demoTemplate(rt: Runtime, out: Out): Promise<TemplateInput> {
     out.error(paint(out, 'yellow', 'note: this demo runs on the simulated (fake) hypervisor; pass --backend qemu on a Linux host with QEMU for real VMs\n'));
     return { name: TEMPLATE, diskPath: image, memoryMb: 256, cpus: 1 };
   }
-  throw new Error(`the demo needs the qemu or fake backend; this host uses ${rt.backend}`);
+  throw new HvkubeError('INVALID_INPUT', `the demo builds a Linux guest for QEMU; this host uses the ${rt.backend} backend`, {
+    hint: 'on Windows, register your own image: hvkube template create --name win11 --vhdx C:\\images\\win11.vhdx',
+  });
 }
 
 export function demoCommand(): Command {
@@ -93,9 +108,9 @@ async function runDemo(rt: Runtime, out: Out): Promise<void> {
     (coldBoot ? ` (${(coldBoot / Math.max(1, acquired.resumeMs)).toFixed(1)}x faster)\n` : '\n'));
 
   say('typing: echo hello from hvkube');
+  const before = await orch.screenshot(vm.name);
   await orch.typeText(vm.name, 'echo hello from hvkube\n');
-  await new Promise((r) => setTimeout(r, rt.backend === 'fake' ? 50 : 2500));
-  const png = await orch.screenshot(vm.name);
+  const png = await settledScreen(() => orch.screenshot(vm.name), before);
   const shot = path.join(rt.config.dataDir, 'demo-screenshot.png');
   writeFileSync(shot, png);
   say(`screenshot: ${shot} (${png.length} bytes)`);
@@ -109,4 +124,18 @@ async function runDemo(rt: Runtime, out: Out): Promise<void> {
     `  hvkube --data-dir ${rt.config.dataDir} pool show ${POOL}\n` +
     `  hvkube --data-dir ${rt.config.dataDir} vm list\n` +
     `  hvkube --data-dir ${rt.config.dataDir} pool remove ${POOL}   # removes the VMs and their disks\n`);
+}
+
+/** The screen a moment after it changed from `before` (keys reach a guest after send-key returns). */
+async function settledScreen(take: () => Promise<Buffer>, before: Buffer, timeoutMs = 20_000): Promise<Buffer> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 300));
+    const now = await take();
+    // A blinking cursor also changes the screen, so give the rest of the line time to arrive.
+    if (!now.equals(before) || Date.now() > deadline) {
+      await new Promise((r) => setTimeout(r, 1500));
+      return take();
+    }
+  }
 }
