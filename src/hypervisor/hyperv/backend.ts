@@ -1,0 +1,296 @@
+/**
+ * The Hyper-V backend: every operation is one call of one `.ps1` script through a pool of
+ * long-lived PowerShell sessions. This file only maps the `Hypervisor` port onto the script
+ * catalogue and normalises the answers; the PowerShell side lives in `scripts/`.
+ * @module
+ */
+import path from 'node:path';
+import { IMAGE_EXTENSIONS, validateFilePath, validateName } from '../../domain/validation.js';
+import type {
+  ConsoleAccess,
+  CreateVmSpec,
+  HostInfo,
+  HvState,
+  HvVm,
+  Hypervisor,
+  HypervisorCapabilities,
+  MouseButton,
+  OperationOptions,
+  ScreenshotOptions,
+} from '../hypervisor.js';
+import { resolveHypervConfig, type HypervConfig, type HypervConfigInput } from './config.js';
+import { chordsToWire, mouseButtonIndex, segmentText } from './console-input.js';
+import { hvError } from './errors.js';
+import {
+  asArray,
+  firstIPv4,
+  heartbeatVerdict,
+  isRecord,
+  normaliseAdapter,
+  normaliseHost,
+  normaliseVm,
+  toHvState,
+  type NormalVm,
+} from './normalise.js';
+import { defaultScriptsDir } from './paths.js';
+import type { CallOptions, ScriptRunner } from './powershell-session.js';
+import { SessionPool } from './session-pool.js';
+import { thumbnailToPng } from './screenshot.js';
+
+const MIB = 1024 * 1024;
+
+/** Paths on the Hyper-V host are Windows paths; a stand-in on Linux may use POSIX ones. */
+export function hostPathFlavour(p: string): path.PlatformPath {
+  return /^[A-Za-z]:[\\/]|^\\\\/.test(p) || !p.startsWith('/') ? path.win32 : path.posix;
+}
+
+function toHvVm(vm: NormalVm): HvVm {
+  return {
+    name: vm.name,
+    id: vm.id,
+    state: vm.state,
+    memoryMb: Math.round(vm.memoryStartupBytes / MIB),
+    cpus: vm.processorCount,
+    checkpoints: vm.checkpoints,
+  };
+}
+
+function field(result: unknown, key: string): unknown {
+  return isRecord(result) ? result[key] : undefined;
+}
+
+export class HypervHypervisor implements Hypervisor {
+  readonly backend = 'hyperv' as const;
+  readonly capabilities: HypervisorCapabilities;
+  readonly config: HypervConfig;
+  private readonly runner: ScriptRunner;
+
+  constructor(config: HypervConfig, runner?: ScriptRunner) {
+    this.config = config;
+    this.capabilities = { pause: true, scroll: true, gpu: config.gpu, savedUsesNoMemory: true };
+    this.runner =
+      runner ??
+      new SessionPool(config.sessions, {
+        executable: config.powershell,
+        prefixArgs: config.powershellArgs,
+        scriptsDir: config.scriptsDir ?? defaultScriptsDir(),
+        startupTimeoutMs: config.startupTimeoutMs,
+        defaultTimeoutMs: config.defaultTimeoutMs,
+        slowTimeoutMs: config.slowTimeoutMs,
+        timeouts: config.timeouts,
+        ...(config.env ? { env: config.env } : {}),
+        ...(config.onCall ? { onCall: config.onCall } : {}),
+        ...(config.onLog ? { onLog: config.onLog } : {}),
+      });
+  }
+
+  /** The script runner, for the doctor and for tests. */
+  get scripts(): ScriptRunner {
+    return this.runner;
+  }
+
+  async hostInfo(): Promise<HostInfo> {
+    const host = normaliseHost(await this.runner.call('host-info', { VmDirectory: this.config.vmDirectory }));
+    return {
+      backend: 'hyperv',
+      hostname: host.hostname ?? 'unknown',
+      cpus: host.logicalProcessorCount,
+      totalMemoryMb: Math.round(host.memoryCapacityBytes / MIB),
+      freeMemoryMb: host.freePhysicalMemoryKB === null ? 0 : Math.floor(host.freePhysicalMemoryKB / 1024),
+      freeDiskMb: host.freeDiskBytes === null ? null : Math.floor(host.freeDiskBytes / MIB),
+      notes: {
+        powershell: this.config.powershell,
+        ...(host.psVersion ? { psVersion: host.psVersion } : {}),
+        ...(host.osVersion ? { osVersion: host.osVersion } : {}),
+        ...(host.virtualHardDiskPath ? { virtualHardDiskPath: host.virtualHardDiskPath } : {}),
+      },
+    };
+  }
+
+  async listVms(prefix: string): Promise<HvVm[]> {
+    const result = await this.runner.call('list-vms', { Prefix: prefix });
+    return asArray(field(result, 'vms')).map((v) => toHvVm(normaliseVm(v)));
+  }
+
+  async getVm(name: string): Promise<HvVm | null> {
+    const vm = field(await this.runner.call('get-vm', { Name: validateName('vm', name) }), 'vm');
+    return isRecord(vm) ? toHvVm(normaliseVm(vm)) : null;
+  }
+
+  diskPathFor(vmName: string, templateDisk: string): string {
+    const flavour = hostPathFlavour(templateDisk);
+    const directory = this.config.vmDirectory ?? flavour.join(flavour.dirname(templateDisk), 'hvkube-vms');
+    const extension = flavour.extname(templateDisk).toLowerCase() === '.vhd' ? '.vhd' : '.vhdx';
+    return flavour.join(directory, `${validateName('vm', vmName)}${extension}`);
+  }
+
+  async createDifferencingDisk(parentPath: string, childPath: string): Promise<void> {
+    await this.runner.call('new-differencing-disk', {
+      // No extension rule for the parent: a wrong parent is the host's "not found", not a usage error.
+      ParentPath: this.hostPath('template disk', parentPath, false),
+      Path: this.hostPath('VM disk', childPath),
+    });
+  }
+
+  async createVm(spec: CreateVmSpec): Promise<HvVm> {
+    const name = validateName('vm', spec.name);
+    const diskPath = this.hostPath('VM disk', spec.diskPath);
+    if (spec.boot) throw hvError('HV_FAILED', 'Hyper-V boots from the VM disk; direct kernel boot is not supported', { vm: name });
+    if (spec.gpu && !this.capabilities.gpu) {
+      throw hvError('HV_FAILED', `VM ${name} asks for a GPU but GPU partitioning is not enabled for this host`, { vm: name });
+    }
+    const flavour = hostPathFlavour(diskPath);
+    const startup = spec.memoryMb * MIB;
+    // GPU partitions need static memory (dynamic memory would need startup = minimum anyway).
+    const dynamic = this.config.dynamicMemory && !spec.gpu;
+    const result = await this.runner.call('new-vm', {
+      Name: name,
+      VhdPath: diskPath,
+      Path: this.config.vmDirectory ?? flavour.dirname(diskPath),
+      MemoryStartupBytes: startup,
+      ProcessorCount: spec.cpus,
+      DynamicMemory: dynamic,
+      MemoryMinimumBytes: Math.min(startup, this.config.minimumMemoryMb * MIB),
+      MemoryMaximumBytes: startup,
+      ...(this.config.switchName ? { SwitchName: this.config.switchName } : {}),
+      AutomaticStopAction: this.config.automaticStopAction,
+      SecureBootTemplate: this.config.secureBootTemplate,
+    });
+    if (this.config.enhancedSession) await this.runner.call('set-enhanced-session', { Name: name, Enabled: true });
+    if (spec.gpu) await this.runner.call('add-gpu-partition', { Name: name });
+    const created = field(result, 'vm');
+    if (!spec.gpu && !this.config.enhancedSession && isRecord(created)) return toHvVm(normaliseVm(created));
+    const vm = await this.getVm(name);
+    if (!vm) throw hvError('HV_NOT_FOUND', `VM ${name} vanished right after it was created`, { vm: name });
+    return vm;
+  }
+
+  async start(name: string, options: OperationOptions = {}): Promise<void> {
+    await this.runner.call('start-vm', { Name: validateName('vm', name) }, callOptions(options));
+  }
+
+  async save(name: string, options: OperationOptions = {}): Promise<void> {
+    await this.runner.call('save-vm', { Name: validateName('vm', name) }, callOptions(options));
+  }
+
+  async pause(name: string): Promise<void> {
+    await this.runner.call('suspend-vm', { Name: validateName('vm', name) });
+  }
+
+  async unpause(name: string): Promise<void> {
+    await this.runner.call('resume-vm', { Name: validateName('vm', name) });
+  }
+
+  async stop(name: string, options: { force?: boolean } & OperationOptions = {}): Promise<void> {
+    await this.runner.call('stop-vm', { Name: validateName('vm', name), TurnOff: options.force === true }, callOptions(options));
+  }
+
+  async remove(name: string): Promise<void> {
+    await this.runner.call('remove-vm', { Name: validateName('vm', name) });
+  }
+
+  async checkpoint(name: string, checkpointName: string): Promise<void> {
+    await this.runner.call('checkpoint-vm', { Name: validateName('vm', name), SnapshotName: validateName('checkpoint', checkpointName) });
+  }
+
+  async restoreCheckpoint(name: string, checkpointName: string): Promise<HvState> {
+    const result = await this.runner.call('restore-checkpoint', {
+      Name: validateName('vm', name),
+      SnapshotName: validateName('checkpoint', checkpointName),
+    });
+    return toHvState(field(result, 'state'));
+  }
+
+  async heartbeat(name: string): Promise<'ok' | 'no-contact' | 'unknown'> {
+    return heartbeatVerdict(await this.runner.call('get-heartbeat', { Name: validateName('vm', name) }));
+  }
+
+  async guestAddress(name: string): Promise<string | null> {
+    const result = await this.runner.call('get-guest-address', { Name: validateName('vm', name) });
+    return firstIPv4(asArray(field(result, 'adapters')).map(normaliseAdapter));
+  }
+
+  async guestEndpoint(name: string, guestPort: number): Promise<{ host: string; port: number } | null> {
+    // Hyper-V guests sit on a switch the host routes to: no port forwarding, the guest's own address.
+    const address = await this.guestAddress(name);
+    return address === null ? null : { host: address, port: guestPort };
+  }
+
+  async screenshot(name: string, options: ScreenshotOptions = {}): Promise<Buffer> {
+    const result = await this.runner.call('get-screenshot', {
+      Name: validateName('vm', name),
+      ...(options.width === undefined ? {} : { Width: options.width }),
+    });
+    return thumbnailToPng(result, options.width);
+  }
+
+  async typeText(name: string, text: string): Promise<void> {
+    const vm = validateName('vm', name);
+    for (const segment of segmentText(text)) {
+      if (segment.kind === 'text') await this.runner.call('type-text', { Name: vm, Text: segment.text });
+      else await this.runner.call('press-keys', { Name: vm, Chords: segment.chords });
+    }
+  }
+
+  async pressKeys(name: string, chords: string[]): Promise<void> {
+    const vm = validateName('vm', name);
+    if (chords.length === 0) return;
+    await this.runner.call('press-keys', { Name: vm, Chords: chordsToWire(chords) });
+  }
+
+  async mouseMove(name: string, x: number, y: number): Promise<void> {
+    await this.runner.call('send-mouse', { Name: validateName('vm', name), Action: 'move', ...coordinates(x, y) });
+  }
+
+  async click(name: string, x: number, y: number, options: { button?: MouseButton; double?: boolean } = {}): Promise<void> {
+    await this.runner.call('send-mouse', {
+      Name: validateName('vm', name),
+      Action: options.double ? 'double' : 'click',
+      ...coordinates(x, y),
+      Button: mouseButtonIndex(options.button),
+    });
+  }
+
+  async scroll(name: string, delta: number): Promise<void> {
+    if (!Number.isInteger(delta)) throw hvError('HV_FAILED', `scroll delta must be a whole number, got ${delta}`);
+    await this.runner.call('send-mouse', { Name: validateName('vm', name), Action: 'scroll', Delta: delta });
+  }
+
+  async console(name: string): Promise<ConsoleAccess> {
+    const vm = validateName('vm', name);
+    return {
+      command: ['vmconnect.exe', 'localhost', vm],
+      instructions:
+        `Run "vmconnect.exe localhost ${vm}" on the Hyper-V host (Hyper-V Manager's console), ` +
+        'or connect with Remote Desktop to the guest address (an .rdp file from `hvkube vm rdp`).',
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.runner.close();
+  }
+
+  private hostPath(what: string, value: string, checkExtension = true): string {
+    return validateFilePath(what, value, {
+      flavour: hostPathFlavour(value),
+      ...(checkExtension ? { extensions: IMAGE_EXTENSIONS.hyperv } : {}),
+      mustExist: false,
+    });
+  }
+}
+
+function coordinates(x: number, y: number): { X: number; Y: number } {
+  if (!Number.isInteger(x) || !Number.isInteger(y) || x < 0 || y < 0) {
+    throw hvError('HV_FAILED', `mouse coordinates must be whole pixels >= 0, got ${x},${y}`);
+  }
+  return { X: x, Y: y };
+}
+
+function callOptions(options: OperationOptions): CallOptions {
+  return options.signal ? { signal: options.signal } : {};
+}
+
+/** The front door: a Hyper-V backend with its session pool. */
+export function createHypervHypervisor(config: HypervConfigInput = {}, runner?: ScriptRunner): HypervHypervisor {
+  return new HypervHypervisor(resolveHypervConfig(config), runner);
+}

@@ -1,0 +1,109 @@
+/**
+ * The fixed catalogue of PowerShell operation scripts and the parameters each one takes.
+ *
+ * A request names one of these scripts; nothing else can be run. The name is checked twice: by
+ * type (`ScriptName`) at compile time and against `SCRIPT_NAMES` at run time (and once more by the
+ * host loop inside PowerShell). Parameters are plain data that the host loop splats into the
+ * script's `param()` block; they never become script text.
+ * @module
+ */
+
+/** A parameter value that survives JSON → ConvertFrom-Json → splatting unchanged. */
+export type ScriptParamValue = string | number | boolean | readonly string[] | readonly number[];
+
+/** Each script's parameters, spelled exactly as in its `param()` block. */
+export interface ScriptParams {
+  ping: { Echo?: string };
+  'host-info': { VmDirectory?: string };
+  doctor: { SwitchName?: string; VmDirectory?: string };
+  'list-vms': { Prefix: string };
+  'get-vm': { Name: string };
+  'new-differencing-disk': { ParentPath: string; Path: string };
+  'new-vm': {
+    Name: string;
+    VhdPath: string;
+    Path: string;
+    MemoryStartupBytes: number;
+    ProcessorCount: number;
+    DynamicMemory: boolean;
+    MemoryMinimumBytes: number;
+    MemoryMaximumBytes: number;
+    SwitchName?: string;
+    AutomaticStopAction: 'Save' | 'TurnOff' | 'ShutDown';
+    SecureBootTemplate: string;
+  };
+  'set-enhanced-session': { Name: string; Enabled: boolean };
+  'add-gpu-partition': { Name: string };
+  'start-vm': { Name: string };
+  'save-vm': { Name: string };
+  'suspend-vm': { Name: string };
+  'resume-vm': { Name: string };
+  'stop-vm': { Name: string; TurnOff: boolean };
+  'remove-vm': { Name: string };
+  'checkpoint-vm': { Name: string; SnapshotName: string };
+  'restore-checkpoint': { Name: string; SnapshotName: string };
+  'get-heartbeat': { Name: string };
+  'get-guest-address': { Name: string };
+  'get-screenshot': { Name: string; Width?: number };
+  'type-text': { Name: string; Text: string };
+  'press-keys': { Name: string; Chords: readonly string[] };
+  'send-mouse': {
+    Name: string;
+    Action: 'move' | 'click' | 'double' | 'down' | 'up' | 'scroll';
+    X?: number;
+    Y?: number;
+    Button?: number;
+    Delta?: number;
+  };
+}
+
+export type ScriptName = keyof ScriptParams;
+
+export const SCRIPT_NAMES = [
+  'ping',
+  'host-info',
+  'doctor',
+  'list-vms',
+  'get-vm',
+  'new-differencing-disk',
+  'new-vm',
+  'set-enhanced-session',
+  'add-gpu-partition',
+  'start-vm',
+  'save-vm',
+  'suspend-vm',
+  'resume-vm',
+  'stop-vm',
+  'remove-vm',
+  'checkpoint-vm',
+  'restore-checkpoint',
+  'get-heartbeat',
+  'get-guest-address',
+  'get-screenshot',
+  'type-text',
+  'press-keys',
+  'send-mouse',
+] as const satisfies readonly ScriptName[];
+
+// Compile-time proof that the runtime list names every script of the type (and no more).
+type Missing = Exclude<ScriptName, (typeof SCRIPT_NAMES)[number]>;
+const _allListed: Missing extends never ? true : Missing = true;
+void _allListed;
+
+const ALLOWED: ReadonlySet<string> = new Set(SCRIPT_NAMES);
+
+export function isScriptName(value: unknown): value is ScriptName {
+  return typeof value === 'string' && ALLOWED.has(value);
+}
+
+/** Scripts that may run for minutes (graceful shutdown waits up to 5 minutes for the guest). */
+export const SLOW_SCRIPTS: ReadonlySet<ScriptName> = new Set<ScriptName>([
+  'start-vm',
+  'save-vm',
+  'stop-vm',
+  'remove-vm',
+  'checkpoint-vm',
+  'restore-checkpoint',
+  'new-vm',
+  'new-differencing-disk',
+]);

@@ -1,0 +1,115 @@
+# Helpers dot-sourced by the operation scripts. Defines functions only; no side effects.
+# Every lookup is exact and non-wildcard: Get-VM -Name would expand * ? and [ ] in a name.
+
+function New-HvkError {
+  param(
+    [Parameter(Mandatory = $true)][string]$Message,
+    [Parameter(Mandatory = $true)][string]$ErrorId,
+    [Parameter(Mandatory = $true)][System.Management.Automation.ErrorCategory]$Category,
+    [object]$Target
+  )
+  $exception = New-Object System.InvalidOperationException $Message
+  New-Object System.Management.Automation.ErrorRecord $exception, $ErrorId, $Category, $Target
+}
+
+function Find-HvkVm {
+  param([Parameter(Mandatory = $true)][string]$Name)
+  $found = @(Hyper-V\Get-VM -ErrorAction Stop | Where-Object { $_.Name -eq $Name })
+  if ($found.Count -gt 1) {
+    throw (New-HvkError -Message ('More than one virtual machine is named "' + $Name + '".') -ErrorId 'AmbiguousName' -Category InvalidOperation -Target $Name)
+  }
+  if ($found.Count -eq 1) { return $found[0] }
+  return $null
+}
+
+function Get-HvkVm {
+  param([Parameter(Mandatory = $true)][string]$Name)
+  $vm = Find-HvkVm -Name $Name
+  if ($null -eq $vm) {
+    # Same text and category as Hyper-V's own not-found error.
+    throw (New-HvkError -Message ('Hyper-V was unable to find a virtual machine with name "' + $Name + '".') -ErrorId 'ObjectNotFound' -Category ObjectNotFound -Target $Name)
+  }
+  return $vm
+}
+
+function Assert-HvkState {
+  param(
+    [Parameter(Mandatory = $true)]$Vm,
+    [Parameter(Mandatory = $true)][string[]]$Allowed,
+    [Parameter(Mandatory = $true)][string]$Operation
+  )
+  $state = [string]$Vm.State
+  if ($Allowed -notcontains $state) {
+    $text = $Operation + ' of "' + $Vm.Name + '" failed. The operation cannot be performed while the object is in its current state (' + $state + ').'
+    throw (New-HvkError -Message $text -ErrorId 'InvalidState' -Category InvalidOperation -Target $Vm.Name)
+  }
+}
+
+function ConvertTo-HvkVmView {
+  param([Parameter(Mandatory = $true)]$Vm)
+  $checkpoints = @(Hyper-V\Get-VMSnapshot -VM $Vm -ErrorAction Stop | ForEach-Object { [string]$_.Name })
+  $heartbeat = $null
+  if ($null -ne $Vm.Heartbeat) { $heartbeat = [string]$Vm.Heartbeat }
+  $parent = $null
+  if ($null -ne $Vm.ParentSnapshotName) { $parent = [string]$Vm.ParentSnapshotName }
+  [ordered]@{
+    id                          = ([string]$Vm.Id).ToLowerInvariant()
+    name                        = [string]$Vm.Name
+    state                       = [string]$Vm.State
+    status                      = [string]$Vm.Status
+    heartbeat                   = $heartbeat
+    uptimeSeconds               = [int64]$Vm.Uptime.TotalSeconds
+    memoryAssignedBytes         = [int64]$Vm.MemoryAssigned
+    memoryStartupBytes          = [int64]$Vm.MemoryStartup
+    processorCount              = [int]$Vm.ProcessorCount
+    generation                  = [int]$Vm.Generation
+    checkpointType              = [string]$Vm.CheckpointType
+    automaticCheckpointsEnabled = [bool]$Vm.AutomaticCheckpointsEnabled
+    parentCheckpointName        = $parent
+    checkpoints                 = $checkpoints
+    path                        = [string]$Vm.Path
+  }
+}
+
+function Get-HvkComputerSystem {
+  param([Parameter(Mandatory = $true)]$Vm)
+  # The filter is built from a Guid, which formats to hex digits and dashes only.
+  $vmId = $Vm.Id.ToString()
+  if ($vmId -notmatch '^[0-9a-fA-F-]{36}$') {
+    throw (New-HvkError -Message 'unexpected virtual machine id' -ErrorId 'InvalidId' -Category InvalidData -Target $vmId)
+  }
+  $cs = Get-CimInstance -Namespace 'root\virtualization\v2' -ClassName 'Msvm_ComputerSystem' -Filter ("Name='" + $vmId + "'") -ErrorAction Stop
+  if ($null -eq $cs) {
+    throw (New-HvkError -Message ('No WMI computer system for "' + $Vm.Name + '".') -ErrorId 'ObjectNotFound' -Category ObjectNotFound -Target $Vm.Name)
+  }
+  return $cs
+}
+
+function Get-HvkDevice {
+  param(
+    [Parameter(Mandatory = $true)]$Vm,
+    [Parameter(Mandatory = $true)][string]$ClassName
+  )
+  $cs = Get-HvkComputerSystem -Vm $Vm
+  $device = Get-CimAssociatedInstance -InputObject $cs -ResultClassName $ClassName -ErrorAction Stop | Select-Object -First 1
+  if ($null -eq $device) {
+    throw (New-HvkError -Message ($ClassName + ' is not available for "' + $Vm.Name + '".') -ErrorId 'NotAvailable' -Category ResourceUnavailable -Target $Vm.Name)
+  }
+  return $device
+}
+
+function Assert-HvkWmiResult {
+  param(
+    [Parameter(Mandatory = $true)]$Result,
+    [Parameter(Mandatory = $true)][string]$Method
+  )
+  $code = [int]$Result.ReturnValue
+  if ($code -eq 0) { return }
+  # Codes of the Msvm method table: 32769 access denied, 32772 timeout, 32775 invalid state.
+  $id = 'WmiError' + $code
+  $category = [System.Management.Automation.ErrorCategory]::InvalidResult
+  if ($code -eq 32769) { $id = 'AccessDenied'; $category = [System.Management.Automation.ErrorCategory]::PermissionDenied }
+  if ($code -eq 32772) { $id = 'Timeout'; $category = [System.Management.Automation.ErrorCategory]::OperationTimeout }
+  if ($code -eq 32775) { $id = 'InvalidState'; $category = [System.Management.Automation.ErrorCategory]::InvalidOperation }
+  throw (New-HvkError -Message ($Method + ' returned ' + $code + '.') -ErrorId $id -Category $category -Target $Method)
+}

@@ -1,0 +1,35 @@
+# Presses key chords in order. Each chord is Windows virtual-key codes joined by ",": modifiers
+# first, the key last (modifiers held while the key is typed). "cad" sends Ctrl+Alt+Del.
+param(
+  [Parameter(Mandatory = $true)][string]$Name,
+  [Parameter(Mandatory = $true)][string[]]$Chords
+)
+$ErrorActionPreference = 'Stop'
+. (Join-Path -Path $PSScriptRoot -ChildPath '_lib.ps1')
+$vm = Get-HvkVm -Name $Name
+Assert-HvkState -Vm $vm -Allowed @('Running') -Operation 'Press keys'
+$keyboard = Get-HvkDevice -Vm $vm -ClassName 'Msvm_Keyboard'
+foreach ($chord in $Chords) {
+  if ($chord -eq 'cad') {
+    Assert-HvkWmiResult -Result (Invoke-CimMethod -InputObject $keyboard -MethodName 'TypeCtrlAltDel' -ErrorAction Stop) -Method 'TypeCtrlAltDel'
+    continue
+  }
+  # Parsed as numbers: anything else fails here, before a key goes down.
+  $codes = @($chord.Split(',') | ForEach-Object { [uint32]::Parse($_, [System.Globalization.CultureInfo]::InvariantCulture) })
+  $modifiers = @()
+  if ($codes.Count -gt 1) { $modifiers = @($codes[0..($codes.Count - 2)]) }
+  $key = $codes[$codes.Count - 1]
+  try {
+    foreach ($m in $modifiers) {
+      Assert-HvkWmiResult -Result (Invoke-CimMethod -InputObject $keyboard -MethodName 'PressKey' -Arguments @{ keyCode = [uint32]$m } -ErrorAction Stop) -Method 'PressKey'
+    }
+    Assert-HvkWmiResult -Result (Invoke-CimMethod -InputObject $keyboard -MethodName 'TypeKey' -Arguments @{ keyCode = [uint32]$key } -ErrorAction Stop) -Method 'TypeKey'
+  } finally {
+    # Never leave a modifier down, even when a key failed.
+    [array]::Reverse($modifiers)
+    foreach ($m in $modifiers) {
+      Invoke-CimMethod -InputObject $keyboard -MethodName 'ReleaseKey' -Arguments @{ keyCode = [uint32]$m } -ErrorAction SilentlyContinue | Out-Null
+    }
+  }
+}
+[ordered]@{ returnValue = 0; chords = $Chords.Count }

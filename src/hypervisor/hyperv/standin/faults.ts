@@ -1,0 +1,47 @@
+/**
+ * Test hooks of the stand-in, read from the environment once at start:
+ * - `HVKUBE_STANDIN_FAULTS` JSON: `hang` (script names that never answer), `exitOn` (scripts on
+ *   which the process dies before answering), `exitAfter` (die when request N+1 arrives),
+ *   `garbage` (noise and fake frames on stdout), `warnings` (WARNING/VERBOSE lines and progress
+ *   records on stdout and stderr), `badReply` (scripts whose framed reply is not JSON),
+ *   `noHyperV` (module missing), `notElevated` (access denied), `startupDelayMs`,
+ *   `savedStateIncompatible` (VM names whose saved state no longer restores).
+ * - `HVKUBE_STANDIN_LATENCY` JSON: milliseconds per script name, plus `boot` (cold boot until the
+ *   guest's heartbeat turns OK). During a slow operation other processes see the transient state.
+ * - `HVKUBE_STANDIN_LOG`: a file that receives one JSON line per request as it arrived.
+ * @module
+ */
+import { z } from 'zod';
+
+const faultsSchema = z.object({
+  hang: z.array(z.string()).default([]),
+  exitOn: z.array(z.string()).default([]),
+  exitAfter: z.number().int().min(0).optional(),
+  garbage: z.boolean().default(false),
+  warnings: z.boolean().default(false),
+  badReply: z.array(z.string()).default([]),
+  noHyperV: z.boolean().default(false),
+  notElevated: z.boolean().default(false),
+  startupDelayMs: z.number().int().min(0).default(0),
+  savedStateIncompatible: z.array(z.string()).default([]),
+});
+
+export type Faults = z.infer<typeof faultsSchema>;
+export type Latency = Record<string, number>;
+
+function parseJsonEnv(name: string, value: string | undefined): unknown {
+  if (!value) return {};
+  try {
+    return JSON.parse(value);
+  } catch {
+    throw new Error(`${name} is not valid JSON`);
+  }
+}
+
+export function readFaults(env: NodeJS.ProcessEnv): Faults {
+  return faultsSchema.parse(parseJsonEnv('HVKUBE_STANDIN_FAULTS', env.HVKUBE_STANDIN_FAULTS));
+}
+
+export function readLatency(env: NodeJS.ProcessEnv): Latency {
+  return z.record(z.string(), z.number().min(0)).parse(parseJsonEnv('HVKUBE_STANDIN_LATENCY', env.HVKUBE_STANDIN_LATENCY));
+}

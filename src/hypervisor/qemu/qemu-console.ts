@@ -1,0 +1,113 @@
+/**
+ * Screen, keyboard and mouse over QMP: `screendump` for PNG screenshots, `send-key` for keys (one
+ * call per chord: qemu.md found that batched `input-send-event` keys overflow the PS/2 queue),
+ * and `input-send-event` on the USB tablet for an absolute mouse.
+ * @module
+ */
+import { readFile, rm } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PNG } from 'pngjs';
+import { HvkubeError } from '../../domain/errors.js';
+import { charToChord, parseKeyChord, type KeyChord } from '../../domain/keys.js';
+import type { MouseButton } from '../hypervisor.js';
+import type { QmpObject, QmpValue } from './qmp-client.js';
+
+/** Runs one QMP command on the VM's connection. */
+export type QmpExecute = (command: string, args?: QmpObject) => Promise<QmpValue>;
+
+/** Canonical key names (domain/keys.ts) that differ from QEMU's qcodes. */
+const QCODES: Record<string, string> = {
+  enter: 'ret', space: 'spc', pageup: 'pgup', pagedown: 'pgdn', capslock: 'caps_lock', printscreen: 'print',
+  grave: 'grave_accent', ctrl: 'ctrl', shift: 'shift', alt: 'alt', meta: 'meta_l',
+};
+
+/**
+ * QEMU releases each key of a `send-key` after its default 10 ms delay per event, queued behind
+ * earlier calls; waiting this long per key lets the guest consume them before we answer.
+ */
+const KEY_EVENT_MS = 10;
+
+export function toQcode(key: string): string {
+  return QCODES[key] ?? key;
+}
+
+function chordKeys(chord: KeyChord): QmpObject[] {
+  return [...chord.modifiers, chord.key].map((k) => ({ type: 'qcode', data: toQcode(k) }));
+}
+
+/** Presses chords in order; answers after the queued key events have had time to reach the guest. */
+export async function sendChords(execute: QmpExecute, chords: KeyChord[]): Promise<void> {
+  let events = 0;
+  for (const chord of chords) {
+    const keys = chordKeys(chord);
+    await execute('send-key', { keys });
+    events += keys.length * 2;
+  }
+  await sleep(events * KEY_EVENT_MS);
+}
+
+/** Chords that type `text` on a US layout; throws INVALID_INPUT for characters no key types. */
+export function chordsForText(text: string): KeyChord[] {
+  return [...text].map((ch) => {
+    const chord = charToChord(ch === '\r' ? '\n' : ch);
+    if (!chord) {
+      throw new HvkubeError('INVALID_INPUT', `cannot type ${JSON.stringify(ch)} on a US keyboard`, {
+        hint: 'type ASCII text; use pressKeys for special keys',
+      });
+    }
+    return chord;
+  });
+}
+
+export function chordsForKeys(chords: string[]): KeyChord[] {
+  return chords.map((c) => parseKeyChord(c));
+}
+
+/** A PNG of the screen, written by QEMU into `file` (a path in our run dir) and read back. */
+export async function screendump(execute: QmpExecute, file: string): Promise<Buffer> {
+  try {
+    await execute('screendump', { filename: file, format: 'png' });
+    return await readFile(file);
+  } finally {
+    await rm(file, { force: true });
+  }
+}
+
+export function pngSize(png: Buffer): { width: number; height: number } {
+  // Width and height are the first fields of the IHDR chunk, at a fixed offset.
+  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
+}
+
+/** Scales a PNG to `width` (height keeps the aspect ratio) by nearest neighbour. */
+export function scalePng(png: Buffer, width: number): Buffer {
+  const source = PNG.sync.read(png);
+  if (width === source.width) return png;
+  const height = Math.max(1, Math.round((source.height * width) / source.width));
+  const target = new PNG({ width, height });
+  for (let y = 0; y < height; y++) {
+    const sy = Math.min(source.height - 1, Math.floor((y * source.height) / height));
+    for (let x = 0; x < width; x++) {
+      const sx = Math.min(source.width - 1, Math.floor((x * source.width) / width));
+      source.data.copy(target.data, (y * width + x) * 4, (sy * source.width + sx) * 4, (sy * source.width + sx) * 4 + 4);
+    }
+  }
+  return PNG.sync.write(target);
+}
+
+/** The tablet's axes run 0-32767 whatever the screen size. */
+const ABS_MAX = 32767;
+
+export async function moveMouse(execute: QmpExecute, screen: { width: number; height: number }, x: number, y: number): Promise<void> {
+  const scale = (v: number, size: number) => Math.round((Math.min(Math.max(v, 0), size - 1) * ABS_MAX) / Math.max(1, size - 1));
+  await execute('input-send-event', {
+    events: [
+      { type: 'abs', data: { axis: 'x', value: scale(x, screen.width) } },
+      { type: 'abs', data: { axis: 'y', value: scale(y, screen.height) } },
+    ],
+  });
+}
+
+export async function pressButton(execute: QmpExecute, button: MouseButton | 'wheel-up' | 'wheel-down'): Promise<void> {
+  await execute('input-send-event', { events: [{ type: 'btn', data: { down: true, button } }] });
+  await execute('input-send-event', { events: [{ type: 'btn', data: { down: false, button } }] });
+}

@@ -1,0 +1,554 @@
+/**
+ * The QEMU/KVM backend: one `qemu-system-x86_64` per running or paused VM, driven over QMP.
+ *
+ * State lives in files, never only in this process, so any hvkube process can drive any VM:
+ * - live process (PID file + /proc check) → the QMP run state (`running`, `paused`, ...);
+ * - no process and a `state.bin` → `saved`; otherwise `off`. `state.bin` is deleted as soon as a
+ *   resume has loaded it, so a VM whose QEMU dies later is `off`, never `saved` with stale state.
+ *
+ * Choices where Hyper-V's rules leave room (the same as the fake backend's):
+ * - `start` of a paused VM is HV_INVALID_STATE (unpause it); `stop` of an off VM succeeds; a
+ *   graceful stop of a saved or paused VM is HV_INVALID_STATE, `force` discards the saved state.
+ * - `heartbeat` is `ok` while the process runs and the guest has reported READY on its port in
+ *   this boot (the evidence is `ready.log`; a resumed guest was ready when it was saved).
+ * - a checkpoint with an existing name replaces it; `screenshot` works while paused.
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import { HypervisorError } from '../../domain/errors.js';
+import { isValidName, validateName } from '../../domain/validation.js';
+import type {
+  ConsoleAccess, CreateVmSpec, HostInfo, HvState, HvVm, Hypervisor, HypervisorCapabilities, MouseButton,
+  OperationOptions, ScreenshotOptions,
+} from '../hypervisor.js';
+import { qemuHostInfo, readQemuVersion } from './host-info.js';
+import { qemuArgs, READY_PORT_ID } from './qemu-command-line.js';
+import * as screen from './qemu-console.js';
+import { resolveConfig, type QemuHypervisorConfig, type ResolvedQemuConfig } from './qemu-hypervisor-config.js';
+import { findQemuPid, killQemu, spawnQemu, waitForExit } from './qemu-process.js';
+import type { QmpClient } from './qmp-client.js';
+import { isObject, qmpText, toHypervisorError } from './qmp-client.js';
+import { QmpConnections } from './qmp-connections.js';
+import { migrateFromFile, migrateToFile, prepareMigration } from './save-restore.js';
+import { freeLoopbackPort, freeVncDisplay } from './ports.js';
+import {
+  checkpointPaths, readDefinition, vmPaths, writeDefinition, type VmDefinition, type VmPaths,
+} from './vm-definition.js';
+import {
+  copySparse, exists, fileContains, listCheckpoints, readCheckpointMeta, tail, writeCheckpointMeta,
+} from './vm-files.js';
+
+/** The address QEMU's user-mode network hands the first (only) guest by DHCP. */
+export const USER_NET_GUEST_ADDRESS = '10.0.2.15';
+const MAX_SOCKET_PATH = 107;
+
+interface Inspected {
+  def: VmDefinition;
+  paths: VmPaths;
+  pid: number | null;
+  state: HvState;
+}
+
+export class QemuHypervisor implements Hypervisor {
+  readonly backend = 'qemu' as const;
+  readonly capabilities: HypervisorCapabilities = { pause: true, scroll: true, gpu: false, savedUsesNoMemory: true };
+  readonly #config: ResolvedQemuConfig;
+  readonly #qmp: QmpConnections;
+  /** Operations under way in this process, shown as the VM's transient state. */
+  readonly #busy = new Map<string, HvState>();
+  readonly #screenSizes = new Map<string, { width: number; height: number }>();
+  #version: Promise<string> | null = null;
+
+  constructor(config: QemuHypervisorConfig) {
+    this.#config = resolveConfig(config);
+    this.#qmp = new QmpConnections(this.#config.qmpIdleMs, { onCall: this.#config.onCall });
+  }
+
+  get config(): Readonly<ResolvedQemuConfig> {
+    return this.#config;
+  }
+
+  // ---- host and inventory ----------------------------------------------------------------------
+
+  hostInfo(): Promise<HostInfo> {
+    return qemuHostInfo(this.#config, () => (this.#version ??= readQemuVersion(this.#config.qemuBinary)));
+  }
+
+  async listVms(prefix: string): Promise<HvVm[]> {
+    const names = await readdir(this.#config.vmRoot).catch(() => []);
+    const vms: HvVm[] = [];
+    for (const name of names.filter((n) => n.startsWith(prefix)).sort()) {
+      const vm = await this.getVm(name);
+      if (vm) vms.push(vm);
+    }
+    return vms;
+  }
+
+  async getVm(name: string): Promise<HvVm | null> {
+    if (!isValidName(name)) return null;
+    const paths = this.#paths(name);
+    const def = await readDefinition(paths.definition);
+    if (!def) return null;
+    const { state } = await this.#inspect(def, paths);
+    return {
+      name, id: def.id, state, memoryMb: def.memoryMb, cpus: def.cpus, checkpoints: await listCheckpoints(paths.checkpoints),
+    };
+  }
+
+  /** `<dataDir>/qemu/<vm>/disk.qcow2`: a qcow2 overlay whatever the template's format. */
+  diskPathFor(vmName: string, _templateDisk?: string): string {
+    return path.join(this.#config.vmRoot, validateName('vm', vmName), 'disk.qcow2');
+  }
+
+  async createDifferencingDisk(parentPath: string, childPath: string): Promise<void> {
+    const parent = path.resolve(parentPath);
+    if (!(await exists(parent))) throw new HypervisorError('HV_NOT_FOUND', `parent disk ${parent} does not exist`);
+    if (await exists(childPath)) {
+      throw new HypervisorError('HV_INVALID_STATE', `disk ${childPath} already exists`, { hint: 'remove the VM that owns it first' });
+    }
+    await mkdir(path.dirname(childPath), { recursive: true });
+    const format = parent.toLowerCase().endsWith('.img') ? 'raw' : 'qcow2';
+    try {
+      await execa(this.#config.qemuImgBinary, ['create', '-q', '-f', 'qcow2', '-b', parent, '-F', format, childPath]);
+    } catch (e) {
+      throw new HypervisorError('HV_FAILED', `qemu-img create failed: ${(e as Error).message.split('\n')[0]}`, { cause: e });
+    }
+  }
+
+  async createVm(spec: CreateVmSpec): Promise<HvVm> {
+    const name = validateName('vm', spec.name);
+    const paths = this.#paths(name);
+    if (await exists(paths.definition)) throw new HypervisorError('HV_INVALID_STATE', `VM ${name} already exists`, { details: { vm: name } });
+    if (spec.gpu) throw new HypervisorError('HV_UNAVAILABLE', 'the QEMU backend cannot attach a GPU', { hint: 'use a template without gpu' });
+    if (paths.qmpSocket.length > MAX_SOCKET_PATH) {
+      throw new HypervisorError('HV_FAILED', `socket path ${paths.qmpSocket} is longer than ${MAX_SOCKET_PATH} bytes`, { hint: 'set a shorter runDir' });
+    }
+    for (const file of [spec.diskPath, spec.boot?.kernel, spec.boot?.initrd]) {
+      if (file && !(await exists(file))) throw new HypervisorError('HV_NOT_FOUND', `${file} does not exist`, { details: { vm: name } });
+    }
+    const forwards = [];
+    for (const guestPort of [...new Set(spec.guestPorts)]) forwards.push({ guestPort, hostPort: await freeLoopbackPort() });
+    const def: VmDefinition = {
+      version: 1,
+      id: randomUUID(),
+      name,
+      accel: this.#config.accel,
+      machine: 'q35',
+      cpuModel: this.#config.cpuModel,
+      memoryMb: spec.memoryMb,
+      cpus: spec.cpus,
+      diskPath: path.resolve(spec.diskPath),
+      diskFormat: spec.diskPath.toLowerCase().endsWith('.img') ? 'raw' : 'qcow2',
+      boot: spec.boot ? { kernel: spec.boot.kernel, initrd: spec.boot.initrd, cmdline: spec.boot.cmdline } : null,
+      forwards,
+      vncDisplay: this.#config.vnc ? await freeVncDisplay() : null,
+      createdAt: new Date().toISOString(),
+    };
+    await mkdir(paths.dir, { recursive: true });
+    await writeDefinition(paths.definition, def);
+    return { name, id: def.id, state: 'off', memoryMb: def.memoryMb, cpus: def.cpus, checkpoints: [] };
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------------
+
+  start(name: string, options: OperationOptions = {}): Promise<void> {
+    return this.#operation(name, 'starting', options.signal, async (vm) => {
+      if (vm.state === 'off') return this.#coldBoot(vm);
+      if (vm.state === 'saved') return this.#resume(vm);
+      throw invalidState(name, vm.state, 'start', vm.state === 'paused' ? 'unpause it instead' : 'it is already on');
+    });
+  }
+
+  save(name: string, options: OperationOptions = {}): Promise<void> {
+    return this.#operation(name, 'saving', options.signal, async (vm) => {
+      requireState(name, vm.state, ['running', 'paused'], 'save');
+      await this.#withQmp(vm, async (qmp) => {
+        const wasRunning = vm.state === 'running';
+        await prepareMigration(qmp);
+        await qmp.execute('stop');
+        try {
+          await migrateToFile(qmp, vm.paths.migrationSocket, vm.paths.state, this.#config.migrationTimeoutMs);
+        } catch (e) {
+          if (wasRunning) await qmp.execute('cont').catch(() => undefined);
+          throw e;
+        }
+        await qmp.execute('quit').catch(() => undefined);
+      });
+      await this.#reap(vm);
+    });
+  }
+
+  pause(name: string): Promise<void> {
+    return this.#operation(name, 'other', undefined, async (vm) => {
+      requireState(name, vm.state, ['running'], 'pause');
+      await this.#withQmp(vm, (qmp) => qmp.execute('stop'));
+    });
+  }
+
+  unpause(name: string): Promise<void> {
+    return this.#operation(name, 'other', undefined, async (vm) => {
+      requireState(name, vm.state, ['paused'], 'unpause');
+      await this.#withQmp(vm, (qmp) => qmp.execute('cont'));
+    });
+  }
+
+  stop(name: string, options: { force?: boolean } & OperationOptions = {}): Promise<void> {
+    return this.#operation(name, 'stopping', options.signal, async (vm) => {
+      if (vm.state === 'off') return;
+      if (!options.force && vm.state !== 'running') {
+        throw invalidState(name, vm.state, 'shut down', 'no guest is running to shut down; use force to turn it off');
+      }
+      if (vm.pid !== null && !options.force) {
+        await this.#withQmp(vm, (qmp) => qmp.execute('system_powerdown')).catch(() => undefined);
+        this.#qmp.drop(name);
+        await waitForExit(vm.pid, vm.paths, this.#config.gracefulStopMs);
+      }
+      await this.#powerOff(vm);
+    });
+  }
+
+  async remove(name: string): Promise<void> {
+    if (!isValidName(name)) return;
+    const paths = this.#paths(name);
+    this.#qmp.drop(name);
+    const pid = await findQemuPid(paths);
+    if (pid !== null) await killQemu(pid, paths);
+    const def = await readDefinition(paths.definition).catch(() => null);
+    await rm(paths.dir, { recursive: true, force: true });
+    // Only a disk under our own VM tree is ours to delete; a template is never touched.
+    if (def && isInside(this.#config.vmRoot, def.diskPath)) await rm(def.diskPath, { force: true });
+    for (const socket of [paths.qmpSocket, paths.serialSocket, paths.migrationSocket]) await rm(socket, { force: true });
+    this.#screenSizes.delete(name);
+  }
+
+  checkpoint(name: string, checkpointName: string): Promise<void> {
+    const cpName = validateName('checkpoint', checkpointName);
+    return this.#operation(name, 'saving', undefined, async (vm) => {
+      requireState(name, vm.state, ['off', 'running', 'paused', 'saved'], 'checkpoint');
+      const final = checkpointPaths(vm.paths, cpName);
+      const temp = checkpointPaths(vm.paths, `.tmp-${cpName}`);
+      await rm(temp.dir, { recursive: true, force: true });
+      await mkdir(temp.dir, { recursive: true });
+      const withMemory = vm.state !== 'off';
+      try {
+        if (vm.state === 'running' || vm.state === 'paused') {
+          await this.#withQmp(vm, async (qmp) => {
+            // Device state, RAM file and disk are copied while the guest is stopped, so they agree.
+            await prepareMigration(qmp);
+            await qmp.execute('stop');
+            try {
+              await migrateToFile(qmp, vm.paths.migrationSocket, temp.state, this.#config.migrationTimeoutMs);
+              await this.#copyVmFiles(vm.paths, vm.def.diskPath, temp);
+            } finally {
+              // After a completed migration the VM is `postmigrate`; `cont` takes the disk back.
+              await qmp.execute('cont');
+              if (vm.state === 'paused') await qmp.execute('stop');
+            }
+          });
+        } else if (vm.state === 'saved') {
+          await copySparse(vm.paths.state, temp.state);
+          await this.#copyVmFiles(vm.paths, vm.def.diskPath, temp);
+        } else {
+          await copySparse(vm.def.diskPath, temp.disk);
+        }
+        await writeCheckpointMeta(temp.meta, { name: cpName, createdAt: new Date().toISOString(), withMemory });
+        await rm(final.dir, { recursive: true, force: true });
+        await mkdir(vm.paths.checkpoints, { recursive: true });
+        await rename(temp.dir, final.dir);
+      } catch (e) {
+        await rm(temp.dir, { recursive: true, force: true });
+        throw toHypervisorError(e, `checkpoint of VM ${name}`);
+      }
+    });
+  }
+
+  restoreCheckpoint(name: string, checkpointName: string): Promise<HvState> {
+    return this.#operation(name, 'other', undefined, async (vm) => {
+      const cp = checkpointPaths(vm.paths, checkpointName);
+      const meta = isValidName(checkpointName) ? await readCheckpointMeta(cp.meta) : null;
+      if (!meta) {
+        throw new HypervisorError('HV_NOT_FOUND', `VM ${name} has no checkpoint ${checkpointName}`, {
+          details: { vm: name, checkpoint: checkpointName, checkpoints: await listCheckpoints(vm.paths.checkpoints) },
+        });
+      }
+      await this.#powerOff(vm);
+      await copySparse(cp.disk, vm.def.diskPath);
+      if (!meta.withMemory) return 'off';
+      await copySparse(cp.ram, vm.paths.ram);
+      await copySparse(cp.readyLog, vm.paths.readyLog);
+      await copySparse(cp.state, vm.paths.state);
+      return 'saved';
+    });
+  }
+
+  // ---- guest -----------------------------------------------------------------------------------
+
+  async heartbeat(name: string): Promise<'ok' | 'no-contact' | 'unknown'> {
+    const vm = await this.#load(name);
+    if (vm.state === 'off' || vm.state === 'saved') return 'unknown';
+    if (vm.state !== 'running') return 'no-contact';
+    return (await fileContains(vm.paths.readyLog, 'READY')) ? 'ok' : 'no-contact';
+  }
+
+  /**
+   * Waits until the guest has reported in: the QMP `VSERPORT_CHANGE` event of its ready port, or
+   * `READY` already in its log (the event may have gone to an earlier connection). Not part of
+   * the Hypervisor interface; tests and benchmarks use it instead of polling `heartbeat`.
+   */
+  async waitUntilReady(name: string, timeoutMs = 180_000): Promise<void> {
+    const vm = await this.#load(name);
+    const deadline = Date.now() + timeoutMs;
+    await this.#withQmp(vm, async (qmp) => {
+      while (!(await fileContains(vm.paths.readyLog, 'READY'))) {
+        const left = deadline - Date.now();
+        if (left <= 0) throw new HypervisorError('HV_TIMEOUT', `VM ${name} did not report ready within ${timeoutMs} ms`);
+        const opened = await qmp
+          .waitForEvent('VSERPORT_CHANGE', (d) => d.id === READY_PORT_ID && d.open === true, Math.min(left, 250))
+          .then(() => true, (e: unknown) => {
+            if (qmp.closed) throw toHypervisorError(e, `VM ${name} stopped while booting`);
+            return false;
+          });
+        if (opened) return;
+      }
+    });
+  }
+
+  async guestAddress(name: string): Promise<string | null> {
+    return (await this.heartbeat(name)) === 'ok' ? USER_NET_GUEST_ADDRESS : null;
+  }
+
+  async guestEndpoint(name: string, guestPort: number): Promise<{ host: string; port: number } | null> {
+    const vm = await this.#load(name);
+    const forward = vm.def.forwards.find((f) => f.guestPort === guestPort);
+    return forward ? { host: '127.0.0.1', port: forward.hostPort } : null;
+  }
+
+  // ---- console ---------------------------------------------------------------------------------
+
+  async screenshot(name: string, options: ScreenshotOptions = {}): Promise<Buffer> {
+    const vm = await this.#load(name);
+    requireState(name, vm.state, ['running', 'paused'], 'take a screenshot of');
+    const png = await this.#screendump(vm);
+    return options.width && options.width > 0 ? screen.scalePng(png, Math.round(options.width)) : png;
+  }
+
+  async typeText(name: string, text: string): Promise<void> {
+    const chords = screen.chordsForText(text);
+    await this.#input(name, (execute) => screen.sendChords(execute, chords));
+  }
+
+  async pressKeys(name: string, chords: string[]): Promise<void> {
+    const parsed = screen.chordsForKeys(chords);
+    await this.#input(name, (execute) => screen.sendChords(execute, parsed));
+  }
+
+  async mouseMove(name: string, x: number, y: number): Promise<void> {
+    await this.#input(name, async (execute, vm) => screen.moveMouse(execute, await this.#screenSize(vm), x, y));
+  }
+
+  async click(name: string, x: number, y: number, options: { button?: MouseButton; double?: boolean } = {}): Promise<void> {
+    await this.#input(name, async (execute, vm) => {
+      await screen.moveMouse(execute, await this.#screenSize(vm), x, y);
+      for (let i = 0; i < (options.double ? 2 : 1); i++) await screen.pressButton(execute, options.button ?? 'left');
+    });
+  }
+
+  /** Positive `delta` scrolls down, one wheel notch per unit (like a DOM wheel event's deltaY sign). */
+  async scroll(name: string, delta: number): Promise<void> {
+    await this.#input(name, async (execute) => {
+      for (let i = 0; i < Math.min(Math.abs(Math.round(delta)), 100); i++) {
+        await screen.pressButton(execute, delta > 0 ? 'wheel-down' : 'wheel-up');
+      }
+    });
+  }
+
+  async console(name: string): Promise<ConsoleAccess> {
+    const vm = await this.#load(name);
+    if (vm.def.vncDisplay === null) {
+      return {
+        command: null,
+        instructions: 'this VM has no viewer; create it with the QEMU backend option `vnc: true` to get a VNC server '
+          + 'on a loopback port, or use `hvkube vm screenshot`',
+      };
+    }
+    const address = `127.0.0.1:${5900 + vm.def.vncDisplay}`;
+    return {
+      command: ['vncviewer', `127.0.0.1::${5900 + vm.def.vncDisplay}`],
+      instructions: `VNC on ${address} (loopback only; from another machine use ssh -L ${5900 + vm.def.vncDisplay}:${address} <host>)`,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.#qmp.closeAll();
+    // Removes the run dir only when no VM has sockets in it any more.
+    await rmdir(this.#config.runDir).catch(() => undefined);
+  }
+
+  // ---- internals -------------------------------------------------------------------------------
+
+  #paths(name: string): VmPaths {
+    return vmPaths(this.#config.vmRoot, this.#config.runDir, name);
+  }
+
+  async #load(name: string): Promise<Inspected> {
+    const paths = this.#paths(validateName('vm', name));
+    const def = await readDefinition(paths.definition);
+    if (!def) throw new HypervisorError('HV_NOT_FOUND', `VM ${name} does not exist`, { details: { vm: name } });
+    return this.#inspect(def, paths);
+  }
+
+  async #inspect(def: VmDefinition, paths: VmPaths): Promise<Inspected> {
+    const busy = this.#busy.get(def.name);
+    const pid = await findQemuPid(paths);
+    if (busy) return { def, paths, pid, state: busy };
+    if (pid === null) return { def, paths, pid, state: (await exists(paths.state)) ? 'saved' : 'off' };
+    const vm: Inspected = { def, paths, pid, state: 'other' };
+    const status = await this.#withQmp(vm, (qmp) => qmp.execute('query-status')).catch(() => null);
+    const runState = isObject(status) ? qmpText(status.status) : '';
+    return { ...vm, state: RUN_STATES[runState] ?? 'other' };
+  }
+
+  /** Runs one operation at a time per VM, showing `transient` as its state meanwhile. */
+  async #operation<T>(name: string, transient: HvState, signal: AbortSignal | undefined, fn: (vm: Inspected) => Promise<T>): Promise<T> {
+    signal?.throwIfAborted();
+    const vm = await this.#load(name);
+    if (this.#busy.has(name)) {
+      throw new HypervisorError('HV_INVALID_STATE', `VM ${name} is busy (${this.#busy.get(name)})`, { hint: 'wait for the running operation to finish' });
+    }
+    this.#busy.set(name, transient);
+    try {
+      return await fn(vm);
+    } catch (e) {
+      throw toHypervisorError(e, `VM ${name}`);
+    } finally {
+      this.#busy.delete(name);
+    }
+  }
+
+  #withQmp<T>(vm: Inspected, fn: (qmp: QmpClient) => Promise<T>): Promise<T> {
+    return this.#qmp.use(vm.def.name, vm.paths.qmpSocket, fn, {
+      // Stop retrying as soon as the process is gone (a failed start).
+      keepTrying: () => vm.pid === null || processExists(vm.pid),
+    });
+  }
+
+  async #coldBoot(vm: Inspected): Promise<void> {
+    // A cold boot starts from zeroed RAM and no readiness evidence.
+    for (const file of [vm.paths.ram, vm.paths.readyLog, vm.paths.serialLog, vm.paths.state]) await rm(file, { force: true });
+    await this.#launch(vm, false, async () => undefined);
+  }
+
+  async #resume(vm: Inspected): Promise<void> {
+    const fd = this.#config.incomingTransport === 'fd';
+    await this.#launch(vm, fd, async (qmp) => {
+      await prepareMigration(qmp);
+      await migrateFromFile(qmp, this.#config.incomingTransport, vm.paths.state, this.#config.migrationTimeoutMs);
+      // The VM now runs from the RAM file and diverges from the saved state: never resume it twice.
+      await rm(vm.paths.state, { force: true });
+      await qmp.execute('cont');
+    });
+  }
+
+  /** Spawns QEMU for `vm` (incoming when it has a saved state), connects QMP and runs `then`. */
+  async #launch(vm: Inspected, passStateFd: boolean, then: (qmp: QmpClient) => Promise<void>): Promise<void> {
+    if (vm.def.accel === 'kvm' && !(await exists('/dev/kvm'))) {
+      throw new HypervisorError('HV_UNAVAILABLE', `VM ${vm.def.name} was created for KVM but /dev/kvm is missing`);
+    }
+    const incoming = vm.state === 'saved';
+    for (const socket of [vm.paths.qmpSocket, vm.paths.serialSocket]) await rm(socket, { force: true });
+    await mkdir(this.#config.runDir, { recursive: true, mode: 0o700 });
+    const args = qemuArgs(vm.def, vm.paths, { incoming });
+    const spawned = await spawnQemu(this.#config.qemuBinary, args, vm.paths, passStateFd ? vm.paths.state : undefined);
+    const live: Inspected = { ...vm, pid: spawned.pid };
+    try {
+      await this.#withQmp(live, then);
+    } catch (e) {
+      this.#qmp.drop(vm.def.name);
+      await killQemu(spawned.pid, vm.paths);
+      const log = await tail(vm.paths.log);
+      throw toHypervisorError(e, `${incoming ? 'resume' : 'boot'} of VM ${vm.def.name} failed${log ? ` (qemu.log: ${log})` : ''}`);
+    }
+  }
+
+  async #powerOff(vm: Inspected): Promise<void> {
+    if (vm.pid !== null) {
+      await this.#withQmp(vm, (qmp) => qmp.execute('quit', undefined)).catch(() => undefined);
+      await this.#reap(vm);
+    }
+    // An off VM needs neither memory nor saved state.
+    for (const file of [vm.paths.state, vm.paths.ram]) await rm(file, { force: true });
+  }
+
+  /** Waits for the process to end after `quit`; kills it when it does not. */
+  async #reap(vm: Inspected): Promise<void> {
+    this.#qmp.drop(vm.def.name);
+    if (vm.pid === null) return;
+    if (!(await waitForExit(vm.pid, vm.paths, 5_000))) await killQemu(vm.pid, vm.paths);
+  }
+
+  async #copyVmFiles(paths: VmPaths, diskPath: string, to: ReturnType<typeof checkpointPaths>): Promise<void> {
+    await copySparse(paths.ram, to.ram);
+    await copySparse(diskPath, to.disk);
+    if (await exists(paths.readyLog)) await copySparse(paths.readyLog, to.readyLog);
+    else await rm(to.readyLog, { force: true });
+  }
+
+  async #screendump(vm: Inspected): Promise<Buffer> {
+    const file = path.join(this.#config.runDir, `${vm.def.name}.${randomUUID().slice(0, 8)}.png`);
+    const png = await this.#withQmp(vm, (qmp) => screen.screendump((c, a) => qmp.execute(c, a), file));
+    this.#screenSizes.set(vm.def.name, screen.pngSize(png));
+    return png;
+  }
+
+  async #screenSize(vm: Inspected): Promise<{ width: number; height: number }> {
+    return this.#screenSizes.get(vm.def.name) ?? screen.pngSize(await this.#screendump(vm));
+  }
+
+  async #input(name: string, fn: (execute: screen.QmpExecute, vm: Inspected) => Promise<void>): Promise<void> {
+    const vm = await this.#load(name);
+    requireState(name, vm.state, ['running'], 'send input to');
+    await this.#withQmp(vm, (qmp) => fn((c, a) => qmp.execute(c, a), vm));
+  }
+}
+
+/** QMP run states (query-status) → hvkube's view. */
+const RUN_STATES: Record<string, HvState> = {
+  running: 'running',
+  paused: 'paused',
+  suspended: 'paused',
+  inmigrate: 'starting',
+  prelaunch: 'starting',
+  'restore-vm': 'starting',
+  'finish-migrate': 'saving',
+  postmigrate: 'saving',
+  'save-vm': 'saving',
+  shutdown: 'stopping',
+};
+
+function invalidState(name: string, state: HvState, action: string, hint?: string): HypervisorError {
+  return new HypervisorError('HV_INVALID_STATE', `cannot ${action} VM ${name}: it is ${state}`, {
+    ...(hint === undefined ? {} : { hint }),
+    details: { vm: name, state },
+  });
+}
+
+function requireState(name: string, state: HvState, allowed: HvState[], action: string): void {
+  if (!allowed.includes(state)) throw invalidState(name, state, action, `it must be ${allowed.join(' or ')}`);
+}
+
+function isInside(root: string, file: string): boolean {
+  const relative = path.relative(root, file);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
