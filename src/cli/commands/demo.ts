@@ -22,7 +22,8 @@ const FAKE_DEMO_LATENCY = JSON.stringify({ boot: 2500, resume: 250, save: 300, r
 async function demoTemplate(rt: Runtime, out: Out): Promise<TemplateInput> {
   if (rt.backend === 'qemu') {
     const { buildDemoImage } = await import('../../hypervisor/qemu/index.js');
-    const dir = path.join(rt.config.dataDir, 'images', 'demo');
+    // A shared image folder (HVKUBE_DEMO_IMAGE_DIR) saves rebuilding it for every data directory.
+    const dir = process.env.HVKUBE_DEMO_IMAGE_DIR ?? path.join(rt.config.dataDir, 'images', 'demo');
     const image = await buildDemoImage(dir, { onProgress: (step) => out.error(`    image: ${step}\n`) });
     return {
       name: TEMPLATE,
