@@ -17,3 +17,11 @@ for (const { from, to, ext } of ASSETS) {
   for (const file of files) cpSync(path.join(source, file), path.join(target, file));
   console.log(`copied ${files.length} ${ext} file(s) to ${to}`);
 }
+
+// npm marks bins executable only when the package is installed; a checkout's build does it here.
+if (process.platform !== 'win32') {
+  const { chmodSync } = await import('node:fs');
+  for (const bin of ['dist/cli/main.js', 'dist/hypervisor/hyperv/standin/main.js']) {
+    if (existsSync(path.join(root, bin))) chmodSync(path.join(root, bin), 0o755);
+  }
+}
