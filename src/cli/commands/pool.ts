@@ -3,7 +3,7 @@ import type { PoolStatus } from '../../orchestrator/orchestrator.js';
 import type { ReleasePolicy } from '../../domain/types.js';
 import { json, paint, table, type Out } from '../output.js';
 import { provisioningProgress } from '../progress.js';
-import { withRuntime } from '../runtime-scope.js';
+import { withOps } from '../runtime-scope.js';
 
 function poolRow(out: Out, s: PoolStatus): string[] {
   const c = s.counts;
@@ -43,8 +43,8 @@ export function poolCommand(): Command {
     .option('--max-running <n>', 'at most this many agents running at once')
     .addOption(policyOption())
     .action(async (o, command) => {
-      await withRuntime(command, async ({ rt, out, json: asJson }) => {
-        const pool = await rt.orchestrator.createPool({
+      await withOps(command, async ({ ops, out, json: asJson }) => {
+        const pool = await ops.createPool({
           name: o.name,
           template: o.template,
           desired: Number(o.count),
@@ -63,8 +63,8 @@ export function poolCommand(): Command {
     .command('list')
     .description('list pools with their counts')
     .action(async (_o, command) => {
-      await withRuntime(command, async ({ rt, out, json: asJson }) => {
-        const all = await rt.orchestrator.listPools();
+      await withOps(command, async ({ ops, out, json: asJson }) => {
+        const all = await ops.listPools();
         if (asJson) json(out, all);
         else out.write(poolTable(out, all));
       });
@@ -75,8 +75,8 @@ export function poolCommand(): Command {
     .description('show a pool and its VMs by state')
     .argument('<name>')
     .action(async (name, _o, command) => {
-      await withRuntime(command, async ({ rt, out, json: asJson }) => {
-        const s = await rt.orchestrator.getPool(name);
+      await withOps(command, async ({ ops, out, json: asJson }) => {
+        const s = await ops.getPool(name);
         if (asJson) return json(out, s);
         out.write(poolTable(out, [s]));
         const states = Object.entries(s.counts).map(([k, v]) => `${k}: ${v}`).join(', ');
@@ -94,8 +94,8 @@ export function poolCommand(): Command {
     .option('--warm <n>', 'VMs kept saved and ready')
     .option('--hot <n>', 'VMs kept paused in memory')
     .action(async (name, o, command) => {
-      await withRuntime(command, async ({ rt, out, json: asJson }) => {
-        const pool = await rt.orchestrator.scalePool(name, {
+      await withOps(command, async ({ ops, out, json: asJson }) => {
+        const pool = await ops.scalePool(name, {
           desired: Number(o.count),
           warm: o.warm === undefined ? undefined : Number(o.warm),
           hot: o.hot === undefined ? undefined : Number(o.hot),
@@ -110,17 +110,12 @@ export function poolCommand(): Command {
     .description('bring the pool to its size now: clone, boot, checkpoint "clean", save')
     .argument('<name>')
     .action(async (name, _o, command) => {
-      await withRuntime(command, async ({ rt, out, json: asJson }) => {
+      await withOps(command, async ({ ops, out, json: asJson }) => {
         const view = provisioningProgress(out, asJson);
-        const onProgress = (e: Parameters<typeof view.update>[0]): void => {
-          if (e.pool === name) view.update(e);
-        };
-        rt.orchestrator.events.on('progress', onProgress);
         let report;
         try {
-          report = await rt.orchestrator.provisionPool(name);
+          report = await ops.provisionPool(name, { onProgress: (e) => view.update(e) });
         } finally {
-          rt.orchestrator.events.off('progress', onProgress);
           view.stop();
         }
         if (asJson) return json(out, report);
@@ -137,8 +132,8 @@ export function poolCommand(): Command {
     .argument('<name>')
     .option('--force', 'also remove VMs that are in use')
     .action(async (name, o, command) => {
-      await withRuntime(command, async ({ rt, out, json: asJson }) => {
-        await rt.orchestrator.removePool(name, { force: o.force === true });
+      await withOps(command, async ({ ops, out, json: asJson }) => {
+        await ops.removePool(name, { force: o.force === true });
         if (asJson) json(out, { removed: name });
         else out.write(`pool ${name} removed\n`);
       });

@@ -1,14 +1,14 @@
 import { Command } from '@commander-js/extra-typings';
 import { json } from '../output.js';
-import { withRuntime } from '../runtime-scope.js';
+import { withOps } from '../runtime-scope.js';
 
 export function reconcileCommand(): Command {
   return new Command('reconcile')
     .description('make the store agree with the hypervisor (also runs when `hvkube serve` starts)')
     .option('--remove-orphans', 'remove VMs with our prefix that the store does not know')
     .action(async (o, command) => {
-      await withRuntime(command, async ({ rt, out, json: asJson }) => {
-        const r = await rt.orchestrator.reconcile({ removeOrphans: o.removeOrphans === true });
+      await withOps(command, async ({ ops, out, json: asJson }) => {
+        const r = await ops.reconcile({ removeOrphans: o.removeOrphans === true });
         if (asJson) return json(out, r);
         const list = (xs: string[]): string => (xs.length ? xs.join(', ') : 'none');
         out.write(`fixed: ${list(r.fixed)}\nrepaired: ${list(r.repaired)}\nmissing on host: ${list(r.missing)}\norphans on host: ${list(r.orphans)}\n`);

@@ -1,4 +1,9 @@
-import { Command } from '@commander-js/extra-typings';
+import { Command, Option } from '@commander-js/extra-typings';
+import { pino } from 'pino';
+import { HvkubeMetrics } from '../../api/metrics.js';
+import { parseListen } from '../../api/listen.js';
+import { checkExposure, startApiServer } from '../../api/server.js';
+import { createScheduler } from '../../runtime.js';
 import { withRuntime } from '../runtime-scope.js';
 
 /** Resolves on the first SIGINT or SIGTERM. */
@@ -16,17 +21,49 @@ export function untilSignal(): Promise<NodeJS.Signals> {
 
 export function serveCommand(): Command {
   return new Command('serve')
-    .description('run the pool controller until SIGINT/SIGTERM')
+    .description('run the HTTP API and the pool controller until SIGINT/SIGTERM')
+    .option('--listen <address>', 'HOST:PORT for the API (default: api.listen in config.json, else 127.0.0.1:8080); port 0 picks one')
     .option('--interval <s>', 'seconds between controller passes', '2')
+    .addOption(new Option('--log-level <level>', 'server log level (JSON lines on stderr)').choices(['debug', 'info', 'warn', 'error'] as const).default('info' as const))
     .action(async (o, command) => {
-      await withRuntime(command, async ({ rt, out }) => {
-        const report = await rt.orchestrator.reconcile();
-        out.error(`hvkube serve: ${rt.backend} backend, data in ${rt.config.dataDir}; reconcile fixed ${report.fixed.length}, ${report.orphans.length} orphan(s)\n`);
-        rt.orchestrator.controller.start(Math.max(1, Number(o.interval)) * 1000);
-        rt.orchestrator.controller.poke();
-        const signal = await untilSignal();
-        out.error(`hvkube serve: ${signal}, finishing operations under way…\n`);
-      });
+      // The token never reaches the log: nothing logs headers, and these paths are redacted anyway.
+      const logger = pino({ level: o.logLevel, redact: ['token', 'tokens', '*.token', '*.tokens', 'authorization', '*.authorization'] }, pino.destination(2));
+      const metrics = new HvkubeMetrics();
+      await withRuntime(
+        command,
+        async ({ rt, out }) => {
+          const listen = o.listen ?? rt.config.api.listen;
+          // Refuse before touching anything: an open API on the network is never what was meant.
+          checkExposure(parseListen(listen), rt.config.api.tokens);
+          const report = await rt.orchestrator.reconcile();
+          out.error(`hvkube serve: ${rt.backend} backend, data in ${rt.config.dataDir}; reconcile fixed ${report.fixed.length}, ${report.orphans.length} orphan(s)\n`);
+          const scheduler = createScheduler(rt);
+          await scheduler.start();
+          try {
+            const server = await startApiServer({
+              orchestrator: rt.orchestrator,
+              scheduler,
+              listen,
+              tokens: rt.config.api.tokens,
+              tls: rt.config.api.tls,
+              leaseTtlS: rt.config.api.leaseTtlS ?? undefined,
+              logger,
+              metrics,
+            });
+            const auth = rt.config.api.tokens.length > 0 ? 'bearer token required' : 'no token (loopback only)';
+            out.error(`hvkube serve: API on ${server.url} (${auth}); docs at ${server.url}/docs\n`);
+            rt.orchestrator.controller.start(Math.max(1, Number(o.interval)) * 1000);
+            rt.orchestrator.controller.poke();
+            const signal = await untilSignal();
+            out.error(`hvkube serve: ${signal}, finishing operations under way…\n`);
+            // Stop taking requests first (a queued acquire gives up), then stop the agents.
+            await server.close();
+          } finally {
+            await scheduler.stop();
+          }
+        },
+        { logger, onBackendCall: metrics.backendCall },
+      );
       // withRuntime closed the orchestrator: every VM is saved, off or in error, never half-done.
     });
 }

@@ -2,7 +2,7 @@ import { Command, Option } from '@commander-js/extra-typings';
 import { HvkubeError } from '../../domain/errors.js';
 import type { ReadinessProbe, Template } from '../../domain/types.js';
 import { json, table } from '../output.js';
-import { withRuntime } from '../runtime-scope.js';
+import { withOps } from '../runtime-scope.js';
 
 function parseProbe(spec: string): ReadinessProbe {
   if (spec === 'heartbeat' || spec === 'ip') return { type: spec };
@@ -58,10 +58,10 @@ export function templateCommand(): Command {
       .option('--initrd <path>', 'initrd for --kernel')
       .option('--cmdline <text>', 'kernel command line for --kernel', '')
       .action(async (o, command) => {
-        await withRuntime(command, async ({ rt, out, json: asJson }) => {
+        await withOps(command, async ({ ops, out, json: asJson }) => {
           const diskPath = o.vhdx ?? o.disk;
           if (!diskPath) throw new HvkubeError('INVALID_INPUT', 'no disk image given', { hint: 'pass --vhdx PATH' });
-          const t = await rt.orchestrator.registerTemplate({
+          const t = await ops.registerTemplate({
             name: o.name,
             diskPath,
             memoryMb: Number(o.memory),
@@ -84,8 +84,8 @@ export function templateCommand(): Command {
     .command('list')
     .description('list templates')
     .action(async (_o, command) => {
-      await withRuntime(command, async ({ rt, out, json: asJson }) => {
-        const ts = await rt.orchestrator.listTemplates();
+      await withOps(command, async ({ ops, out, json: asJson }) => {
+        const ts = await ops.listTemplates();
         if (asJson) return json(out, ts);
         out.write(table(['NAME', 'MEMORY', 'CPUS', 'GPU', 'DISK'], ts.map((t) => [t.name, `${t.memoryMb} MB`, String(t.cpus), t.gpu ? 'yes' : 'no', t.diskPath])));
       });
@@ -96,8 +96,8 @@ export function templateCommand(): Command {
     .description('show one template')
     .argument('<name>')
     .action(async (name, _o, command) => {
-      await withRuntime(command, async ({ rt, out, json: asJson }) => {
-        const t = await rt.orchestrator.getTemplate(name);
+      await withOps(command, async ({ ops, out, json: asJson }) => {
+        const t = await ops.getTemplate(name);
         if (asJson) json(out, t);
         else out.write(showTemplate(t));
       });
@@ -108,8 +108,8 @@ export function templateCommand(): Command {
     .description('remove a template no pool uses')
     .argument('<name>')
     .action(async (name, _o, command) => {
-      await withRuntime(command, async ({ rt, out, json: asJson }) => {
-        await rt.orchestrator.removeTemplate(name);
+      await withOps(command, async ({ ops, out, json: asJson }) => {
+        await ops.removeTemplate(name);
         if (asJson) json(out, { removed: name });
         else out.write(`template ${name} removed\n`);
       });

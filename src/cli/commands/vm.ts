@@ -4,7 +4,7 @@ import { Command, Option } from '@commander-js/extra-typings';
 import { HvkubeError } from '../../domain/errors.js';
 import type { Vm } from '../../domain/types.js';
 import { ago, json, ms, paintState, table, type Out } from '../output.js';
-import { withRuntime } from '../runtime-scope.js';
+import { withOps } from '../runtime-scope.js';
 
 function vmRows(out: Out, vms: Vm[]): string {
   return table(
@@ -50,8 +50,8 @@ export function vmCommand(): Command {
     .description('list VMs')
     .option('--pool <pool>', 'only this pool')
     .action(async (o, command) => {
-      await withRuntime(command, async ({ rt, out, json: asJson }) => {
-        const vms = await rt.orchestrator.listVms(o.pool ? { pool: o.pool } : {});
+      await withOps(command, async ({ ops, out, json: asJson }) => {
+        const vms = await ops.listVms(o.pool ? { pool: o.pool } : {});
         if (asJson) json(out, vms);
         else out.write(vmRows(out, vms));
       });
@@ -62,8 +62,8 @@ export function vmCommand(): Command {
     .description('show one VM')
     .argument('<name>')
     .action(async (name, _o, command) => {
-      await withRuntime(command, async ({ rt, out, json: asJson }) => {
-        const vm = await rt.orchestrator.getVm(name);
+      await withOps(command, async ({ ops, out, json: asJson }) => {
+        const vm = await ops.getVm(name);
         if (asJson) json(out, vm);
         else out.write(vmInfo(vm));
       });
@@ -75,25 +75,20 @@ export function vmCommand(): Command {
     .requiredOption('--pool <pool>', 'pool to take from')
     .option('--timeout <s>', 'seconds to wait when no VM is ready (0: fail at once)', '30')
     .option('--holder <name>', 'who holds it (shown in listings)')
+    .option('--lease-ttl <s>', 'the lease ends after this many seconds unless renewed (with --server: default 600)')
     .action(async (o, command) => {
-      await withRuntime(command, async ({ rt, out, json: asJson }) => {
-        const r = await rt.orchestrator.acquire({
+      await withOps(command, async ({ ops, out, json: asJson }) => {
+        const answer = await ops.acquire({
           pool: o.pool,
-          timeoutMs: int('timeout', o.timeout) * 1000,
+          timeoutS: int('timeout', o.timeout),
           holder: o.holder ?? `cli:${process.env.USER ?? process.env.USERNAME ?? 'user'}`,
+          leaseTtlS: o.leaseTtl === undefined ? undefined : int('lease TTL', o.leaseTtl),
         });
-        const answer = {
-          vm_name: r.vm.name,
-          ip_address: r.vm.ip,
-          rdp_port: r.vm.rdpPort,
-          mcp_endpoint: r.vm.mcpEndpoint,
-          lease_id: r.leaseId,
-          resume_ms: r.resumeMs,
-          wait_ms: r.waitMs,
-          hot: r.fromHot,
-        };
         if (asJson) json(out, answer);
-        else out.write(`acquired ${r.vm.name} (ip ${r.vm.ip ?? '-'}) — resumed in ${ms(r.resumeMs)}${r.fromHot ? ' from the hot tier' : ''}\nrelease it with: hvkube vm release ${r.vm.name}\n`);
+        else {
+          const lease = answer.lease_expires_at ? `; lease ${answer.lease_id} until ${answer.lease_expires_at} (renew with: hvkube vm renew ${answer.vm_name} --lease ${answer.lease_id})` : '';
+          out.write(`acquired ${answer.vm_name} (ip ${answer.ip_address ?? '-'}) — resumed in ${ms(answer.resume_ms)}${answer.hot ? ' from the hot tier' : ''}${lease}\nrelease it with: hvkube vm release ${answer.vm_name}\n`);
+        }
       });
     });
 
@@ -104,14 +99,26 @@ export function vmCommand(): Command {
     .addOption(new Option('--policy <policy>', "default: the pool's").choices(['save', 'reset', 'destroy'] as const))
     .option('--lease <id>', 'only if held under this lease')
     .action(async (name, o, command) => {
-      await withRuntime(command, async ({ rt, out, json: asJson }) => {
-        const r = await rt.orchestrator.release(name, { policy: o.policy, leaseId: o.lease, actor: 'cli' });
-        // A CLI process must not exit before the VM is back in the pool.
-        const after = await r.done;
-        const state = after?.state ?? 'removed';
-        if (asJson) json(out, { vm_name: name, policy: r.policy, state });
-        else out.write(`released ${name} (${r.policy}) — now ${state}\n`);
-        if (after?.state === 'error') process.exitCode = 1;
+      await withOps(command, async ({ ops, out, json: asJson }) => {
+        // Wait until the VM is back in the pool, so the exit status says whether it made it.
+        const r = await ops.release(name, { policy: o.policy, leaseId: o.lease, wait: true });
+        if (asJson) json(out, r);
+        else out.write(`released ${name} (${r.policy}) — now ${r.state}\n`);
+        if (r.state === 'error') process.exitCode = 1;
+      });
+    });
+
+  cmd
+    .command('renew')
+    .description('extend the lease of an acquired VM')
+    .argument('<name>')
+    .requiredOption('--lease <id>', 'the lease id the acquire answered')
+    .option('--ttl <s>', 'seconds from now (with --server: default 600)')
+    .action(async (name, o, command) => {
+      await withOps(command, async ({ ops, out, json: asJson }) => {
+        const vm = await ops.renewLease(name, o.lease, o.ttl === undefined ? undefined : int('ttl', o.ttl));
+        if (asJson) json(out, vm);
+        else out.write(`${name}: lease ${o.lease} now ends ${vm.lease?.expiresAt ?? 'never'}\n`);
       });
     });
 
@@ -119,19 +126,18 @@ export function vmCommand(): Command {
     const sub = cmd.command(verb).description(description).argument('<name>');
     if (verb !== 'resume' && verb !== 'save') sub.option('--force', verb === 'stop' ? 'power off instead of shutting down (also when in use)' : 'even when in use');
     sub.action(async (name, o: { force?: boolean }, command) => {
-      await withRuntime(command, async ({ rt, out, json: asJson }) => {
-        const orch = rt.orchestrator;
+      await withOps(command, async ({ ops, out, json: asJson }) => {
         const force = o.force === true;
         const vm =
           verb === 'resume'
-            ? await orch.resumeVm(name)
+            ? await ops.resumeVm(name)
             : verb === 'save'
-              ? await orch.saveVm(name)
+              ? await ops.saveVm(name)
               : verb === 'reset'
-                ? await orch.resetVm(name, { force })
+                ? await ops.resetVm(name, { force })
                 : verb === 'stop'
-                  ? await orch.stopVm(name, { force })
-                  : (await orch.removeVm(name, { force }), null);
+                  ? await ops.stopVm(name, { force })
+                  : (await ops.removeVm(name, { force }), null);
         if (asJson) json(out, vm ?? { removed: name });
         else out.write(vm ? `${name}: ${vm.state}\n` : `${name} removed\n`);
       });
@@ -150,8 +156,8 @@ export function vmCommand(): Command {
     .option('-o, --output <file>', 'where to write it (default: NAME.png)')
     .option('--width <px>', 'scale to this width')
     .action(async (name, o, command) => {
-      await withRuntime(command, async ({ rt, out, json: asJson }) => {
-        const png = await rt.orchestrator.screenshot(name, o.width ? { width: int('width', o.width) } : {});
+      await withOps(command, async ({ ops, out, json: asJson }) => {
+        const png = await ops.screenshot(name, o.width ? { width: int('width', o.width) } : {});
         const file = path.resolve(o.output ?? `${name}.png`);
         await writeFile(file, png);
         if (asJson) json(out, { file, bytes: png.length });
@@ -165,7 +171,7 @@ export function vmCommand(): Command {
     .argument('<name>')
     .argument('<text>')
     .action(async (name, text, _o, command) => {
-      await withRuntime(command, async ({ rt }) => rt.orchestrator.typeText(name, text));
+      await withOps(command, async ({ ops }) => ops.typeText(name, text));
     });
 
   cmd
@@ -174,7 +180,7 @@ export function vmCommand(): Command {
     .argument('<name>')
     .argument('<chords...>')
     .action(async (name, chords, _o, command) => {
-      await withRuntime(command, async ({ rt }) => rt.orchestrator.pressKeys(name, chords));
+      await withOps(command, async ({ ops }) => ops.pressKeys(name, chords));
     });
 
   cmd
@@ -186,8 +192,8 @@ export function vmCommand(): Command {
     .addOption(new Option('--button <button>').choices(['left', 'right', 'middle'] as const).default('left' as const))
     .option('--double', 'double-click')
     .action(async (name, x, y, o, command) => {
-      await withRuntime(command, async ({ rt }) =>
-        rt.orchestrator.click(name, int('x', x), int('y', y), { button: o.button, double: o.double === true }),
+      await withOps(command, async ({ ops }) =>
+        ops.click(name, int('x', x), int('y', y), { button: o.button, double: o.double === true }),
       );
     });
 
@@ -196,8 +202,8 @@ export function vmCommand(): Command {
     .description("how to watch the VM's screen live")
     .argument('<name>')
     .action(async (name, _o, command) => {
-      await withRuntime(command, async ({ rt, out, json: asJson }) => {
-        const c = await rt.orchestrator.console(name);
+      await withOps(command, async ({ ops, out, json: asJson }) => {
+        const c = await ops.console(name);
         if (asJson) return json(out, c);
         out.write(`${c.instructions}\n`);
         if (c.command) out.write(`${c.command.join(' ')}\n`);

@@ -1,0 +1,159 @@
+/**
+ * The HTTP face: a Hono app over the Orchestrator facade. `/api/v1` (validated by the zod
+ * schemas that also produce `/api/v1/openapi.json`), `/docs`, `/metrics`, `/healthz`, `/readyz`.
+ * No socket here — `app.request()` drives it in tests; server.ts binds it.
+ * @module
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Env, MiddlewareHandler } from 'hono';
+import type { BlankEnv } from 'hono/types';
+import { bodyLimit } from 'hono/body-limit';
+import { routePath } from 'hono/route';
+import { HvkubeError } from '../domain/errors.js';
+import type { Orchestrator } from '../orchestrator/orchestrator.js';
+import type { Scheduler } from '../orchestrator/scheduler/index.js';
+import { silentLogger, type Logger } from '../_util/logger.js';
+import { bearerAuth } from './auth.js';
+import type { RouteDeps } from './deps.js';
+import { docsPage } from './docs-page.js';
+import { errorHandler, notFound, validationHook } from './errors.js';
+import { EventTail } from './event-tail.js';
+import { ApiLifecycle } from './lifecycle.js';
+import { HvkubeMetrics } from './metrics.js';
+import { agentRoutes } from './routes/agents.js';
+import { consoleRoutes } from './routes/console.js';
+import { eventRoutes } from './routes/events.js';
+import { leaseRoutes } from './routes/leases.js';
+import { poolRoutes } from './routes/pools.js';
+import { systemRoutes } from './routes/system.js';
+import { templateRoutes } from './routes/templates.js';
+import { vmRoutes } from './routes/vms.js';
+import { DEFAULT_LEASE_TTL_S } from './wire.js';
+import { createFaces, type FacesOptions } from '../web/mount.js';
+import { agentsFromScheduler } from '../mcp/agents.js';
+
+export interface ApiOptions {
+  orchestrator: Orchestrator;
+  /** Bearer tokens; empty means no authentication (only allowed on loopback — see server.ts). */
+  tokens?: readonly string[];
+  logger?: Logger;
+  /** Pass one to share it with the backend's `onCall` hook; default: a new registry. */
+  metrics?: HvkubeMetrics;
+  /** Lease of an acquire that names none, in seconds. Default 600. */
+  leaseTtlS?: number;
+  /** Largest request body accepted. Default 1 MiB. */
+  maxBodyBytes?: number;
+  /** The agent scheduler; without it the agent and workflow routes are absent. */
+  scheduler?: Scheduler | null;
+  /** Extra route modules registered on `/api/v1` with the same deps. */
+  extraRoutes?: ((app: OpenAPIHono, deps: RouteDeps) => void)[];
+  /** The dashboard at `/` and MCP at `/mcp` (src/web, src/mcp): both on by default. */
+  faces?: FacesOptions;
+}
+
+export interface Api {
+  app: OpenAPIHono<BlankEnv>;
+  lifecycle: ApiLifecycle;
+  metrics: HvkubeMetrics;
+  /** Stops the event tail and metrics observers (not the orchestrator). */
+  close(): Promise<void>;
+}
+
+export const API_INFO = { title: 'hvkube API', version: '1' } as const;
+const PUBLIC_PATHS = ['/healthz', '/readyz'];
+
+/** Times every request, counts it in flight for shutdown, and logs it — never its headers. */
+function accessLog(logger: Logger, lifecycle: ApiLifecycle, metrics: HvkubeMetrics): MiddlewareHandler {
+  return async function accessLogMiddleware(c, next) {
+    const t0 = performance.now();
+    lifecycle.enter();
+    try {
+      await next();
+    } finally {
+      lifecycle.leave();
+      const ms = performance.now() - t0;
+      const route = routePath(c);
+      metrics.request(c.req.method, route === '/*' || route === '*' ? 'unmatched' : route, c.res.status, ms);
+      const entry = { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(ms * 10) / 10 };
+      // Refused credentials are worth a look by whoever runs the server; routine requests are not.
+      if (c.res.status === 401 || c.res.status === 403) logger.warn(entry, 'request refused');
+      else logger.debug(entry, 'request');
+    }
+  };
+}
+
+export function createApi(options: ApiOptions): Api {
+  const logger = options.logger ?? silentLogger;
+  const orch = options.orchestrator;
+  const lifecycle = new ApiLifecycle();
+  const metrics = options.metrics ?? new HvkubeMetrics();
+  const tail = new EventTail(orch, logger);
+  metrics.observe(orch, tail);
+  const deps: RouteDeps = { orch, logger, metrics, lifecycle, leaseTtlS: options.leaseTtlS ?? DEFAULT_LEASE_TTL_S };
+  const onError = errorHandler(logger);
+
+  const app = new OpenAPIHono<BlankEnv>({ defaultHook: validationHook });
+  app.use(accessLog(logger, lifecycle, metrics));
+  app.use(async function refuseWhileDraining(c, next) {
+    if (lifecycle.draining && !PUBLIC_PATHS.includes(c.req.path)) {
+      throw new HvkubeError('SHUTTING_DOWN', 'the server is shutting down', { hint: 'retry against the restarted server' });
+    }
+    return next();
+  });
+  // Dashboard + MCP mount (src/web/mount.ts): the dashboard's page shells and assets hold no data, so they are public.
+  const agents = options.scheduler ? agentsFromScheduler(options.scheduler) : null;
+  const faces = createFaces({ agents, ...options.faces, orchestrator: orch, tokens: options.tokens ?? [], logger });
+  app.use(bearerAuth({ tokens: options.tokens ?? [], publicPaths: [...PUBLIC_PATHS, ...faces.publicPaths] }));
+  app.use(
+    bodyLimit({
+      maxSize: options.maxBodyBytes ?? 1024 * 1024,
+      onError: (c) => c.json({ error: { code: 'INVALID_INPUT', message: 'request body too large', details: { maxBytes: options.maxBodyBytes ?? 1024 * 1024 } } }, 413),
+    }),
+  );
+
+  const v1 = new OpenAPIHono<Env>({ defaultHook: validationHook });
+  for (const register of [templateRoutes, poolRoutes, vmRoutes, consoleRoutes, leaseRoutes, systemRoutes, ...(options.extraRoutes ?? [])]) register(v1, deps);
+  eventRoutes(v1, deps, tail);
+  if (options.scheduler) agentRoutes(v1, options.scheduler);
+  v1.onError(onError);
+  v1.notFound(notFound);
+  app.route('/api/v1', v1);
+  faces.mount(app);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  app.doc31('/api/v1/openapi.json', {
+    openapi: '3.1.0',
+    info: { ...API_INFO, description: 'Pools of saved desktop VMs, handed out in about a second. See docs/api.md.' },
+    servers: [{ url: '/' }],
+    security: (options.tokens ?? []).length > 0 ? [{ bearer: [] }] : [],
+  });
+  app.get('/docs', (c) => c.html(docsPage('/api/v1/openapi.json')));
+  app.get('/healthz', (c) => c.json({ status: 'ok' }, 200));
+  app.get('/readyz', async (c) => {
+    if (lifecycle.draining) return c.json({ status: 'shutting-down' }, 503);
+    try {
+      await orch.store.listPools();
+      return c.json({ status: 'ready' }, 200);
+    } catch (e) {
+      logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'readiness check failed');
+      return c.json({ status: 'store-unavailable' }, 503);
+    }
+  });
+  app.get('/metrics', async (c) => {
+    const { contentType, body } = await metrics.scrape();
+    return c.body(body, 200, { 'Content-Type': contentType });
+  });
+  app.onError(onError);
+  app.notFound(notFound);
+
+  return {
+    app,
+    lifecycle,
+    metrics,
+    async close() {
+      metrics.close();
+      await faces.close();
+      await tail.close();
+    },
+  };
+}

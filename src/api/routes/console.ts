@@ -1,0 +1,65 @@
+/**
+ * /api/v1/vms/{name}/screenshot|type|keys|click|console: the VM's screen, keyboard and mouse.
+ * @module
+ */
+import { createRoute } from '@hono/zod-openapi';
+import type { ApiApp, RouteDeps } from '../deps.js';
+import { errors, jsonAnswer, jsonBody } from '../openapi.js';
+import { ClickSchema, ConsoleAccessSchema, KeysSchema, nameParam, OkSchema, ScreenshotQuerySchema, TypeTextSchema } from '../schemas.js';
+
+const tags = ['console'];
+const params = nameParam('VM');
+
+export function consoleRoutes(app: ApiApp, { orch }: RouteDeps): void {
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/vms/{name}/screenshot',
+      tags,
+      summary: "A PNG of the VM's screen",
+      request: { params, query: ScreenshotQuerySchema },
+      responses: {
+        200: { description: 'the screen', content: { 'image/png': { schema: { type: 'string', format: 'binary' } } } },
+        ...errors(404, 409, 502),
+      },
+    }),
+    async (c) => {
+      const { width } = c.req.valid('query');
+      const png = await orch.screenshot(c.req.valid('param').name, width === undefined ? {} : { width });
+      return c.body(new Uint8Array(png), 200, { 'Content-Type': 'image/png', 'Cache-Control': 'no-store' });
+    },
+  );
+  app.openapi(
+    createRoute({ method: 'post', path: '/vms/{name}/type', tags, summary: 'Type text', request: { params, body: jsonBody(TypeTextSchema) }, responses: { 200: jsonAnswer(OkSchema, 'typed'), ...errors(404, 409, 502) } }),
+    async (c) => {
+      await orch.typeText(c.req.valid('param').name, c.req.valid('json').text);
+      return c.json({ ok: true as const }, 200);
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/vms/{name}/keys',
+      tags,
+      summary: 'Press key chords in order, e.g. ctrl+l, enter',
+      request: { params, body: jsonBody(KeysSchema) },
+      responses: { 200: jsonAnswer(OkSchema, 'pressed'), ...errors(404, 409, 502) },
+    }),
+    async (c) => {
+      await orch.pressKeys(c.req.valid('param').name, c.req.valid('json').chords);
+      return c.json({ ok: true as const }, 200);
+    },
+  );
+  app.openapi(
+    createRoute({ method: 'post', path: '/vms/{name}/click', tags, summary: 'Click at screen coordinates', request: { params, body: jsonBody(ClickSchema) }, responses: { 200: jsonAnswer(OkSchema, 'clicked'), ...errors(404, 409, 502) } }),
+    async (c) => {
+      const { x, y, button, double } = c.req.valid('json');
+      await orch.click(c.req.valid('param').name, x, y, { button, double });
+      return c.json({ ok: true as const }, 200);
+    },
+  );
+  app.openapi(
+    createRoute({ method: 'get', path: '/vms/{name}/console', tags, summary: "How to watch the VM's screen live", request: { params }, responses: { 200: jsonAnswer(ConsoleAccessSchema, 'how to attach'), ...errors(404) } }),
+    async (c) => c.json(await orch.console(c.req.valid('param').name), 200),
+  );
+}

@@ -1,0 +1,281 @@
+/**
+ * The API's wire shapes, as zod schemas. The same schemas validate requests, type the handlers'
+ * answers (so they cannot drift from the domain types) and generate the OpenAPI document.
+ * Resources are the library's own objects (camelCase); acquire, release and renew speak the
+ * snake_case names the service plan fixed (`pool_name`, `vm_name`, `lease_id`, ...).
+ * @module
+ */
+import { z } from '@hono/zod-openapi';
+import { AGENT_STATUSES } from '../domain/agent-state.js';
+import { isValidName, NAME_PATTERN } from '../domain/validation.js';
+import { VM_STATES } from '../domain/vm-state.js';
+
+const iso = z.string().openapi({ format: 'date-time', example: '2026-12-01T09:30:00.000Z' });
+const int = (min: number, max: number): z.ZodNumber => z.number().int().min(min).max(max);
+
+/** A template, pool or VM name: the strict rule of domain/validation, checked before any lookup. */
+export const NameSchema = z
+  .string()
+  .max(63)
+  .regex(NAME_PATTERN)
+  .refine(isValidName, { message: 'not an allowed name' })
+  .openapi({ example: 'demo', description: '1-63 letters, digits, ".", "_" or "-", starting with a letter or digit' });
+
+export const nameParam = (what: string): z.ZodObject<{ name: typeof NameSchema }> =>
+  z.object({ name: NameSchema.openapi({ param: { name: 'name', in: 'path' }, description: `${what} name` }) });
+
+/** `?flag=true` in a query string. */
+export const QueryBool = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1')
+  .openapi({ type: 'string', enum: ['true', 'false', '1', '0'] });
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: 'POOL_NOT_FOUND' }),
+      message: z.string(),
+      details: z.record(z.string(), z.unknown()),
+    }),
+  })
+  .openapi('Error');
+
+// ---- templates ----
+const ProbeSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('heartbeat') }),
+  z.object({ type: z.literal('ip') }),
+  z.object({ type: z.literal('tcp'), port: int(1, 65535) }),
+  z.object({ type: z.literal('http'), port: int(1, 65535), path: z.string().max(512) }),
+]);
+const McpSchema = z.object({ port: int(1, 65535), path: z.string().max(512) });
+const BootSchema = z.object({ kernel: z.string().max(4096), initrd: z.string().max(4096).nullable(), cmdline: z.string().max(1024) });
+
+export const TemplateSchema = z
+  .object({
+    name: z.string(),
+    diskPath: z.string(),
+    memoryMb: z.number().int(),
+    cpus: z.number().int(),
+    gpu: z.boolean(),
+    software: z.array(z.string()),
+    probes: z.array(ProbeSchema),
+    credentialsRef: z.string().nullable(),
+    mcp: McpSchema.nullable(),
+    rdpPort: z.number().int(),
+    boot: BootSchema.nullable(),
+    createdAt: iso,
+  })
+  .openapi('Template');
+
+export const TemplateCreateSchema = z
+  .object({
+    name: NameSchema,
+    diskPath: z.string().min(1).max(4096).openapi({ description: 'golden image on the server host' }),
+    memoryMb: int(64, 1_048_576).optional(),
+    cpus: int(1, 240).optional(),
+    gpu: z.boolean().optional(),
+    software: z.array(z.string().min(1).max(200)).max(200).optional(),
+    probes: z.array(ProbeSchema).max(16).optional(),
+    credentialsRef: z.string().max(600).nullable().optional(),
+    mcp: McpSchema.nullable().optional(),
+    rdpPort: int(1, 65535).optional(),
+    boot: BootSchema.nullable().optional(),
+  })
+  .strict()
+  .openapi('TemplateCreate');
+
+// ---- pools ----
+const ReleasePolicySchema = z.enum(['save', 'reset', 'destroy']);
+const VmStateSchema = z.enum(VM_STATES);
+
+export const PoolSchema = z
+  .object({
+    name: z.string(),
+    template: z.string(),
+    desired: z.number().int(),
+    warm: z.number().int(),
+    hot: z.number().int(),
+    maxPerHost: z.number().int().nullable(),
+    releasePolicy: ReleasePolicySchema,
+    maxRunning: z.number().int().nullable(),
+    createdAt: iso,
+  })
+  .openapi('Pool');
+
+export const PoolStatusSchema = z
+  .object({
+    pool: PoolSchema,
+    counts: z.partialRecord(VmStateSchema, z.number().int()),
+    total: z.number().int(),
+    ready: z.number().int(),
+    inUse: z.number().int(),
+    health: z.object({ degraded: z.string().nullable(), lastError: z.string().nullable(), failures: z.number().int(), retryAt: z.number() }),
+  })
+  .openapi('PoolStatus');
+
+export const PoolCreateSchema = z
+  .object({
+    name: NameSchema,
+    template: NameSchema,
+    desired: int(0, 1000),
+    warm: int(0, 1000).optional(),
+    hot: int(0, 1000).optional(),
+    maxPerHost: int(1, 1000).nullable().optional(),
+    releasePolicy: ReleasePolicySchema.optional(),
+    maxRunning: int(1, 1000).nullable().optional(),
+  })
+  .strict()
+  .openapi('PoolCreate');
+
+export const PoolScaleSchema = z
+  .object({ desired: int(0, 1000), warm: int(0, 1000).optional(), hot: int(0, 1000).optional() })
+  .strict()
+  .openapi('PoolScale');
+
+export const ProvisionReportSchema = z
+  .object({
+    pool: z.string(),
+    provisioned: z.array(z.string()),
+    failed: z.array(z.object({ vm: z.string(), error: z.string() })),
+    status: PoolStatusSchema,
+  })
+  .openapi('ProvisionReport');
+
+// ---- VMs ----
+export const VmSchema = z
+  .object({
+    name: z.string(),
+    pool: z.string(),
+    template: z.string(),
+    host: z.string(),
+    state: VmStateSchema,
+    stateSince: iso,
+    diskPath: z.string().nullable(),
+    savedStatePath: z.string().nullable(),
+    ip: z.string().nullable(),
+    rdpPort: z.number().int().nullable(),
+    mcpEndpoint: z.string().nullable(),
+    lease: z.object({ id: z.string(), holder: z.string(), expiresAt: iso.nullable() }).nullable(),
+    hasClean: z.boolean(),
+    bootMs: z.number().nullable(),
+    lastResumeMs: z.number().nullable(),
+    lastSaveMs: z.number().nullable(),
+    lastError: z.string().nullable(),
+    createdAt: iso,
+  })
+  .openapi('Vm');
+
+/** The body of an action that takes no options: none, or `{}`; anything else is refused. */
+export const NoOptionsSchema = z.object({}).strict().openapi('NoOptions');
+
+export const ForceSchema = z.object({ force: z.boolean().optional() }).strict().openapi('Force');
+export const ForceQuerySchema = z.object({ force: QueryBool.optional() });
+
+export const TypeTextSchema = z.object({ text: z.string().max(10_000) }).strict().openapi('TypeText');
+export const KeysSchema = z
+  .object({ chords: z.array(z.string().min(1).max(64)).min(1).max(100).openapi({ example: ['ctrl+l', 'enter'] }) })
+  .strict()
+  .openapi('Keys');
+export const ClickSchema = z
+  .object({ x: int(0, 16384), y: int(0, 16384), button: z.enum(['left', 'right', 'middle']).optional(), double: z.boolean().optional() })
+  .strict()
+  .openapi('Click');
+export const ScreenshotQuerySchema = z.object({
+  width: z
+    .string()
+    .regex(/^\d{1,5}$/)
+    .transform(Number)
+    .pipe(int(16, 7680))
+    .optional()
+    .openapi({ type: 'string', description: 'scale to this width in pixels (16-7680)' }),
+});
+export const ConsoleAccessSchema = z
+  .object({ command: z.array(z.string()).nullable(), instructions: z.string() })
+  .openapi('ConsoleAccess');
+
+// ---- acquire / release / renew ----
+export const AcquireRequestSchema = z
+  .object({
+    pool_name: NameSchema,
+    timeout_s: int(0, 3600).optional().openapi({ description: 'seconds to wait for a free VM. Default 30' }),
+    wait: z.boolean().optional().openapi({ description: 'false: answer 503 at once when no VM is ready. Default true' }),
+    holder: z.string().min(1).max(200).optional().openapi({ description: 'who holds the VM, shown in listings' }),
+    lease_ttl_s: int(10, 7 * 24 * 3600).optional().openapi({ description: 'the lease expires unless renewed; default: the server\'s api.leaseTtlS (600)' }),
+  })
+  .strict()
+  .openapi('AcquireRequest');
+
+export const AcquireAnswerSchema = z
+  .object({
+    vm_name: z.string(),
+    ip_address: z.string().nullable(),
+    rdp_port: z.number().int().nullable(),
+    mcp_endpoint: z.string().nullable(),
+    lease_id: z.string(),
+    lease_expires_at: iso.nullable(),
+    resume_ms: z.number(),
+    wait_ms: z.number(),
+    hot: z.boolean(),
+  })
+  .openapi('AcquireAnswer');
+
+export const ReleaseRequestSchema = z
+  .object({ policy: ReleasePolicySchema.optional(), lease_id: z.string().min(1).max(100).optional() })
+  .strict()
+  .openapi('ReleaseRequest');
+export const ReleaseQuerySchema = z.object({
+  wait: QueryBool.optional().openapi({ description: 'answer once the VM is back in the pool (saved), not at once' }),
+});
+export const ReleaseAnswerSchema = z
+  .object({ vm_name: z.string(), policy: ReleasePolicySchema, state: z.union([VmStateSchema, z.literal('removed')]) })
+  .openapi('ReleaseAnswer');
+
+export const RenewRequestSchema = z
+  .object({ lease_id: z.string().min(1).max(100), ttl_s: int(10, 7 * 24 * 3600).optional() })
+  .strict()
+  .openapi('RenewRequest');
+
+// ---- events, system ----
+export const StateEventSchema = z
+  .object({
+    id: z.number().int(),
+    at: iso,
+    actor: z.string(),
+    kind: z.enum(['vm', 'pool', 'template', 'agent', 'host']),
+    subject: z.string(),
+    action: z.string(),
+    from: z.string().nullable(),
+    to: z.string().nullable(),
+    durationMs: z.number().nullable(),
+    details: z.record(z.string(), z.unknown()).nullable(),
+  })
+  .openapi('StateEvent');
+
+export const EventsQuerySchema = z.object({
+  after: z.string().regex(/^\d{1,15}$/).transform(Number).optional().openapi({ type: 'string', description: 'only events with a larger id' }),
+  limit: z.string().regex(/^\d{1,4}$/).transform(Number).pipe(int(1, 1000)).optional().openapi({ type: 'string' }),
+  kind: z.enum(['vm', 'pool', 'template', 'agent', 'host']).optional(),
+  subject: z.string().max(100).optional(),
+});
+
+export const ReconcileRequestSchema = z.object({ removeOrphans: z.boolean().optional() }).strict().openapi('ReconcileRequest');
+export const ReconcileReportSchema = z
+  .object({ fixed: z.array(z.string()), orphans: z.array(z.string()), missing: z.array(z.string()), removed: z.array(z.string()), repaired: z.array(z.string()) })
+  .openapi('ReconcileReport');
+
+export const HostInfoSchema = z
+  .object({
+    backend: z.enum(['hyperv', 'qemu', 'fake']),
+    hostname: z.string(),
+    cpus: z.number(),
+    totalMemoryMb: z.number(),
+    freeMemoryMb: z.number(),
+    freeDiskMb: z.number().nullable(),
+    notes: z.record(z.string(), z.string()),
+  })
+  .openapi('HostInfo');
+
+export const RemovedSchema = z.object({ removed: z.string() }).openapi('Removed');
+export const OkSchema = z.object({ ok: z.literal(true) }).openapi('Ok');
+
+export const AgentStatusSchema = z.enum(AGENT_STATUSES);

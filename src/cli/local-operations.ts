@@ -1,0 +1,90 @@
+/**
+ * The CLI's in-process implementation of `HvkubeOperations`: the Orchestrator of a runtime opened
+ * for one command. `HvkubeClient` is the other implementation (`--server`).
+ * @module
+ */
+import { toAcquireAnswer } from '../api/wire.js';
+import type { AcquireAnswer, AcquireRequest, HvkubeOperations, ReleaseAnswer, ReleaseRequest } from '../client/operations.js';
+import { HvkubeError } from '../domain/errors.js';
+import type { Vm } from '../domain/types.js';
+import type { ProgressEvent } from '../orchestrator/context.js';
+import type { Orchestrator, ProvisionReport } from '../orchestrator/orchestrator.js';
+import type { Runtime } from '../runtime.js';
+
+export class LocalOperations implements HvkubeOperations {
+  readonly #rt: Runtime;
+  readonly #orch: Orchestrator;
+
+  constructor(rt: Runtime) {
+    this.#rt = rt;
+    this.#orch = rt.orchestrator;
+  }
+
+  registerTemplate: HvkubeOperations['registerTemplate'] = (input) => this.#orch.registerTemplate(input);
+  listTemplates: HvkubeOperations['listTemplates'] = () => this.#orch.listTemplates();
+  getTemplate: HvkubeOperations['getTemplate'] = (name) => this.#orch.getTemplate(name);
+  removeTemplate: HvkubeOperations['removeTemplate'] = (name) => this.#orch.removeTemplate(name);
+
+  createPool: HvkubeOperations['createPool'] = (input) => this.#orch.createPool(input);
+  listPools: HvkubeOperations['listPools'] = () => this.#orch.listPools();
+  getPool: HvkubeOperations['getPool'] = (name) => this.#orch.getPool(name);
+  scalePool: HvkubeOperations['scalePool'] = (name, input) => this.#orch.scalePool(name, input);
+  async provisionPool(name: string, options: { onProgress?: (e: ProgressEvent) => void } = {}): Promise<ProvisionReport> {
+    const { onProgress } = options;
+    const listener = (e: ProgressEvent): void => {
+      if (e.pool === name) onProgress?.(e);
+    };
+    this.#orch.events.on('progress', listener);
+    try {
+      return await this.#orch.provisionPool(name);
+    } finally {
+      this.#orch.events.off('progress', listener);
+    }
+  }
+  removePool: HvkubeOperations['removePool'] = (name, options) => this.#orch.removePool(name, options);
+
+  listVms: HvkubeOperations['listVms'] = (filter) => this.#orch.listVms(filter?.pool ? { pool: filter.pool } : {});
+  getVm: HvkubeOperations['getVm'] = (name) => this.#orch.getVm(name);
+
+  async acquire(request: AcquireRequest): Promise<AcquireAnswer> {
+    const timeoutS = request.wait === false ? 0 : (request.timeoutS ?? 30);
+    const r = await this.#orch.acquire({
+      pool: request.pool,
+      holder: request.holder,
+      timeoutMs: timeoutS * 1000,
+      leaseTtlMs: request.leaseTtlS === undefined ? null : request.leaseTtlS * 1000,
+    });
+    return toAcquireAnswer(r);
+  }
+
+  async release(name: string, request: ReleaseRequest = {}): Promise<ReleaseAnswer> {
+    const r = await this.#orch.release(name, { policy: request.policy, leaseId: request.leaseId, actor: 'cli' });
+    // In-process, the release only finishes while this process lives: always wait for it.
+    const after = await r.done;
+    return { vm_name: name, policy: r.policy, state: after?.state ?? 'removed' };
+  }
+
+  async renewLease(name: string, leaseId: string, ttlS?: number): Promise<Vm> {
+    if (ttlS === undefined) throw new HvkubeError('INVALID_INPUT', 'give the new lease length', { hint: 'pass --ttl SECONDS' });
+    return this.#orch.renewLease(name, leaseId, ttlS * 1000);
+  }
+  resumeVm: HvkubeOperations['resumeVm'] = (name) => this.#orch.resumeVm(name);
+  saveVm: HvkubeOperations['saveVm'] = (name) => this.#orch.saveVm(name);
+  resetVm: HvkubeOperations['resetVm'] = (name, options) => this.#orch.resetVm(name, options);
+  stopVm: HvkubeOperations['stopVm'] = (name, options) => this.#orch.stopVm(name, options);
+  removeVm: HvkubeOperations['removeVm'] = (name, options) => this.#orch.removeVm(name, options);
+
+  screenshot: HvkubeOperations['screenshot'] = (name, options) => this.#orch.screenshot(name, options);
+  typeText: HvkubeOperations['typeText'] = (name, text) => this.#orch.typeText(name, text);
+  pressKeys: HvkubeOperations['pressKeys'] = (name, chords) => this.#orch.pressKeys(name, chords);
+  click: HvkubeOperations['click'] = (name, x, y, options) => this.#orch.click(name, x, y, options);
+  console: HvkubeOperations['console'] = (name) => this.#orch.console(name);
+
+  reconcile: HvkubeOperations['reconcile'] = (options) => this.#orch.reconcile(options);
+  listEvents: HvkubeOperations['listEvents'] = (query) => this.#orch.listEvents(query);
+  hostInfo: HvkubeOperations['hostInfo'] = () => this.#orch.hostInfo();
+
+  close(): Promise<void> {
+    return this.#rt.close();
+  }
+}

@@ -1,0 +1,325 @@
+/**
+ * `HvkubeClient`: the typed client of the hvkube HTTP API, for agent code and for the CLI's
+ * `--server` mode. Errors come back as the same `HvkubeError` codes the library throws.
+ *
+ * @example
+ * ```ts
+ * import { HvkubeClient } from 'hvkube';
+ * const hv = new HvkubeClient({ url: 'http://127.0.0.1:8080', token: process.env.HVKUBE_API_TOKEN });
+ * const vm = await hv.acquire({ pool: 'win11' });
+ * await hv.typeText(vm.vm_name, 'hello');
+ * await hv.release(vm.vm_name, { leaseId: vm.lease_id });
+ * ```
+ * @module
+ */
+import { ERROR_CODES, HvkubeError, type ErrorCode } from '../domain/errors.js';
+import type { AgentStatus } from '../domain/agent-state.js';
+import type { Agent, Pool, StateEvent, Template, Vm } from '../domain/types.js';
+import type { ConsoleAccess, HostInfo, MouseButton } from '../hypervisor/hypervisor.js';
+import type { PoolInput, ScaleInput, TemplateInput } from '../orchestrator/catalog.js';
+import type { ProgressEvent } from '../orchestrator/context.js';
+import type { PoolStatus, ProvisionReport } from '../orchestrator/orchestrator.js';
+import type { ReconcileReport } from '../orchestrator/reconcile.js';
+import type { EventQuery } from '../store/store.js';
+import type { AcquireAnswer, AcquireRequest, HvkubeOperations, ReleaseAnswer, ReleaseRequest } from './operations.js';
+import { readSse } from './sse.js';
+
+type Fetch = (input: string, init: RequestInit) => Promise<Response> | Response;
+
+export interface HvkubeClientOptions {
+  /** The server, e.g. `http://127.0.0.1:8080` (a path prefix is kept). */
+  url: string;
+  /** Bearer token; sent on every request, never printed. */
+  token?: string;
+  /** Replaces the global fetch (tests pass a Hono app's `request`). */
+  fetch?: Fetch;
+}
+
+/** What `submitAgent` takes: the pool, the workflow and its input. */
+export interface AgentSubmitRequest {
+  pool: string;
+  workflow: string;
+  input?: Record<string, unknown>;
+  priority?: number;
+  timeoutS?: number | null;
+  retries?: number;
+  needsGpu?: boolean;
+}
+
+/** A message of the live event stream. */
+export type LiveEvent =
+  | { type: 'event'; event: StateEvent }
+  | { type: 'progress'; progress: ProgressEvent }
+  /** The stream is open; events after `after` follow. Yielded on every (re)connection. */
+  | { type: 'connected'; after: number };
+
+interface CallOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  accept?: string;
+  signal?: AbortSignal;
+}
+
+const enc = encodeURIComponent;
+
+export class HvkubeClient implements HvkubeOperations {
+  readonly url: string;
+  readonly #token: string | undefined;
+  readonly #fetch: Fetch;
+
+  constructor(options: HvkubeClientOptions) {
+    this.url = options.url.replace(/\/+$/, '');
+    this.#token = options.token;
+    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+  }
+
+  // ---- templates ----
+  registerTemplate(input: TemplateInput): Promise<Template> {
+    return this.#json('POST', '/templates', { body: input });
+  }
+  listTemplates(): Promise<Template[]> {
+    return this.#json('GET', '/templates');
+  }
+  getTemplate(name: string): Promise<Template> {
+    return this.#json('GET', `/templates/${enc(name)}`);
+  }
+  async removeTemplate(name: string): Promise<void> {
+    await this.#json('DELETE', `/templates/${enc(name)}`);
+  }
+
+  // ---- pools ----
+  createPool(input: PoolInput): Promise<Pool> {
+    return this.#json('POST', '/pools', { body: input });
+  }
+  listPools(): Promise<PoolStatus[]> {
+    return this.#json('GET', '/pools');
+  }
+  getPool(name: string): Promise<PoolStatus> {
+    return this.#json('GET', `/pools/${enc(name)}`);
+  }
+  scalePool(name: string, input: ScaleInput): Promise<Pool> {
+    return this.#json('POST', `/pools/${enc(name)}/scale`, { body: input });
+  }
+  async provisionPool(name: string, options: { onProgress?: (e: ProgressEvent) => void } = {}): Promise<ProvisionReport> {
+    const { onProgress } = options;
+    if (!onProgress) return this.#json('POST', `/pools/${enc(name)}/provision`);
+    // Follow the pool's progress on the event stream while the provision call runs.
+    const stop = new AbortController();
+    const events = this.events({ kind: 'pool', subject: name, signal: stop.signal });
+    // Subscribed before provisioning starts, so no step is missed.
+    const first = await events.next();
+    const following = (async () => {
+      if (first.done) return;
+      for await (const e of events) if (e.type === 'progress') onProgress(e.progress);
+    })().catch(() => undefined);
+    try {
+      return await this.#json<ProvisionReport>('POST', `/pools/${enc(name)}/provision`);
+    } finally {
+      stop.abort();
+      await following;
+    }
+  }
+  async removePool(name: string, options: { force?: boolean } = {}): Promise<void> {
+    await this.#json('DELETE', `/pools/${enc(name)}`, { query: { force: options.force } });
+  }
+
+  // ---- VMs ----
+  listVms(filter: { pool?: string } = {}): Promise<Vm[]> {
+    return this.#json('GET', '/vms', { query: { pool: filter.pool } });
+  }
+  getVm(name: string): Promise<Vm> {
+    return this.#json('GET', `/vms/${enc(name)}`);
+  }
+  acquire(request: AcquireRequest): Promise<AcquireAnswer> {
+    return this.#json('POST', '/acquire', {
+      body: { pool_name: request.pool, timeout_s: request.timeoutS, wait: request.wait, holder: request.holder, lease_ttl_s: request.leaseTtlS },
+    });
+  }
+  release(name: string, request: ReleaseRequest = {}): Promise<ReleaseAnswer> {
+    return this.#json('POST', `/vms/${enc(name)}/release`, {
+      query: { wait: request.wait },
+      body: { policy: request.policy, lease_id: request.leaseId },
+    });
+  }
+  renewLease(name: string, leaseId: string, ttlS?: number): Promise<Vm> {
+    return this.#json('POST', `/vms/${enc(name)}/renew`, { body: { lease_id: leaseId, ttl_s: ttlS } });
+  }
+  resumeVm(name: string): Promise<Vm> {
+    return this.#json('POST', `/vms/${enc(name)}/resume`);
+  }
+  saveVm(name: string): Promise<Vm> {
+    return this.#json('POST', `/vms/${enc(name)}/save`);
+  }
+  resetVm(name: string, options: { force?: boolean } = {}): Promise<Vm> {
+    return this.#json('POST', `/vms/${enc(name)}/reset`, { body: { force: options.force } });
+  }
+  stopVm(name: string, options: { force?: boolean } = {}): Promise<Vm> {
+    return this.#json('POST', `/vms/${enc(name)}/stop`, { body: { force: options.force } });
+  }
+  async removeVm(name: string, options: { force?: boolean } = {}): Promise<void> {
+    await this.#json('DELETE', `/vms/${enc(name)}`, { query: { force: options.force } });
+  }
+
+  // ---- console ----
+  async screenshot(name: string, options: { width?: number } = {}): Promise<Uint8Array> {
+    const res = await this.#call('GET', `/vms/${enc(name)}/screenshot`, { query: { width: options.width }, accept: 'image/png' });
+    return new Uint8Array(await res.arrayBuffer());
+  }
+  async typeText(name: string, text: string): Promise<void> {
+    await this.#json('POST', `/vms/${enc(name)}/type`, { body: { text } });
+  }
+  async pressKeys(name: string, chords: string[]): Promise<void> {
+    await this.#json('POST', `/vms/${enc(name)}/keys`, { body: { chords } });
+  }
+  async click(name: string, x: number, y: number, options: { button?: MouseButton; double?: boolean } = {}): Promise<void> {
+    await this.#json('POST', `/vms/${enc(name)}/click`, { body: { x, y, button: options.button, double: options.double } });
+  }
+  console(name: string): Promise<ConsoleAccess> {
+    return this.#json('GET', `/vms/${enc(name)}/console`);
+  }
+
+  // ---- system, events ----
+  reconcile(options: { removeOrphans?: boolean } = {}): Promise<ReconcileReport> {
+    return this.#json('POST', '/reconcile', { body: { removeOrphans: options.removeOrphans } });
+  }
+  hostInfo(): Promise<HostInfo> {
+    return this.#json('GET', '/host');
+  }
+  listEvents(query: EventQuery = {}): Promise<StateEvent[]> {
+    return this.#json('GET', '/events', { query: { after: query.afterId, limit: query.limit, kind: query.kind, subject: query.subject } });
+  }
+
+  // ---- agents, workflows (served when the server runs the scheduler) ----
+  submitAgent(request: AgentSubmitRequest): Promise<Agent> {
+    return this.#json('POST', '/agents', { body: request });
+  }
+  listAgents(filter: { pool?: string; status?: AgentStatus; limit?: number } = {}): Promise<Agent[]> {
+    return this.#json('GET', '/agents', { query: filter });
+  }
+  getAgent(id: string): Promise<Agent> {
+    return this.#json('GET', `/agents/${enc(id)}`);
+  }
+  cancelAgent(id: string): Promise<Agent> {
+    return this.#json('POST', `/agents/${enc(id)}/cancel`);
+  }
+  /** An external worker reports success. */
+  completeAgent(id: string, output?: unknown): Promise<Agent> {
+    return this.#json('POST', `/agents/${enc(id)}/complete`, { body: { output } });
+  }
+  /** An external worker reports failure. */
+  failAgent(id: string, error: string, output?: unknown): Promise<Agent> {
+    return this.#json('POST', `/agents/${enc(id)}/fail`, { body: { error, output } });
+  }
+  agentLogs(id: string): Promise<{ at: string; level: 'info' | 'warn' | 'error'; message: string; details?: Record<string, unknown> }[]> {
+    return this.#json('GET', `/agents/${enc(id)}/logs`);
+  }
+  async agentScreenshot(id: string, index: number): Promise<Uint8Array> {
+    const res = await this.#call('GET', `/agents/${enc(id)}/artifacts/${index}`, { accept: 'image/png' });
+    return new Uint8Array(await res.arrayBuffer());
+  }
+  listWorkflows(): Promise<{ name: string; file: string; valid: boolean; executor: string | null; description: string | null; error: string | null }[]> {
+    return this.#json('GET', '/workflows');
+  }
+
+  /**
+   * The live event stream, from now on (or after `after`, an event id). It reconnects after a
+   * dropped connection, resuming after the last event it yielded; end it with `signal`.
+   */
+  async *events(options: { after?: number; kind?: EventQuery['kind']; subject?: string; signal?: AbortSignal } = {}): AsyncGenerator<LiveEvent> {
+    let last = options.after;
+    while (!options.signal?.aborted) {
+      let res: Response;
+      try {
+        res = await this.#call('GET', '/events', { query: { after: last, kind: options.kind, subject: options.subject }, accept: 'text/event-stream', signal: options.signal });
+      } catch (e) {
+        if (options.signal?.aborted) return;
+        throw e;
+      }
+      if (!res.body) return;
+      try {
+        for await (const m of readSse(res.body)) {
+          if (m.event === 'progress') yield { type: 'progress', progress: JSON.parse(m.data) as ProgressEvent };
+          else if (m.event === 'hello') {
+            const hello = JSON.parse(m.data) as { after: number };
+            last ??= hello.after;
+            yield { type: 'connected', after: hello.after };
+          } else if (m.id !== undefined) {
+            const event = JSON.parse(m.data) as StateEvent;
+            last = event.id;
+            yield { type: 'event', event };
+          }
+        }
+      } catch (e) {
+        if (options.signal?.aborted) return;
+        if (!(e instanceof TypeError)) throw e;
+      }
+      if (!options.signal?.aborted) await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+
+  async close(): Promise<void> {}
+
+  // ---- transport ----
+  async #json<T>(method: string, path: string, options: CallOptions = {}): Promise<T> {
+    const res = await this.#call(method, path, options);
+    return (await res.json()) as T;
+  }
+
+  async #call(method: string, path: string, options: CallOptions = {}): Promise<Response> {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) params.set(k, String(v));
+    const qs = params.size > 0 ? `?${params.toString()}` : '';
+    const headers: Record<string, string> = { accept: options.accept ?? 'application/json' };
+    if (this.#token) headers.authorization = `Bearer ${this.#token}`;
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.body);
+    }
+    let res: Response;
+    try {
+      res = await this.#fetch(`${this.url}/api/v1${path}${qs}`, { method, headers, body, signal: options.signal });
+    } catch (e) {
+      if (options.signal?.aborted) throw e;
+      throw new HvkubeError('SERVER_UNREACHABLE', `cannot reach the hvkube server at ${this.url}: ${causeOf(e)}`, {
+        hint: 'is `hvkube serve` running there? check --server / HVKUBE_SERVER',
+        cause: e,
+      });
+    }
+    if (!res.ok) throw await errorFrom(res);
+    return res;
+  }
+}
+
+function causeOf(e: unknown): string {
+  const cause = e instanceof Error && e.cause instanceof Error ? e.cause : e;
+  return cause instanceof Error ? ((cause as NodeJS.ErrnoException).code ?? cause.message) : String(cause);
+}
+
+const isErrorCode = (code: unknown): code is ErrorCode => typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
+
+/** The server's `{error: {code, message, details}}` as the HvkubeError it was on the server. */
+async function errorFrom(res: Response): Promise<HvkubeError> {
+  const text = await res.text();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  const err = (parsed as { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined)?.error;
+  const message = typeof err?.message === 'string' ? err.message : `HTTP ${res.status} ${res.statusText}`.trim();
+  const details = typeof err?.details === 'object' && err.details !== null ? (err.details as Record<string, unknown>) : {};
+  const code: ErrorCode = isErrorCode(err?.code)
+    ? err.code
+    : res.status === 401
+      ? 'UNAUTHORIZED'
+      : res.status === 404
+        ? 'NOT_FOUND'
+        : res.status < 500
+          ? 'INVALID_INPUT'
+          : res.status >= 502 && res.status <= 504
+            ? 'SERVER_UNREACHABLE'
+            : 'INTERNAL';
+  return new HvkubeError(code, message, { details: { ...details, status: res.status } });
+}

@@ -1,0 +1,77 @@
+/**
+ * What the CLI (and any program) can ask of hvkube, whether in-process or over HTTP. The CLI
+ * runs every command against this interface: a local adapter over the Orchestrator implements
+ * it, and so does `HvkubeClient`, so `--server URL` changes where a command runs, not what it
+ * does.
+ * @module
+ */
+import type { AcquireAnswer, ReleaseAnswer } from '../api/wire.js';
+import type { Pool, ReleasePolicy, StateEvent, Template, Vm } from '../domain/types.js';
+import type { ConsoleAccess, HostInfo, MouseButton } from '../hypervisor/hypervisor.js';
+import type { PoolInput, ScaleInput, TemplateInput } from '../orchestrator/catalog.js';
+import type { ProgressEvent } from '../orchestrator/context.js';
+import type { PoolStatus, ProvisionReport } from '../orchestrator/orchestrator.js';
+import type { ReconcileReport } from '../orchestrator/reconcile.js';
+import type { EventQuery } from '../store/store.js';
+
+export type { AcquireAnswer, ReleaseAnswer };
+
+export interface AcquireRequest {
+  pool: string;
+  /** Seconds to wait for a VM when none is ready. Default 30. */
+  timeoutS?: number;
+  /** false: fail at once (NO_VM_AVAILABLE) when no VM is ready. Default true. */
+  wait?: boolean;
+  holder?: string;
+  /** Lease length; the server's default (600 s) when omitted, none in-process. */
+  leaseTtlS?: number;
+}
+
+export interface ReleaseRequest {
+  /** Default: the pool's release policy. */
+  policy?: ReleasePolicy;
+  /** Only release if the VM is held under this lease. */
+  leaseId?: string;
+  /** Answer once the VM is back in the pool. Default false. */
+  wait?: boolean;
+}
+
+export interface HvkubeOperations {
+  registerTemplate(input: TemplateInput): Promise<Template>;
+  listTemplates(): Promise<Template[]>;
+  getTemplate(name: string): Promise<Template>;
+  removeTemplate(name: string): Promise<void>;
+
+  createPool(input: PoolInput): Promise<Pool>;
+  listPools(): Promise<PoolStatus[]>;
+  getPool(name: string): Promise<PoolStatus>;
+  scalePool(name: string, input: ScaleInput): Promise<Pool>;
+  /** Brings the pool to its size now; `onProgress` sees each VM's steps. */
+  provisionPool(name: string, options?: { onProgress?: (e: ProgressEvent) => void }): Promise<ProvisionReport>;
+  removePool(name: string, options?: { force?: boolean }): Promise<void>;
+
+  listVms(filter?: { pool?: string }): Promise<Vm[]>;
+  getVm(name: string): Promise<Vm>;
+  acquire(request: AcquireRequest): Promise<AcquireAnswer>;
+  release(name: string, request?: ReleaseRequest): Promise<ReleaseAnswer>;
+  /** Extends a lease by `ttlS` (default: the server's lease length) from now. */
+  renewLease(name: string, leaseId: string, ttlS?: number): Promise<Vm>;
+  resumeVm(name: string): Promise<Vm>;
+  saveVm(name: string): Promise<Vm>;
+  resetVm(name: string, options?: { force?: boolean }): Promise<Vm>;
+  stopVm(name: string, options?: { force?: boolean }): Promise<Vm>;
+  removeVm(name: string, options?: { force?: boolean }): Promise<void>;
+
+  /** A PNG of the VM's screen. */
+  screenshot(name: string, options?: { width?: number }): Promise<Uint8Array>;
+  typeText(name: string, text: string): Promise<void>;
+  pressKeys(name: string, chords: string[]): Promise<void>;
+  click(name: string, x: number, y: number, options?: { button?: MouseButton; double?: boolean }): Promise<void>;
+  console(name: string): Promise<ConsoleAccess>;
+
+  reconcile(options?: { removeOrphans?: boolean }): Promise<ReconcileReport>;
+  listEvents(query?: EventQuery): Promise<StateEvent[]>;
+  hostInfo(): Promise<HostInfo>;
+  /** Ends the session (closes the local runtime; nothing for HTTP). */
+  close(): Promise<void>;
+}

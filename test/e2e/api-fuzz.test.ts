@@ -1,0 +1,166 @@
+/**
+ * Hostile input against every route: malformed JSON, wrong types, unknown fields, huge and
+ * deeply nested bodies, hostile names in paths and bodies. Every answer is a 4xx in the error
+ * shape — never a 500 — and the hypervisor is never called.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApi, type Api } from '../../src/api/app.js';
+import type { Hypervisor } from '../../src/hypervisor/hypervisor.js';
+import { Orchestrator } from '../../src/orchestrator/orchestrator.js';
+import { harness, type Harness } from '../helpers/harness.js';
+import { HOSTILE_NAMES } from '../helpers/hostile.js';
+
+/** The same backend, with every method call counted. */
+function counting(hv: Hypervisor): { hv: Hypervisor; calls: string[] } {
+  const calls: string[] = [];
+  const proxy = new Proxy(hv, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]): unknown => {
+        calls.push(String(prop));
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { hv: proxy, calls };
+}
+
+/** A small seeded generator, so a failure can be replayed. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+const WRONG_VALUES: unknown[] = [null, true, -1, 1.5, 1e308, -0, '', 'x'.repeat(5000), [], [1, 'a'], {}, { $gt: '' }, '../../etc/passwd', '$(reboot)', "'; DROP TABLE vms; --", '\u0000', '💥'];
+const MALFORMED = ['{', '{"pool_name":', '[1,2', 'nul', '{"a":1}}', '\u0000', '{"__proto__": {"polluted": 1}', "{'single': 1}", '{"a": NaN}', ' '];
+
+let h: Harness;
+let api: Api;
+let calls: string[];
+let vm: string;
+
+beforeAll(async () => {
+  h = await harness();
+  await h.pool('p', 1);
+  vm = (await h.orch.listVms())[0]!.name;
+  const counted = counting(h.hv);
+  calls = counted.calls;
+  // An orchestrator over the same store, whose every hypervisor call is counted.
+  const orch = new Orchestrator({ store: h.store, hypervisor: counted.hv });
+  api = createApi({ orchestrator: orch, maxBodyBytes: 64 * 1024 });
+});
+afterAll(async () => {
+  await api.close();
+  await h.close();
+});
+
+type Route = { method: string; path: string; fields: string[] };
+
+/** Each route with a valid-looking target and the body fields it accepts. */
+function routes(name: string): Route[] {
+  const n = encodeURIComponent(name);
+  return [
+    { method: 'POST', path: '/api/v1/templates', fields: ['name', 'diskPath', 'memoryMb', 'cpus', 'probes', 'mcp', 'boot', 'software'] },
+    { method: 'GET', path: `/api/v1/templates/${n}`, fields: [] },
+    { method: 'DELETE', path: `/api/v1/templates/${n}`, fields: [] },
+    { method: 'POST', path: '/api/v1/pools', fields: ['name', 'template', 'desired', 'warm', 'hot', 'releasePolicy'] },
+    { method: 'GET', path: `/api/v1/pools/${n}`, fields: [] },
+    { method: 'POST', path: `/api/v1/pools/${n}/scale`, fields: ['desired', 'warm', 'hot'] },
+    { method: 'POST', path: `/api/v1/pools/${n}/provision`, fields: [] },
+    { method: 'DELETE', path: `/api/v1/pools/${n}`, fields: [] },
+    { method: 'GET', path: `/api/v1/vms/${n}`, fields: [] },
+    { method: 'POST', path: `/api/v1/vms/${n}/resume`, fields: [] },
+    { method: 'POST', path: `/api/v1/vms/${n}/save`, fields: [] },
+    { method: 'POST', path: `/api/v1/vms/${n}/reset`, fields: ['force'] },
+    { method: 'POST', path: `/api/v1/vms/${n}/stop`, fields: ['force'] },
+    { method: 'DELETE', path: `/api/v1/vms/${n}`, fields: [] },
+    { method: 'GET', path: `/api/v1/vms/${n}/screenshot`, fields: [] },
+    { method: 'POST', path: `/api/v1/vms/${n}/type`, fields: ['text'] },
+    { method: 'POST', path: `/api/v1/vms/${n}/keys`, fields: ['chords'] },
+    { method: 'POST', path: `/api/v1/vms/${n}/click`, fields: ['x', 'y', 'button', 'double'] },
+    { method: 'GET', path: `/api/v1/vms/${n}/console`, fields: [] },
+    { method: 'POST', path: `/api/v1/vms/${n}/release`, fields: ['policy', 'lease_id'] },
+    { method: 'POST', path: `/api/v1/vms/${n}/renew`, fields: ['lease_id', 'ttl_s'] },
+    { method: 'POST', path: '/api/v1/acquire', fields: ['pool_name', 'timeout_s', 'wait', 'lease_ttl_s'] },
+    { method: 'POST', path: '/api/v1/reconcile', fields: ['removeOrphans'] },
+  ];
+}
+
+async function expectRefused(method: string, path: string, init: { body?: string; headers?: Record<string, string> }): Promise<void> {
+  const res = await api.app.request(path, { method, headers: { 'content-type': 'application/json', ...init.headers }, body: init.body });
+  const label = `${method} ${path} ${(init.body ?? '').slice(0, 80)}`;
+  expect(res.status, label).toBeGreaterThanOrEqual(400);
+  expect(res.status, label).toBeLessThan(500);
+  const body = (await res.json()) as { error: { code: unknown; message: unknown; details: unknown } };
+  expect(typeof body.error.code, label).toBe('string');
+  expect(typeof body.error.message, label).toBe('string');
+  expect(typeof body.error.details, label).toBe('object');
+}
+
+describe('API fuzz: never a 500, never a hypervisor call', () => {
+  it('hostile names in every path', async () => {
+    for (const bad of HOSTILE_NAMES.filter((n) => n !== '')) {
+      for (const r of routes(bad)) {
+        if (!r.path.includes(encodeURIComponent(bad))) continue;
+        await expectRefused(r.method, r.path, { body: r.method === 'POST' ? '{}' : undefined });
+      }
+    }
+    expect(calls).toEqual([]);
+  });
+
+  it('malformed JSON, wrong media types and oversized bodies on every route that takes a body', async () => {
+    const huge = JSON.stringify({ text: 'x'.repeat(200 * 1024) });
+    const deep = '['.repeat(5000) + ']'.repeat(5000);
+    for (const r of routes(vm).filter((x) => x.method === 'POST')) {
+      for (const body of MALFORMED) await expectRefused(r.method, r.path, { body });
+      await expectRefused(r.method, r.path, { body: huge });
+      await expectRefused(r.method, r.path, { body: deep });
+      await expectRefused(r.method, r.path, { body: '<xml/>', headers: { 'content-type': 'application/xml' } });
+    }
+    expect(calls).toEqual([]);
+  });
+
+  it('wrong types and unknown fields, randomly combined (seeded), against an existing VM and pool', async () => {
+    const rand = rng(20261129);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+    let sent = 0;
+    for (let round = 0; round < 40; round++) {
+      for (const r of routes(round % 2 ? vm : 'p')) {
+        if (r.method !== 'POST' || r.fields.length === 0) continue;
+        const body: Record<string, unknown> = {};
+        for (const f of r.fields) if (rand() < 0.5) body[f] = pick(WRONG_VALUES);
+        // At least one thing is always wrong: a field of a wrong type, or one the route does not know.
+        // (These two values fit no field: not a string, number, boolean, list of either, or a probe.)
+        body[pick(r.fields)] = pick([{ $gt: '' }, [[1]]]);
+        if (rand() < 0.3) body[pick(['constructor', '__proto__', 'prototype', 'admin', 'policy ', 'PoolName'])] = pick(WRONG_VALUES);
+        if (r.path.endsWith('/reconcile')) body.removeOrphans = 'yes';
+        await expectRefused(r.method, r.path, { body: JSON.stringify(body) });
+        sent++;
+      }
+      for (const q of ['?width=abc', '?width=-5', '?width=99999999', '?width=1e3']) await expectRefused('GET', `/api/v1/vms/${vm}/screenshot${q}`, {});
+      for (const q of ['?force=maybe', '?force=1&force=2x']) await expectRefused('DELETE', `/api/v1/vms/${vm}${q}`, {});
+      await expectRefused('GET', `/api/v1/events?after=${pick(['-1', 'x', '1e9', ''])}&limit=${pick(['0', '5000', 'all'])}`, {});
+    }
+    expect(sent).toBeGreaterThan(300);
+    expect(calls).toEqual([]);
+  });
+
+  it('input that is well-formed but refused by the rules (bad key chords, unknown paths) stops before the hypervisor', async () => {
+    for (const chords of [['ctrl+bogus'], ['ctrl+nokey'], ['a'.repeat(64)], Array.from({ length: 101 }, () => 'a')]) {
+      await expectRefused('POST', `/api/v1/vms/${vm}/keys`, { body: JSON.stringify({ chords }) });
+    }
+    await expectRefused('POST', '/api/v1/templates', { body: JSON.stringify({ name: 'ok', diskPath: '/etc/passwd' }) });
+    await expectRefused('POST', '/api/v1/templates', { body: JSON.stringify({ name: 'ok', diskPath: '../../x.vhdx' }) });
+    await expectRefused('POST', '/api/v1/pools', { body: JSON.stringify({ name: 'q', template: 'missing', desired: 1 }) });
+    await expectRefused('POST', '/api/v1/pools', { body: JSON.stringify({ name: 'q', template: 't', desired: 2, warm: 3 }) });
+    await expectRefused('POST', `/api/v1/vms/${vm}/release`, { body: JSON.stringify({ policy: 'save' }) });
+    await expectRefused('POST', `/api/v1/vms/${vm}/renew`, { body: JSON.stringify({ lease_id: 'nope' }) });
+    await expectRefused('GET', '/api/v1/../../etc/passwd', {});
+    await expectRefused('PUT', '/api/v1/pools', { body: '{}' });
+    expect(calls).toEqual([]);
+  });
+});

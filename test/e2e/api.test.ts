@@ -1,0 +1,289 @@
+/**
+ * The HTTP API in-process (no socket): routes, the error shape, auth, the OpenAPI document,
+ * event streaming with Last-Event-ID, metrics and lease expiry.
+ */
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createApi, type Api } from '../../src/api/app.js';
+import { HvkubeClient, type LiveEvent } from '../../src/client/client.js';
+import { HvkubeError } from '../../src/domain/errors.js';
+import { harness, type Harness } from '../helpers/harness.js';
+
+const TOKEN = 'tok-' + 'x'.repeat(28);
+let h: Harness;
+let api: Api;
+let logs: string;
+
+function makeApi(tokens: string[] = []): Api {
+  logs = '';
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      logs += chunk.toString();
+      cb();
+    },
+  });
+  return createApi({ orchestrator: h.orch, tokens, logger: pino({ level: 'debug' }, sink) });
+}
+
+const json = (method: string, body?: unknown, headers: Record<string, string> = {}): RequestInit => ({
+  method,
+  headers: { 'content-type': 'application/json', ...headers },
+  body: body === undefined ? undefined : JSON.stringify(body),
+});
+
+function clientFor(a: Api, token?: string): HvkubeClient {
+  return new HvkubeClient({ url: 'http://hvkube.test', token, fetch: (input, init) => a.app.request(input, init) });
+}
+
+beforeEach(async () => {
+  h = await harness();
+});
+afterEach(async () => {
+  await api?.close();
+  await h.close();
+});
+
+describe('API: resources through the typed client', () => {
+  it('template → pool → provision → acquire → renew → release, answers in the plan shape', async () => {
+    api = makeApi();
+    const c = clientFor(api);
+    await c.registerTemplate({ name: 'win', diskPath: h.image, memoryMb: 512, cpus: 1 });
+    expect((await c.listTemplates()).map((t) => t.name)).toEqual(['win']);
+    await c.createPool({ name: 'p', template: 'win', desired: 2 });
+    const report = await c.provisionPool('p');
+    expect(report.provisioned).toHaveLength(2);
+    expect((await c.getPool('p')).ready).toBe(2);
+
+    const got = await c.acquire({ pool: 'p' });
+    expect(Object.keys(got).sort()).toEqual(
+      ['hot', 'ip_address', 'lease_expires_at', 'lease_id', 'mcp_endpoint', 'rdp_port', 'resume_ms', 'vm_name', 'wait_ms'].sort(),
+    );
+    expect(got.vm_name).toMatch(/^hvk-p-/);
+    // API leases always expire: 600 s by default.
+    const ttl = Date.parse(got.lease_expires_at ?? '') - Date.now();
+    expect(ttl).toBeGreaterThan(590_000);
+    expect(ttl).toBeLessThanOrEqual(600_000);
+    const renewed = await c.renewLease(got.vm_name, got.lease_id, 3600);
+    expect(Date.parse(renewed.lease?.expiresAt ?? '') - Date.now()).toBeGreaterThan(3590_000);
+
+    const png = await c.screenshot(got.vm_name);
+    expect(Buffer.from(png.subarray(0, 8)).toString('hex')).toBe('89504e470d0a1a0a');
+    await c.typeText(got.vm_name, 'hi');
+    await c.pressKeys(got.vm_name, ['ctrl+l']);
+    await c.click(got.vm_name, 10, 10, { button: 'left' });
+
+    const rel = await c.release(got.vm_name, { leaseId: got.lease_id, wait: true });
+    expect(rel).toEqual({ vm_name: got.vm_name, policy: 'reset', state: 'saved' });
+    const vms = await c.listVms({ pool: 'p' });
+    expect(vms.every((v) => v.state === 'saved' && v.lease === null)).toBe(true);
+  });
+
+  it('release answers at once without ?wait, and shutdown waits for the VM to be back', async () => {
+    api = makeApi();
+    await h.pool('p', 1);
+    const c = clientFor(api);
+    const got = await c.acquire({ pool: 'p' });
+    const rel = await c.release(got.vm_name, { policy: 'save' });
+    expect(['saving', 'saved']).toContain(rel.state);
+    api.lifecycle.beginDrain();
+    expect(await api.lifecycle.settled(5000)).toBe(true);
+    expect((await h.orch.getVm(got.vm_name)).state).toBe('saved');
+  });
+
+  it('errors keep their codes across the wire (the client throws the same HvkubeError)', async () => {
+    api = makeApi();
+    const c = clientFor(api);
+    await expect(c.getPool('nope')).rejects.toMatchObject({ code: 'POOL_NOT_FOUND' });
+    await h.pool('p', 1);
+    const got = await c.acquire({ pool: 'p' });
+    const busy = await c.acquire({ pool: 'p', wait: false }).catch((e: unknown) => e);
+    expect(busy).toBeInstanceOf(HvkubeError);
+    expect(busy).toMatchObject({ code: 'NO_VM_AVAILABLE' });
+    await expect(c.release(got.vm_name, { leaseId: 'someone-else' })).rejects.toMatchObject({ code: 'LEASE_MISMATCH' });
+    await expect(c.removePool('p')).rejects.toMatchObject({ code: 'VM_LEASED' });
+  });
+
+  it('maps codes to statuses: 400, 404, 409, 503, always as {error: {code, message, details}}', async () => {
+    api = makeApi();
+    await h.pool('p', 1);
+    const cases: [string, RequestInit, number, string][] = [
+      ['/api/v1/acquire', json('POST', { pool_name: 5 }), 400, 'INVALID_INPUT'],
+      ['/api/v1/pools/nope', { method: 'GET' }, 404, 'POOL_NOT_FOUND'],
+      ['/api/v1/templates', json('POST', { name: 't', diskPath: h.image }), 409, 'TEMPLATE_EXISTS'],
+      ['/api/v1/acquire', json('POST', { pool_name: 'p', wait: false }), 200, ''],
+      ['/api/v1/acquire', json('POST', { pool_name: 'p', wait: false }), 503, 'NO_VM_AVAILABLE'],
+      ['/api/v1/nowhere', { method: 'GET' }, 404, 'NOT_FOUND'],
+    ];
+    for (const [path, init, status, code] of cases) {
+      const res = await api.app.request(path, init);
+      expect(res.status, path).toBe(status);
+      if (status === 200) continue;
+      const body = (await res.json()) as { error: { code: string; message: string; details: unknown } };
+      expect(body.error.code).toBe(code);
+      expect(typeof body.error.message).toBe('string');
+      expect(typeof body.error.details).toBe('object');
+    }
+  });
+});
+
+describe('API: auth', () => {
+  it('401 on every route but health without the token; the token never reaches the log', async () => {
+    api = makeApi([TOKEN]);
+    await h.pool('p', 1);
+    const doc = (await (await api.app.request('/api/v1/openapi.json', { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const routes: [string, string][] = [['GET', '/api/v1/openapi.json'], ['GET', '/docs'], ['GET', '/metrics']];
+    for (const [p, methods] of Object.entries(doc.paths)) for (const m of Object.keys(methods)) routes.push([m.toUpperCase(), p.replace(/\{name\}/g, 'x')]);
+    expect(routes.length).toBeGreaterThan(20);
+    for (const [method, path] of routes) {
+      for (const headers of [{} as Record<string, string>, { authorization: 'Bearer wrong-token-of-some-length' }, { authorization: `Basic ${TOKEN}` }, { authorization: `Bearer ${TOKEN}x` }]) {
+        const res = await api.app.request(path, { method, headers });
+        expect(res.status, `${method} ${path}`).toBe(401);
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe('UNAUTHORIZED');
+      }
+    }
+    for (const path of ['/healthz', '/readyz']) expect((await api.app.request(path)).status).toBe(200);
+    const ok = await api.app.request('/api/v1/acquire', json('POST', { pool_name: 'p' }, { authorization: `Bearer ${TOKEN}` }));
+    expect(ok.status).toBe(200);
+    expect(logs).toContain('"status":401');
+    expect(logs).not.toContain(TOKEN);
+    expect(logs).not.toContain('x'.repeat(28));
+  });
+});
+
+describe('API: OpenAPI document', () => {
+  it('is a valid OpenAPI 3.1 document that lists every route', async () => {
+    api = makeApi();
+    const doc = (await (await api.app.request('/api/v1/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(doc.openapi).toBe('3.1.0');
+    await SwaggerParser.validate(structuredClone(doc) as never);
+    for (const p of ['/api/v1/acquire', '/api/v1/vms/{name}/release', '/api/v1/vms/{name}/renew', '/api/v1/events', '/api/v1/pools/{name}/scale']) {
+      expect(doc.paths).toHaveProperty([p]);
+    }
+    const docs = await api.app.request('/docs');
+    expect(docs.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await docs.text()).toContain('/api/v1/openapi.json');
+  });
+});
+
+describe('API: events', () => {
+  it('streams new events live, and resumes after Last-Event-ID without gaps or repeats', async () => {
+    api = makeApi();
+    await h.pool('p', 2);
+    const c = clientFor(api);
+    const stop = new AbortController();
+    const seen: number[] = [];
+    const stream = c.events({ signal: stop.signal });
+    expect((await stream.next()).value).toMatchObject({ type: 'connected' });
+    const got = await c.acquire({ pool: 'p' });
+    for (;;) {
+      const next: IteratorResult<LiveEvent, unknown> = await stream.next();
+      const value = next.done ? undefined : next.value;
+      if (value?.type === 'event') seen.push(value.event.id);
+      if (value?.type === 'event' && value.event.subject === got.vm_name && value.event.to === 'running') break;
+    }
+    stop.abort();
+    await stream.return(undefined);
+    const lastSeen = seen.at(-1) ?? 0;
+
+    await c.release(got.vm_name, { wait: true });
+    const all = await c.listEvents({ afterId: lastSeen });
+    expect(all.length).toBeGreaterThan(0);
+    const res = await api.app.request('/api/v1/events', { headers: { accept: 'text/event-stream', 'last-event-id': String(lastSeen) } });
+    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const reader = res.body!.getReader();
+    let text = '';
+    const want = all.at(-1)!.id;
+    while (!text.includes(`id: ${want}\n`)) text += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    const ids = [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+    expect(ids).toEqual(all.map((e) => e.id));
+  });
+});
+
+describe('API: metrics and health', () => {
+  it('exposes resume and acquire-wait histograms, VMs by state, queue depth', async () => {
+    api = makeApi();
+    await h.pool('p', 2);
+    const c = clientFor(api);
+    await new Promise((r) => setTimeout(r, 50));
+    const got = await c.acquire({ pool: 'p' });
+    await c.release(got.vm_name, { wait: true });
+    await new Promise((r) => setTimeout(r, 100));
+    api.metrics.backendCall('hyperv', 'start-vm', 420, true);
+    const text = await (await api.app.request('/metrics')).text();
+    expect(text).toMatch(/hvkube_resume_duration_seconds_count\{tier="saved"\} 1/);
+    expect(text).toMatch(/hvkube_acquire_wait_seconds_count\{pool="p"\} 1/);
+    expect(text).toMatch(/hvkube_vms\{pool="p",state="saved"\} 2/);
+    expect(text).toMatch(/hvkube_queue_depth\{pool="p",queue="acquire"\} 0/);
+    expect(text).toMatch(/hvkube_hypervisor_call_duration_seconds_count\{backend="hyperv",command="start-vm",outcome="ok"\} 1/);
+    expect(text).toMatch(/hvkube_http_request_duration_seconds_count\{method="POST",route="\/api\/v1\/acquire",status="200"\} 1/);
+    expect((await api.app.request('/readyz')).status).toBe(200);
+    api.lifecycle.beginDrain();
+    expect((await api.app.request('/readyz')).status).toBe(503);
+    expect((await api.app.request('/healthz')).status).toBe(200);
+    expect((await api.app.request('/api/v1/pools')).status).toBe(503);
+  });
+});
+
+describe('API: leases', () => {
+  it('an expired API lease resets the VM and returns it to the pool', async () => {
+    api = makeApi();
+    await h.pool('p', 1);
+    const c = clientFor(api);
+    const got = await c.acquire({ pool: 'p', leaseTtlS: 10 });
+    // The client "crashed": move its lease into the past instead of waiting 10 s.
+    const vm = await h.orch.getVm(got.vm_name);
+    await h.store.patchVm(vm.name, { lease: { ...vm.lease!, expiresAt: new Date(Date.now() - 1000).toISOString() } });
+    await h.orch.controller.tick();
+    await h.orch.controller.idle();
+    const after = await h.orch.getVm(got.vm_name);
+    expect(after.state).toBe('saved');
+    expect(after.lease).toBeNull();
+    await expect(c.renewLease(got.vm_name, got.lease_id, 60)).rejects.toMatchObject({ code: 'LEASE_MISMATCH' });
+    expect((await c.acquire({ pool: 'p', wait: false })).vm_name).toBe(got.vm_name);
+  });
+});
+
+describe('API: agents and workflows (served with a scheduler)', () => {
+  it('submit → running on a VM → an external worker completes it; workflows listed; errors mapped', async () => {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const path = await import('node:path');
+    const { Scheduler } = await import('../../src/orchestrator/scheduler/index.js');
+    mkdirSync(path.join(h.dir, 'workflows'), { recursive: true });
+    writeFileSync(path.join(h.dir, 'workflows', 'ext.json'), JSON.stringify({ name: 'ext', executor: 'external', description: 'done by a worker' }));
+    await h.pool('p', 1);
+    const scheduler = new Scheduler({ orchestrator: h.orch, dataDir: h.dir, pollIntervalMs: 50 });
+    await scheduler.start();
+    try {
+      api = createApi({ orchestrator: h.orch, scheduler });
+      const c = clientFor(api);
+      expect((await c.listWorkflows()).map((w) => [w.name, w.executor])).toEqual([['ext', 'external']]);
+      await expect(c.submitAgent({ pool: 'p', workflow: 'missing' })).rejects.toMatchObject({ code: 'WORKFLOW_NOT_FOUND' });
+      await expect(c.getAgent('agt-000000000000000000')).rejects.toMatchObject({ code: 'AGENT_NOT_FOUND' });
+      expect((await api.app.request('/api/v1/agents/..%2Fetc')).status).toBe(400);
+
+      const agent = await c.submitAgent({ pool: 'p', workflow: 'ext', input: {} });
+      expect(agent.status).toBe('pending');
+      let now = agent;
+      for (let i = 0; i < 100 && now.status !== 'running'; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        now = await c.getAgent(agent.id);
+      }
+      expect(now.status).toBe('running');
+      expect(now.vm).toMatch(/^hvk-p-/);
+      const done = await c.completeAgent(agent.id, { answer: 42 });
+      expect(done.status).toBe('completed');
+      expect((await c.listAgents({ status: 'completed' })).map((a) => a.id)).toEqual([agent.id]);
+      await expect(c.cancelAgent(agent.id)).rejects.toMatchObject({ code: 'AGENT_INVALID_STATE' });
+      const doc = (await (await api.app.request('/api/v1/openapi.json')).json()) as { paths: Record<string, unknown> };
+      expect(doc.paths).toHaveProperty(['/api/v1/agents/{id}/complete']);
+      await SwaggerParser.validate(structuredClone(doc) as never);
+    } finally {
+      await scheduler.stop();
+    }
+  });
+});
