@@ -15,7 +15,7 @@ import type { Scheduler } from '../orchestrator/scheduler/index.js';
 import { silentLogger, type Logger } from '../_util/logger.js';
 import { bearerAuth } from './auth.js';
 import type { RouteDeps } from './deps.js';
-import { docsPage } from './docs-page.js';
+import { DOCS_ASSETS, docsAsset, docsPage, type DocsAsset } from './docs-page.js';
 import { errorHandler, notFound, validationHook } from './errors.js';
 import { EventTail } from './event-tail.js';
 import { ApiLifecycle } from './lifecycle.js';
@@ -128,6 +128,9 @@ export function createApi(options: ApiOptions): Api {
     security: (options.tokens ?? []).length > 0 ? [{ bearer: [] }] : [],
   });
   app.get('/docs', (c) => c.html(docsPage('/api/v1/openapi.json')));
+  for (const name of Object.keys(DOCS_ASSETS) as DocsAsset[]) {
+    app.get(`/docs/${name}`, async (c) => c.body(new Uint8Array(await docsAsset(name)), 200, { 'content-type': DOCS_ASSETS[name], 'cache-control': 'max-age=3600' }));
+  }
   app.get('/healthz', (c) => c.json({ status: 'ok' }, 200));
   app.get('/readyz', async (c) => {
     if (lifecycle.draining) return c.json({ status: 'shutting-down' }, 503);
