@@ -8,7 +8,8 @@ import { HvkubeError } from '../../domain/errors.js';
 export const INPUT_TYPES = ['string', 'number', 'integer', 'boolean', 'object', 'array'] as const;
 export type InputType = (typeof INPUT_TYPES)[number];
 
-export const INPUT_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+/** Leading `__` is refused so no input can be called `__proto__`. */
+export const INPUT_NAME_PATTERN = /^(?!__)[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 export interface InputDeclaration {
   type: InputType;

@@ -13,8 +13,8 @@ export type Step =
   | { kind: 'click'; x: number; y: number; button: 'left' | 'right' | 'middle'; double: boolean }
   | { kind: 'move_mouse'; x: number; y: number }
   | { kind: 'wait'; seconds: number }
-  | { kind: 'wait_for_change'; timeoutS: number; intervalMs: number }
-  | { kind: 'wait_until_stable'; stableForS: number; timeoutS: number; intervalMs: number }
+  | { kind: 'wait_for_change'; timeoutS: number; intervalMs: number; minPixels: number }
+  | { kind: 'wait_until_stable'; stableForS: number; timeoutS: number; intervalMs: number; minPixels: number }
   | { kind: 'screenshot'; label: string | null };
 
 export type StepKind = Step['kind'];
@@ -22,6 +22,9 @@ export type StepKind = Step['kind'];
 const coordinate = z.number().int('must be a whole number of pixels').min(0).max(16384);
 const seconds = (max: number): z.ZodNumber => z.number().positive('must be more than 0 seconds').max(max, `must be at most ${max} seconds`);
 const intervalMs = z.number().int().min(20).max(10_000);
+/** Default of `min_pixels`: more than a text cursor (8×16) blinking, less than a typed word. */
+export const DEFAULT_MIN_PIXELS = 150;
+const minPixels = z.number().int().min(1).max(100_000_000);
 
 const keyList = z
   .union([z.string(), z.array(z.string()).min(1).max(100)], { error: 'must be a key chord ("ctrl+l") or a list of them' })
@@ -48,12 +51,17 @@ const ACTIONS = {
   move_mouse: z.strictObject({ x: coordinate, y: coordinate }),
   wait: seconds(3600),
   wait_for_change: z.union([
-    z.literal(true).transform(() => ({ timeout: 30, interval_ms: 250 })),
-    z.strictObject({ timeout: seconds(3600).default(30), interval_ms: intervalMs.default(250) }),
+    z.literal(true).transform(() => ({ timeout: 30, interval_ms: 250, min_pixels: DEFAULT_MIN_PIXELS })),
+    z.strictObject({ timeout: seconds(3600).default(30), interval_ms: intervalMs.default(250), min_pixels: minPixels.default(DEFAULT_MIN_PIXELS) }),
   ]),
   wait_until_stable: z.union([
-    z.literal(true).transform(() => ({ stable_for: 1, timeout: 30, interval_ms: 250 })),
-    z.strictObject({ stable_for: seconds(600).default(1), timeout: seconds(3600).default(30), interval_ms: intervalMs.default(250) }),
+    z.literal(true).transform(() => ({ stable_for: 1, timeout: 30, interval_ms: 250, min_pixels: DEFAULT_MIN_PIXELS })),
+    z.strictObject({
+      stable_for: seconds(600).default(1),
+      timeout: seconds(3600).default(30),
+      interval_ms: intervalMs.default(250),
+      min_pixels: minPixels.default(DEFAULT_MIN_PIXELS),
+    }),
   ]),
   screenshot: z.union([
     z.literal(true).transform(() => ({ label: undefined })),
@@ -72,11 +80,12 @@ function toStep(parsed: Parsed): Step | null {
   if (parsed.move_mouse !== undefined) return { kind: 'move_mouse', ...parsed.move_mouse };
   if (parsed.wait !== undefined) return { kind: 'wait', seconds: parsed.wait };
   if (parsed.wait_for_change !== undefined) {
-    return { kind: 'wait_for_change', timeoutS: parsed.wait_for_change.timeout, intervalMs: parsed.wait_for_change.interval_ms };
+    const w = parsed.wait_for_change;
+    return { kind: 'wait_for_change', timeoutS: w.timeout, intervalMs: w.interval_ms, minPixels: w.min_pixels };
   }
   if (parsed.wait_until_stable !== undefined) {
     const w = parsed.wait_until_stable;
-    return { kind: 'wait_until_stable', stableForS: w.stable_for, timeoutS: w.timeout, intervalMs: w.interval_ms };
+    return { kind: 'wait_until_stable', stableForS: w.stable_for, timeoutS: w.timeout, intervalMs: w.interval_ms, minPixels: w.min_pixels };
   }
   if (parsed.screenshot !== undefined) return { kind: 'screenshot', label: parsed.screenshot.label ?? null };
   return null;
@@ -115,7 +124,7 @@ export const stepSchema = z.unknown().transform((raw, ctx): Step => {
     for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: [action, ...issue.path] });
     return z.NEVER;
   }
-  const step = toStep({ [action]: parsed.data } as Parsed);
+  const step = toStep({ [action]: parsed.data });
   if (!step) {
     ctx.addIssue({ code: 'custom', message: oneOf });
     return z.NEVER;

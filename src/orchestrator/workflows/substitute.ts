@@ -15,6 +15,11 @@ export function placeholderNames(text: string): string[] {
   return [...names];
 }
 
+/** Only the input's own fields: `{{input.__proto__}}` must not reach Object.prototype. */
+function own(input: Readonly<Record<string, unknown>>, name: string): unknown {
+  return Object.hasOwn(input, name) ? input[name] : undefined;
+}
+
 function asText(value: unknown): string {
   if (value === undefined || value === null) return '';
   if (typeof value === 'string') return value;
@@ -24,7 +29,7 @@ function asText(value: unknown): string {
 
 /** Replaces every placeholder with the input's value as text (objects as JSON, absent as ""). */
 export function substituteText(text: string, input: Readonly<Record<string, unknown>>): string {
-  return text.replace(PLACEHOLDER, (_m, name: string) => asText(input[name]));
+  return text.replace(PLACEHOLDER, (_m, name: string) => asText(own(input, name)));
 }
 
 /**
@@ -34,7 +39,7 @@ export function substituteText(text: string, input: Readonly<Record<string, unkn
 export function substituteValue(value: unknown, input: Readonly<Record<string, unknown>>): unknown {
   if (typeof value === 'string') {
     const whole = WHOLE_PLACEHOLDER.exec(value);
-    if (whole?.[1] !== undefined) return input[whole[1]] ?? null;
+    if (whole?.[1] !== undefined) return own(input, whole[1]) ?? null;
     return substituteText(value, input);
   }
   if (Array.isArray(value)) return value.map((v) => substituteValue(v, input));
