@@ -3,7 +3,7 @@
  * process; plus the server's token and exposure rules as a user meets them.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -73,6 +73,31 @@ describe('hvkube CLI through --server', () => {
     const vms = parseJson<{ state: string; lease: unknown }[]>(await runCli(['vm', 'list', '--json'], { globalArgs: localArgs() }));
     expect(vms).toHaveLength(3);
     for (const v of vms) expect(['saved', 'paused']).toContain(v.state);
+  });
+
+  it('agents run through --server: submit --wait follows the server-side run to its end', async () => {
+    served = await serve();
+    const remote = { globalArgs: ['--server', served.url] };
+    const image = path.join(dir, 'g.vhdx');
+    writeFileSync(image, 'g');
+    mkdirSync(path.join(dir, 'workflows'), { recursive: true });
+    writeFileSync(
+      path.join(dir, 'workflows', 'hello.yaml'),
+      'name: hello\nexecutor: steps\ninputs:\n  who: { type: string, default: world }\nsteps:\n  - type_text: "hello {{input.who}}"\n  - press_keys: ["enter"]\n  - screenshot: true\n',
+    );
+    expect((await runCli(['template', 'create', '--name', 't', '--vhdx', image], remote)).code).toBe(0);
+    expect((await runCli(['pool', 'create', '--name', 'p', '--template', 't', '--count', '1'], remote)).code).toBe(0);
+    expect((await runCli(['pool', 'provision', 'p'], remote)).code).toBe(0);
+    const r = await runCli(['agent', 'submit', '--pool', 'p', '--workflow', 'hello', '--input', '{"who":"remote"}', '--wait', '--json'], remote);
+    expect(r.code, r.stderr).toBe(0);
+    const agent = parseJson<{ id: string; status: string; result: { screenshots: string[] } }>(r);
+    expect(agent.status).toBe('completed');
+    expect(agent.result.screenshots).toHaveLength(1);
+    const listed = parseJson<{ id: string }[]>(await runCli(['agent', 'list', '--json'], remote));
+    expect(listed.map((a) => a.id)).toContain(agent.id);
+    const bad = await runCli(['agent', 'submit', '--pool', 'p', '--workflow', 'hello', '--input', '{"who": 42}'], remote);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/who/);
   });
 
   it('needs the token when one is configured, and never prints it', async () => {

@@ -12,7 +12,9 @@ import type { Agent } from '../../domain/types.js';
 import { schedulerOwner, type AgentLogLine, type Scheduler } from '../../orchestrator/scheduler/index.js';
 import { createScheduler } from '../../runtime.js';
 import { ago, json, ms, paint, table, type Colour, type Out } from '../output.js';
-import { withRuntime } from '../runtime-scope.js';
+import { HvkubeClient } from '../../client/client.js';
+import { globals, serverUrl, withRuntime } from '../runtime-scope.js';
+import { processOut } from '../output.js';
 
 const STATUS_COLOUR: Record<AgentStatus, Colour> = {
   pending: 'gray',
@@ -124,6 +126,27 @@ function summary(out: Out, a: Agent): string {
   return lines.join('\n') + '\n';
 }
 
+/** The client for `--server` / `HVKUBE_SERVER`, or null to work on the local store. */
+function remote(command: { optsWithGlobals(): unknown }): HvkubeClient | null {
+  const g = globals(command);
+  const url = serverUrl(g);
+  return url === undefined ? null : new HvkubeClient({ url, token: g.token ?? (process.env.HVKUBE_API_TOKEN || undefined) });
+}
+
+/** Follows an agent on a server until it ends, printing its new log lines to stderr. */
+async function waitRemote(client: HvkubeClient, out: Out, id: string): Promise<Agent> {
+  let shown = 0;
+  for (;;) {
+    const lines = await client.agentLogs(id);
+    for (const line of lines.slice(shown)) out.error(logLine(out, line));
+    shown = Math.max(shown, lines.length);
+    const agent = await client.getAgent(id);
+    if (agent.result !== null && agent.result.timings.releaseMs !== null) return agent;
+    if (agent.status === 'cancelled' && agent.endedAt !== null && agent.vm === null) return agent;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
 export function agentCommand(): Command {
   const cmd = new Command('agent').description('tasks bound to VMs: submit, follow, cancel, report');
 
@@ -139,6 +162,25 @@ export function agentCommand(): Command {
     .option('--gpu', 'needs a GPU')
     .option('--wait', 'follow it until it ends; exit 1 unless it completed')
     .action(async (o, command) => {
+      const client = remote(command);
+      if (client) {
+        const out = processOut();
+        const asJson = globals(command).json === true;
+        const agent = await client.submitAgent({
+          pool: o.pool,
+          workflow: o.workflow,
+          input: parseJsonOption('--input', o.input) as Record<string, unknown>,
+          priority: int('priority', o.priority),
+          ...(o.timeout === undefined ? {} : { timeoutS: int('timeout', o.timeout) }),
+          ...(o.retries === undefined ? {} : { retries: int('retries', o.retries) }),
+          ...(o.gpu === true ? { needsGpu: true } : {}),
+        });
+        const final = o.wait ? await waitRemote(client, out, agent.id) : agent;
+        if (asJson) json(out, final);
+        else out.write(o.wait ? summary(out, final) : `${agent.id}\n`);
+        if (o.wait && final.status !== 'completed') process.exitCode = 1;
+        return;
+      }
       await withRuntime(command, async ({ rt, out, json: asJson }) => {
         const scheduler = createScheduler(rt);
         const agent = await scheduler.submit({
@@ -194,8 +236,17 @@ export function agentCommand(): Command {
     .option('--status <status>', `only these statuses, comma-separated (${AGENT_STATUSES.join(', ')})`)
     .option('--limit <n>', 'at most this many')
     .action(async (o, command) => {
+      const statuses = o.status?.split(',').map((s) => s.trim()) as AgentStatus[] | undefined;
+      const client = remote(command);
+      if (client) {
+        const out = processOut();
+        const all = await client.listAgents({ pool: o.pool, limit: o.limit === undefined ? undefined : int('limit', o.limit) });
+        const agents = statuses ? all.filter((a) => statuses.includes(a.status)) : all;
+        if (globals(command).json === true) json(out, agents);
+        else out.write(agentRows(out, agents));
+        return;
+      }
       await withRuntime(command, async ({ rt, out, json: asJson }) => {
-        const statuses = o.status?.split(',').map((s) => s.trim()) as AgentStatus[] | undefined;
         const agents = await createScheduler(rt).list({ pool: o.pool, status: statuses, limit: o.limit === undefined ? undefined : int('limit', o.limit) });
         if (asJson) json(out, agents);
         else out.write(agentRows(out, agents));
@@ -207,6 +258,14 @@ export function agentCommand(): Command {
     .description('one agent: status, VM, result, timings, screenshots')
     .argument('<id>')
     .action(async (id, _o, command) => {
+      const client = remote(command);
+      if (client) {
+        const out = processOut();
+        const agent = await client.getAgent(id);
+        if (globals(command).json === true) json(out, agent);
+        else out.write(summary(out, agent));
+        return;
+      }
       await withRuntime(command, async ({ rt, out, json: asJson }) => {
         const scheduler = createScheduler(rt);
         const agent = await scheduler.show(id);
@@ -221,6 +280,18 @@ export function agentCommand(): Command {
     .argument('<id>')
     .option('-f, --follow', 'keep printing until the agent ends')
     .action(async (id, o, command) => {
+      const client = remote(command);
+      if (client) {
+        const out = processOut();
+        if (o.follow) {
+          await waitRemote(client, out, id);
+          return;
+        }
+        const lines = await client.agentLogs(id);
+        if (globals(command).json === true) json(out, lines);
+        else for (const line of lines) out.write(logLine(out, line));
+        return;
+      }
       await withRuntime(command, async ({ rt, out, json: asJson }) => {
         const scheduler = createScheduler(rt);
         if (!o.follow) {
@@ -247,6 +318,14 @@ export function agentCommand(): Command {
     .description('cancel an agent: a pending one leaves the queue; a running one stops and its VM is reset')
     .argument('<id>')
     .action(async (id, _o, command) => {
+      const client = remote(command);
+      if (client) {
+        const agent = await client.cancelAgent(id);
+        const out = processOut();
+        if (globals(command).json === true) json(out, agent);
+        else out.write(`agent ${agent.id} cancelled\n`);
+        return;
+      }
       await withRuntime(command, async ({ rt, out, json: asJson }) => {
         const scheduler = createScheduler(rt);
         const agent = await scheduler.cancel(id, 'cli');
@@ -262,6 +341,14 @@ export function agentCommand(): Command {
     .argument('<id>')
     .option('--output <json>', 'the output, as JSON (or @file.json)', 'null')
     .action(async (id, o, command) => {
+      const client = remote(command);
+      if (client) {
+        const agent = await client.completeAgent(id, parseJsonOption('--output', o.output));
+        const out = processOut();
+        if (globals(command).json === true) json(out, agent);
+        else out.write(`agent ${agent.id} completed\n`);
+        return;
+      }
       await withRuntime(command, async ({ rt, out, json: asJson }) => {
         const scheduler = createScheduler(rt);
         const agent = await scheduler.complete(id, parseJsonOption('--output', o.output), 'cli');
@@ -278,6 +365,14 @@ export function agentCommand(): Command {
     .requiredOption('--error <message>', 'what went wrong')
     .option('--output <json>', 'partial output, as JSON (or @file.json)', 'null')
     .action(async (id, o, command) => {
+      const client = remote(command);
+      if (client) {
+        const agent = await client.failAgent(id, o.error, parseJsonOption('--output', o.output));
+        const out = processOut();
+        if (globals(command).json === true) json(out, agent);
+        else out.write(`agent ${agent.id} failed\n`);
+        return;
+      }
       await withRuntime(command, async ({ rt, out, json: asJson }) => {
         const scheduler = createScheduler(rt);
         const agent = await scheduler.fail(id, o.error, parseJsonOption('--output', o.output), 'cli');
