@@ -7,7 +7,8 @@ import { Command } from '@commander-js/extra-typings';
 import { loadConfig } from '../../config/load.js';
 import { formatOf, loadWorkflowFile, WorkflowCatalog, type Workflow } from '../../orchestrator/workflows/index.js';
 import { json, paint, processOut, table, type Out } from '../output.js';
-import { globals } from '../runtime-scope.js';
+import { globals, serverUrl } from '../runtime-scope.js';
+import { HvkubeClient } from '../../client/client.js';
 
 function catalogOf(command: { optsWithGlobals(): unknown }): { catalog: WorkflowCatalog; out: Out; asJson: boolean } {
   const g = globals(command);
@@ -48,7 +49,12 @@ export function workflowCommand(): Command {
     .description('list the workflows of the data directory, valid or not')
     .action(async (_o, command) => {
       const { catalog, out, asJson } = catalogOf(command);
-      const all = await catalog.list();
+      const g = globals(command);
+      const url = serverUrl(g);
+      // With --server, the server's workflows folder is the one that counts.
+      const all = url
+        ? await new HvkubeClient({ url, token: g.token ?? (process.env.HVKUBE_API_TOKEN || undefined) }).listWorkflows()
+        : await catalog.list();
       if (asJson) return json(out, all);
       if (all.length === 0) return out.error(`no workflows in ${catalog.dir} (see docs/agents.md)\n`);
       out.write(
