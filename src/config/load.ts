@@ -55,7 +55,7 @@ function readConfigFile(file: string): ConfigFile {
   const parsed = configFileSchema.safeParse(raw);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    throw new HvkubeError('INVALID_INPUT', `config file ${file} is invalid: ${issues}`, { hint: 'see docs/configuration.md' });
+    throw new HvkubeError('INVALID_INPUT', `config file ${file} is invalid: ${issues}`, { hint: 'see "Configuration" in the README' });
   }
   return parsed.data;
 }

@@ -209,5 +209,35 @@ export function vmCommand(): Command {
         if (c.command) out.write(`${c.command.join(' ')}\n`);
       });
     });
+
+  cmd
+    .command('rdp')
+    .description("write an .rdp file for the VM's current address (and open it with mstsc on Windows)")
+    .argument('<name>')
+    .option('-o, --output <file>', 'where to write it (default: NAME.rdp)')
+    .option('--open', 'start the Remote Desktop client with it (Windows)')
+    .action(async (name, o, command) => {
+      await withOps(command, async ({ ops, out, json: asJson }) => {
+        const vm = await ops.getVm(name);
+        const host = await ops.hostInfo();
+        // NAT backends (QEMU) forward the guest's RDP port to this host's loopback.
+        const address = host.backend === 'qemu' ? '127.0.0.1' : vm.ip;
+        if (!address || vm.rdpPort === null) {
+          throw new HvkubeError('VM_INVALID_STATE', `VM ${name} has no known address yet (it is ${vm.state})`, {
+            hint: `acquire or resume it first: hvkube vm acquire --pool ${vm.pool}`,
+          });
+        }
+        const { writeRdpFile } = await import('../../hypervisor/hyperv/rdp.js');
+        const file = path.resolve(o.output ?? `${name}.rdp`);
+        await writeRdpFile(file, address, vm.rdpPort);
+        if (o.open) {
+          if (process.platform !== 'win32') throw new HvkubeError('INVALID_INPUT', '--open starts mstsc, which exists on Windows only', { hint: `open ${file} with your RDP client` });
+          const { spawn } = await import('node:child_process');
+          spawn('mstsc', [file], { detached: true, stdio: 'ignore' }).unref();
+        }
+        if (asJson) json(out, { file, address, port: vm.rdpPort });
+        else out.write(`${file} (${address}:${vm.rdpPort})\n`);
+      });
+    });
   return cmd;
 }
