@@ -1,0 +1,163 @@
+/**
+ * MCP over streamable HTTP, as a web-standard handler the API mounts at `/mcp` behind its
+ * bearer auth. Each client gets a session (the `Mcp-Session-Id` header) with its own server
+ * instance and ownership map, so it drives only the desktops it acquired. A session ends on
+ * DELETE, after `sessionIdleMs` without a request, or when the server closes; its desktops are
+ * released then, so a client that vanishes leaks nothing.
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
+import type { Orchestrator } from '../orchestrator/orchestrator.js';
+import { errorMessage, silentLogger, type Logger } from '../_util/logger.js';
+import type { AgentsPort } from './agents.js';
+import { createHvkubeMcpServer } from './server.js';
+import { McpSession } from './session.js';
+
+export interface McpHttpOptions {
+  orchestrator: Orchestrator;
+  agents?: AgentsPort | null;
+  logger?: Logger;
+  /** Let every client drive every VM, not only those it acquired. Default false. */
+  allowAnyVm?: boolean;
+  /** Lease of a desktop acquired over MCP, renewed on use. Default 15 min. */
+  leaseTtlMs?: number;
+  /** A session without requests for this long is closed. Default 30 min. */
+  sessionIdleMs?: number;
+  /** Sessions open at once; more are refused with 503. Default 200. */
+  maxSessions?: number;
+}
+
+export type McpHttpHandler = ((req: Request) => Promise<Response>) & {
+  /** Closes every session, releasing the desktops they hold. */
+  close(): Promise<void>;
+  readonly sessionCount: number;
+};
+
+interface Entry {
+  transport: WebStandardStreamableHTTPServerTransport;
+  session: McpSession;
+  lastUsed: number;
+  closing: Promise<void> | null;
+}
+
+function rpcError(status: number, code: number, message: string): Response {
+  return new Response(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }), {
+    status,
+    headers: { 'Content-Type': 'application/json' },
+  });
+}
+
+/**
+ * A browser page of another site must not reach the endpoint (DNS rebinding, a malicious page
+ * posting to 127.0.0.1). Programs send no Origin; browsers always do on cross-site requests.
+ */
+function crossSite(req: Request): boolean {
+  const origin = req.headers.get('origin');
+  if (origin === null || origin === 'null') return origin === 'null';
+  try {
+    return new URL(origin).host !== (req.headers.get('host') ?? new URL(req.url).host);
+  } catch {
+    return true;
+  }
+}
+
+export function createMcpHttpHandler(options: McpHttpOptions): McpHttpHandler {
+  const logger = options.logger ?? silentLogger;
+  const idleMs = options.sessionIdleMs ?? 30 * 60_000;
+  const maxSessions = options.maxSessions ?? 200;
+  const sessions = new Map<string, Entry>();
+
+  const closeEntry = (id: string, entry: Entry, why: string): Promise<void> => {
+    entry.closing ??= (async () => {
+      sessions.delete(id);
+      logger.info(
+        { session: entry.session.holder, why, desktops: entry.session.owned.length },
+        'MCP session closed',
+      );
+      await entry.session.releaseAll();
+      await entry.transport
+        .close()
+        .catch((e: unknown) =>
+          logger.debug({ err: errorMessage(e) }, 'closing an MCP transport failed'),
+        );
+    })();
+    return entry.closing;
+  };
+
+  const sweep = setInterval(
+    () => {
+      const now = Date.now();
+      for (const [id, entry] of sessions)
+        if (now - entry.lastUsed > idleMs) void closeEntry(id, entry, 'idle');
+    },
+    Math.min(60_000, Math.max(1000, idleMs / 4)),
+  );
+  sweep.unref();
+
+  async function open(req: Request): Promise<Response> {
+    if (sessions.size >= maxSessions)
+      return rpcError(
+        503,
+        -32000,
+        `too many MCP sessions open (${maxSessions}); close one or retry later`,
+      );
+    const id = randomUUID();
+    // The session id works like a credential: listings and logs show an unrelated tag instead.
+    const tag = randomUUID().slice(0, 8);
+    const session = new McpSession(options.orchestrator, {
+      holder: `mcp:${tag}`,
+      allowAnyVm: options.allowAnyVm,
+      leaseTtlMs: options.leaseTtlMs,
+      logger,
+    });
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: () => id,
+      onsessioninitialized: (sid) => {
+        sessions.set(sid, entry);
+        logger.info({ session: tag }, 'MCP session opened');
+      },
+      onsessionclosed: (sid) => closeEntry(sid, entry, 'client ended it'),
+    });
+    const entry: Entry = { transport, session, lastUsed: Date.now(), closing: null };
+    const server = createHvkubeMcpServer({
+      orchestrator: options.orchestrator,
+      session,
+      agents: options.agents,
+      logger,
+    });
+    await server.connect(transport);
+    const response = await transport.handleRequest(req);
+    // Anything but an initialize request was answered with an error by the transport: drop it.
+    if (!sessions.has(id)) await transport.close();
+    return response;
+  }
+
+  const handler = async (req: Request): Promise<Response> => {
+    if (crossSite(req)) return rpcError(403, -32000, 'cross-site requests are not allowed');
+    const sid = req.headers.get('mcp-session-id');
+    if (sid === null) {
+      if (req.method !== 'POST')
+        return rpcError(
+          400,
+          -32000,
+          'no Mcp-Session-Id: start a session with an initialize request',
+        );
+      return open(req);
+    }
+    const entry = sessions.get(sid);
+    if (!entry || entry.closing) return rpcError(404, -32001, 'Session not found');
+    entry.lastUsed = Date.now();
+    return entry.transport.handleRequest(req);
+  };
+
+  const close = async (): Promise<void> => {
+    clearInterval(sweep);
+    await Promise.all([...sessions].map(([id, entry]) => closeEntry(id, entry, 'server closing')));
+  };
+  // defineProperty, not Object.assign: assign would copy the count once instead of the getter.
+  return Object.defineProperties(handler, {
+    close: { value: close },
+    sessionCount: { get: () => sessions.size },
+  }) as McpHttpHandler;
+}

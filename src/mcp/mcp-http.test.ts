@@ -1,0 +1,244 @@
+import type { Client } from '@modelcontextprotocol/client';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { harness, type Harness } from '../../test/helpers/harness.js';
+import { createMcpHttpHandler, type McpHttpHandler } from './http.js';
+import { httpClient, imageOf, structured, textOf } from './mcp-client.case.js';
+
+interface Acquired {
+  vm_name: string;
+  ip_address: string | null;
+  mcp_endpoint: string | null;
+  resume_ms: number;
+}
+
+let h: Harness;
+let handler: McpHttpHandler;
+const clients: Client[] = [];
+
+async function connect(): Promise<Client> {
+  const c = await httpClient(handler);
+  clients.push(c);
+  return c;
+}
+
+beforeEach(async () => {
+  h = await harness();
+  await h.pool('p', 2);
+  handler = createMcpHttpHandler({ orchestrator: h.orch });
+});
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) await c.close().catch(() => undefined);
+  await handler.close();
+  await h.close();
+});
+
+describe('MCP over streamable HTTP', () => {
+  it('lists the tools with descriptions and input schemas', async () => {
+    const client = await connect();
+    const { tools } = await client.listTools();
+    const names = tools.map((t) => t.name).sort();
+    expect(names).toEqual([
+      'acquire_desktop',
+      'click',
+      'list_pools',
+      'list_vms',
+      'move_mouse',
+      'press_keys',
+      'release_desktop',
+      'screenshot',
+      'scroll',
+      'type_text',
+    ]);
+    for (const t of tools) {
+      expect(t.description?.length, t.name).toBeGreaterThan(20);
+      expect(t.inputSchema.type).toBe('object');
+    }
+    const click = tools.find((t) => t.name === 'click');
+    expect(click?.inputSchema.required).toEqual(expect.arrayContaining(['vm', 'x', 'y']));
+  });
+
+  it('acquire, screenshot (a real PNG), type, press keys, click, release', async () => {
+    const client = await connect();
+    const pools = structured<{ pools: { name: string; ready: number }[] }>(
+      await client.callTool({ name: 'list_pools', arguments: {} }),
+    );
+    expect(pools.pools).toEqual([expect.objectContaining({ name: 'p', ready: 2 })]);
+
+    const acquired = await client.callTool({ name: 'acquire_desktop', arguments: { pool: 'p' } });
+    const desk = structured<Acquired>(acquired);
+    expect(desk.vm_name).toMatch(/^hvk-/);
+    expect(Object.keys(desk).sort()).toEqual([
+      'ip_address',
+      'mcp_endpoint',
+      'resume_ms',
+      'vm_name',
+    ]);
+    expect(JSON.parse(textOf(acquired))).toEqual(desk);
+    expect((await h.orch.getVm(desk.vm_name)).lease?.holder).toMatch(/^mcp:/);
+
+    const shot = await client.callTool({ name: 'screenshot', arguments: { vm: desk.vm_name } });
+    const png = imageOf(shot);
+    expect(png.width).toBeGreaterThan(100);
+    const half = imageOf(
+      await client.callTool({ name: 'screenshot', arguments: { vm: desk.vm_name, scale: 0.5 } }),
+    );
+    expect(half.width).toBe(Math.round(png.width / 2));
+
+    expect(
+      (
+        await client.callTool({
+          name: 'type_text',
+          arguments: { vm: desk.vm_name, text: 'hello mcp' },
+        })
+      ).isError,
+    ).toBeFalsy();
+    expect(
+      (
+        await client.callTool({
+          name: 'press_keys',
+          arguments: { vm: desk.vm_name, keys: ['ctrl+l', 'enter'] },
+        })
+      ).isError,
+    ).toBeFalsy();
+    expect(
+      (
+        await client.callTool({
+          name: 'press_keys',
+          arguments: { vm: desk.vm_name, keys: 'tab enter' },
+        })
+      ).isError,
+    ).toBeFalsy();
+    expect(
+      (
+        await client.callTool({
+          name: 'click',
+          arguments: { vm: desk.vm_name, x: 10, y: 20, double: true },
+        })
+      ).isError,
+    ).toBeFalsy();
+    expect(
+      (await client.callTool({ name: 'move_mouse', arguments: { vm: desk.vm_name, x: 30, y: 40 } }))
+        .isError,
+    ).toBeFalsy();
+    expect(
+      (await client.callTool({ name: 'scroll', arguments: { vm: desk.vm_name, delta: -3 } }))
+        .isError,
+    ).toBeFalsy();
+    // The fake console renders what was typed: the screen changed.
+    expect(
+      imageOf(
+        await client.callTool({ name: 'screenshot', arguments: { vm: desk.vm_name } }),
+      ).data.equals(png.data),
+    ).toBe(false);
+
+    const released = structured<{ vm_name: string; policy: string }>(
+      await client.callTool({
+        name: 'release_desktop',
+        arguments: { vm: desk.vm_name, policy: 'reset' },
+      }),
+    );
+    expect(released).toMatchObject({ vm_name: desk.vm_name, policy: 'reset' });
+    const after = await client.callTool({ name: 'screenshot', arguments: { vm: desk.vm_name } });
+    expect(after.isError).toBe(true);
+    expect(textOf(after)).toMatch(/FORBIDDEN: VM .* was not acquired in this session/);
+  });
+
+  it('a client cannot drive a desktop another session acquired', async () => {
+    const alice = await connect();
+    const bob = await connect();
+    const desk = structured<Acquired>(
+      await alice.callTool({ name: 'acquire_desktop', arguments: { pool: 'p' } }),
+    );
+    for (const [name, args] of [
+      ['screenshot', {}],
+      ['type_text', { text: 'x' }],
+      ['click', { x: 1, y: 1 }],
+      ['release_desktop', {}],
+    ] as const) {
+      const r = await bob.callTool({ name, arguments: { vm: desk.vm_name, ...args } });
+      expect(r.isError, name).toBe(true);
+      expect(textOf(r)).toMatch(/FORBIDDEN/);
+    }
+    const listed = structured<{ vms: { name: string; yours: boolean }[] }>(
+      await bob.callTool({ name: 'list_vms', arguments: { pool: 'p' } }),
+    );
+    expect(listed.vms.find((v) => v.name === desk.vm_name)?.yours).toBe(false);
+    expect((await h.orch.getVm(desk.vm_name)).state).toBe('running');
+  });
+
+  it('allowAnyVm lets a client drive any VM', async () => {
+    await handler.close();
+    handler = createMcpHttpHandler({ orchestrator: h.orch, allowAnyVm: true });
+    const { vm } = await h.orch.acquire({ pool: 'p', holder: 'someone' });
+    const client = await connect();
+    expect(
+      imageOf(await client.callTool({ name: 'screenshot', arguments: { vm: vm.name } })).width,
+    ).toBeGreaterThan(0);
+  });
+
+  it('errors are tool errors with the reason, never a crash', async () => {
+    const client = await connect();
+    const noPool = await client.callTool({
+      name: 'acquire_desktop',
+      arguments: { pool: 'nope', timeout_s: 0 },
+    });
+    expect(noPool.isError).toBe(true);
+    expect(textOf(noPool)).toMatch(/POOL_NOT_FOUND/);
+    const badArgs = await client.callTool({ name: 'click', arguments: { vm: 'x', x: -5, y: 'a' } });
+    expect(badArgs.isError).toBe(true);
+    expect(textOf(badArgs)).toMatch(/Invalid arguments/);
+    await client.callTool({ name: 'acquire_desktop', arguments: { pool: 'p' } });
+    await client.callTool({ name: 'acquire_desktop', arguments: { pool: 'p' } });
+    const empty = await client.callTool({
+      name: 'acquire_desktop',
+      arguments: { pool: 'p', timeout_s: 0 },
+    });
+    expect(textOf(empty)).toMatch(/NO_VM_AVAILABLE/);
+    const desk = structured<{ vms: { name: string; yours: boolean }[] }>(
+      await client.callTool({ name: 'list_vms', arguments: {} }),
+    ).vms[0];
+    const badKey = await client.callTool({
+      name: 'press_keys',
+      arguments: { vm: desk?.name ?? '', keys: ['ctrl+nokey'] },
+    });
+    expect(textOf(badKey)).toMatch(/INVALID_INPUT: unknown key/);
+  });
+
+  it('ending a session (DELETE) releases its desktops; unknown sessions get 404', async () => {
+    const client = await connect();
+    const desk = structured<Acquired>(
+      await client.callTool({ name: 'acquire_desktop', arguments: { pool: 'p' } }),
+    );
+    expect(handler.sessionCount).toBe(1);
+    const transport = client.transport as { terminateSession?: () => Promise<void> } | undefined;
+    await transport?.terminateSession?.();
+    await expect
+      .poll(async () => (await h.orch.getVm(desk.vm_name)).lease, { timeout: 5000 })
+      .toBeNull();
+    expect(handler.sessionCount).toBe(0);
+    const stale = await handler(
+      new Request('http://127.0.0.1/mcp', {
+        method: 'POST',
+        headers: {
+          'mcp-session-id': 'nope',
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
+        body: '{}',
+      }),
+    );
+    expect(stale.status).toBe(404);
+  });
+
+  it('refuses cross-site browser requests', async () => {
+    const r = await handler(
+      new Request('http://127.0.0.1:8080/mcp', {
+        method: 'POST',
+        headers: { origin: 'http://evil.example', 'content-type': 'application/json' },
+        body: '{}',
+      }),
+    );
+    expect(r.status).toBe(403);
+  });
+});

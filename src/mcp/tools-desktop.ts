@@ -1,0 +1,116 @@
+/**
+ * MCP tools over pools and leases: list_pools, list_vms, acquire_desktop, release_desktop.
+ * @module
+ */
+import type { McpServer } from '@modelcontextprotocol/server';
+import type { Vm } from '../domain/types.js';
+import type { PoolStatus } from '../orchestrator/orchestrator.js';
+import { guarded, jsonResult } from './results.js';
+import { AcquireInput, AcquireOutput, ListVmsInput, ReleaseInput } from './schemas.js';
+import type { ToolDeps } from './tool-deps.js';
+
+const DEFAULT_TIMEOUT_S = 30;
+
+function poolSummary(p: PoolStatus): Record<string, unknown> {
+  return {
+    name: p.pool.name,
+    template: p.pool.template,
+    desired: p.pool.desired,
+    warm: p.pool.warm,
+    ready: p.ready,
+    in_use: p.inUse,
+    total: p.total,
+    states: p.counts,
+    release_policy: p.pool.releasePolicy,
+    degraded: p.health.degraded,
+  };
+}
+
+function vmSummary(v: Vm, yours: boolean): Record<string, unknown> {
+  return {
+    name: v.name,
+    pool: v.pool,
+    state: v.state,
+    held_by: v.lease?.holder ?? null,
+    yours,
+    ip_address: v.ip,
+    last_resume_ms: v.lastResumeMs,
+  };
+}
+
+export function registerDesktopTools(server: McpServer, { orch, session, logger }: ToolDeps): void {
+  server.registerTool(
+    'list_pools',
+    {
+      title: 'List desktop pools',
+      description:
+        'Lists the pools of desktop VMs: how many exist, how many are ready to hand out now, how many are in use.',
+      annotations: { readOnlyHint: true },
+    },
+    () =>
+      guarded('list_pools', logger, async () =>
+        jsonResult({ pools: (await orch.listPools()).map(poolSummary) }),
+      ),
+  );
+
+  server.registerTool(
+    'list_vms',
+    {
+      title: 'List VMs',
+      description:
+        'Lists desktop VMs with their state and holder; `yours` marks the ones this session acquired and may drive.',
+      inputSchema: ListVmsInput,
+      annotations: { readOnlyHint: true },
+    },
+    ({ pool }) =>
+      guarded('list_vms', logger, async () => {
+        const vms = await orch.listVms(pool ? { pool } : {});
+        return jsonResult({ vms: vms.map((v) => vmSummary(v, session.owns(v.name))) });
+      }),
+  );
+
+  server.registerTool(
+    'acquire_desktop',
+    {
+      title: 'Acquire a desktop',
+      description:
+        'Takes a ready desktop VM from a pool (resumed from its saved state in about a second) and reserves it for this session. ' +
+        'Answers vm_name (pass it to screenshot, type_text, press_keys, click, release_desktop), the guest IP address and the in-guest MCP endpoint if the image has one. ' +
+        'Release it with release_desktop when done.',
+      inputSchema: AcquireInput,
+      outputSchema: AcquireOutput,
+    },
+    ({ pool, timeout_s }) =>
+      guarded('acquire_desktop', logger, async () => {
+        const r = await orch.acquire({
+          pool,
+          holder: session.holder,
+          timeoutMs: (timeout_s ?? DEFAULT_TIMEOUT_S) * 1000,
+          leaseTtlMs: session.leaseTtlMs,
+        });
+        session.adopt(r);
+        return jsonResult({
+          vm_name: r.vm.name,
+          ip_address: r.vm.ip,
+          mcp_endpoint: r.vm.mcpEndpoint,
+          resume_ms: r.resumeMs,
+        });
+      }),
+  );
+
+  server.registerTool(
+    'release_desktop',
+    {
+      title: 'Release a desktop',
+      description:
+        'Gives an acquired desktop back to its pool. It is no longer usable by this session afterwards.',
+      inputSchema: ReleaseInput,
+      annotations: { destructiveHint: true },
+    },
+    ({ vm, policy }) =>
+      guarded('release_desktop', logger, async () => {
+        const r = await session.release(vm, policy);
+        return jsonResult({ vm_name: vm, policy: r.policy, state: r.vm.state });
+      }),
+  );
+}

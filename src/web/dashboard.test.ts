@@ -1,0 +1,140 @@
+import { Script } from 'node:vm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Agent } from '../domain/types.js';
+import { harness, type Harness } from '../../test/helpers/harness.js';
+import type { AgentsPort } from '../mcp/agents.js';
+import { APP_JS } from './assets/index.js';
+import { createDashboard, type Dashboard } from './dashboard.js';
+
+const HOSTILE = '<script>alert("x")</script>&<img src=x onerror=alert(1)>';
+
+let h: Harness;
+let dash: Dashboard;
+
+beforeEach(async () => {
+  h = await harness();
+  await h.pool('p', 2);
+});
+afterEach(async () => {
+  dash?.close();
+  await h.close();
+});
+
+const get = async (path: string): Promise<{ status: number; text: string; headers: Headers }> => {
+  const r = await dash.app.request(path);
+  return { status: r.status, text: await r.text(), headers: r.headers };
+};
+
+function agent(id: string, status: Agent['status']): Agent {
+  return {
+    id,
+    pool: 'p',
+    task: { workflow: HOSTILE, input: {}, needsGpu: false, timeoutS: null, retries: 0 },
+    priority: 0,
+    status,
+    vm: null,
+    attempts: 0,
+    submittedAt: new Date().toISOString(),
+    startedAt: null,
+    endedAt: status === 'failed' ? new Date().toISOString() : null,
+    deadlineAt: null,
+    result:
+      status === 'failed'
+        ? {
+            success: false,
+            output: null,
+            error: HOSTILE,
+            screenshots: ['artifacts/a/0.png'],
+            durationMs: 1200,
+            vm: null,
+            timings: { queuedMs: 5, resumeMs: 3, runMs: 1100, releaseMs: 9 },
+          }
+        : null,
+  };
+}
+
+const stubAgents: AgentsPort = {
+  submit: () => Promise.reject(new Error('not here')),
+  get: () => Promise.reject(new Error('not here')),
+  queued: async () => [agent('agt-queued00000001', 'pending')],
+  ended: async () => [agent('agt-failed00000002', 'failed')],
+  cancel: () => Promise.reject(new Error('not here')),
+  workflows: async () => [{ name: 'greet', description: HOSTILE }],
+};
+
+describe('dashboard', () => {
+  it('serves page shells without data, with a strict content security policy', async () => {
+    dash = createDashboard({ orchestrator: h.orch });
+    const home = await get('/');
+    expect(home.status).toBe(200);
+    expect(home.text.startsWith('<!DOCTYPE html>')).toBe(true);
+    expect(home.text).not.toContain('hvk-p-');
+    expect(home.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(dash.publicPaths).toEqual(['/', '/vm', '/ui/app.css', '/ui/app.js']);
+    const vmPage = await get(`/vm?name=${encodeURIComponent(HOSTILE)}`);
+    expect(vmPage.text).not.toContain('<script>alert');
+    expect(vmPage.text).toContain('&lt;script&gt;');
+    expect((await get('/ui/app.js')).headers.get('content-type')).toMatch(/^text\/javascript/);
+  });
+
+  it('renders pools and VMs, escaping whatever users put in (holder, errors)', async () => {
+    dash = createDashboard({ orchestrator: h.orch });
+    const { vm } = await h.orch.acquire({ pool: 'p', holder: HOSTILE });
+    const vms = await get('/ui/f/vms');
+    expect(vms.text).toContain(`data-vm="${vm.name}"`);
+    expect(vms.text).toContain(`data-thumb="${vm.name}"`);
+    expect(vms.text).not.toContain('<script>alert');
+    expect(vms.text).not.toContain('<img src=x');
+    expect(vms.text).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;');
+    const pools = await get('/ui/f/pools');
+    expect(pools.text).toContain('data-pool="p"');
+    expect(pools.text).toMatch(/<progress value="2" max="2">/);
+    const detail = await get(`/ui/f/vm?name=${vm.name}`);
+    expect(detail.text).toContain('data-screen="1"');
+  });
+
+  it('answers a fragment error with the reason, escaped, and the status', async () => {
+    dash = createDashboard({ orchestrator: h.orch });
+    const missing = await get('/ui/f/vm?name=hvk-nope');
+    expect(missing.status).toBe(404);
+    expect(missing.text).toMatch(/<p class="bad">VM .*hvk-nope.* does not exist/);
+    const bad = await get(`/ui/f/vm?name=${encodeURIComponent(HOSTILE)}`);
+    expect(bad.status).toBe(400);
+    expect(bad.text).not.toContain('<script>alert');
+  });
+
+  it('shows the agent queue from the scheduler, or says agents are off', async () => {
+    dash = createDashboard({ orchestrator: h.orch });
+    expect((await get('/ui/f/agents')).text).toContain('not enabled');
+    dash.close();
+    dash = createDashboard({ orchestrator: h.orch, agents: stubAgents });
+    const text = (await get('/ui/f/agents')).text;
+    expect(text).toContain('data-agent="agt-queued00000001"');
+    expect(text).toContain('data-action="cancel-agent"');
+    expect(text).toContain('data-action="artifact"');
+    expect(text).toContain('<option value="greet"');
+    expect(text).not.toContain('<script>alert');
+    // Only the agent still queued can be cancelled.
+    expect(text.match(/data-action="cancel-agent"/g)).toHaveLength(1);
+  });
+
+  it('charts resume times read from the events table', async () => {
+    dash = createDashboard({ orchestrator: h.orch });
+    for (let i = 0; i < 3; i++) {
+      const r = await h.orch.acquire({ pool: 'p' });
+      await (
+        await h.orch.release(r.vm.name)
+      ).done;
+    }
+    const charts = (await get('/ui/f/charts')).text;
+    expect(charts).toContain('Resume time, last 3 per pool');
+    expect(charts.match(/<circle /g)?.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('ships a client script that parses and renders only server HTML into the page', () => {
+    expect(() => new Script(APP_JS)).not.toThrow();
+    // innerHTML is used once, for fragments the server rendered and escaped; the rest is textContent.
+    expect(APP_JS.match(/innerHTML/g)).toHaveLength(1);
+    expect(APP_JS).not.toMatch(/localStorage|document\.cookie|eval\(/);
+  });
+});
