@@ -10,13 +10,14 @@ afterEach(async () => {
   await h.close();
 });
 
-/** Counts every call to the hypervisor after `arm()`. */
+/** Records the name of every hypervisor method called from now on. */
 function spy(hv: Hypervisor): { calls: string[] } {
   const calls: string[] = [];
-  for (const key of Object.getOwnPropertyNames(Object.getPrototypeOf(hv)) as (keyof Hypervisor)[]) {
-    const original = hv[key];
-    if (typeof original !== 'function' || key === ('constructor' as keyof Hypervisor)) continue;
-    (hv as unknown as Record<string, unknown>)[key] = (...args: unknown[]) => {
+  const target = hv as unknown as Record<string, unknown>;
+  for (const key of Object.getOwnPropertyNames(Object.getPrototypeOf(hv))) {
+    const original = target[key];
+    if (typeof original !== 'function' || key === 'constructor') continue;
+    target[key] = (...args: unknown[]) => {
       calls.push(key);
       return (original as (...a: unknown[]) => unknown).apply(hv, args);
     };

@@ -79,5 +79,5 @@ export function doctorCommand(): Command {
         }
         if (checks.some((c) => !c.ok)) process.exitCode = 1;
       });
-    }) as unknown as Command;
+    });
 }
