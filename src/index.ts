@@ -37,7 +37,8 @@ export { openRuntime, resolveBackend } from './runtime.js';
 export type { Runtime } from './runtime.js';
 export { loadConfig } from './config/load.js';
 export type { HvkubeConfig, ConfigOverrides } from './config/load.js';
-export type { Store, StoreDialect, EventQuery, VmFilter } from './store/store.js';
+export type { Store, StoreDialect, EventQuery, VmFilter, HostRecord, HostStatus, HostCapacity } from './store/store.js';
+export type { HostView } from './fleet/registry.js';
 export type { Hypervisor, HypervisorCapabilities, HostInfo, ConsoleAccess, MouseButton } from './hypervisor/hypervisor.js';
 export type { Logger } from './_util/logger.js';
 

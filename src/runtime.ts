@@ -9,6 +9,7 @@ import { HvkubeError } from './domain/errors.js';
 import type { BackendName } from './domain/types.js';
 import type { Hypervisor } from './hypervisor/hypervisor.js';
 import { Orchestrator } from './orchestrator/orchestrator.js';
+import { Scheduler, type SchedulerOptions } from './orchestrator/scheduler/index.js';
 import type { Store } from './store/store.js';
 import { openStore } from './store/index.js';
 import type { HvkubeConfig } from './config/load.js';
@@ -123,4 +124,13 @@ export async function openRuntime(config: HvkubeConfig, options: RuntimeOptions 
       await store.close();
     },
   };
+}
+
+/**
+ * The agent scheduler over a runtime's orchestrator, reading workflows from and writing artifacts
+ * to the data directory. `submit`/`cancel`/... work at once; `start()` runs the queue (one
+ * process per data directory: `hvkube serve`, or `agent submit --wait` when no server runs).
+ */
+export function createScheduler(rt: Runtime, options: Partial<Omit<SchedulerOptions, 'orchestrator' | 'dataDir'>> = {}): Scheduler {
+  return new Scheduler({ orchestrator: rt.orchestrator, dataDir: rt.config.dataDir, logger: rt.orchestrator.ctx.logger, ...options });
 }

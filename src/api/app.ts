@@ -23,6 +23,7 @@ import { HvkubeMetrics } from './metrics.js';
 import { agentRoutes } from './routes/agents.js';
 import { consoleRoutes } from './routes/console.js';
 import { eventRoutes } from './routes/events.js';
+import { hostRoutes } from './routes/hosts.js';
 import { leaseRoutes } from './routes/leases.js';
 import { poolRoutes } from './routes/pools.js';
 import { systemRoutes } from './routes/system.js';
@@ -112,7 +113,7 @@ export function createApi(options: ApiOptions): Api {
   );
 
   const v1 = new OpenAPIHono<Env>({ defaultHook: validationHook });
-  for (const register of [templateRoutes, poolRoutes, vmRoutes, consoleRoutes, leaseRoutes, systemRoutes, ...(options.extraRoutes ?? [])]) register(v1, deps);
+  for (const register of [templateRoutes, poolRoutes, vmRoutes, consoleRoutes, leaseRoutes, systemRoutes, hostRoutes, ...(options.extraRoutes ?? [])]) register(v1, deps);
   eventRoutes(v1, deps, tail);
   if (options.scheduler) agentRoutes(v1, options.scheduler);
   v1.onError(onError);

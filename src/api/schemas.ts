@@ -9,6 +9,7 @@ import { z } from '@hono/zod-openapi';
 import { AGENT_STATUSES } from '../domain/agent-state.js';
 import { isValidName, NAME_PATTERN } from '../domain/validation.js';
 import { VM_STATES } from '../domain/vm-state.js';
+import { HOST_STATUSES } from '../store/store.js';
 
 const iso = z.string().openapi({ format: 'date-time', example: '2026-12-01T09:30:00.000Z' });
 const int = (min: number, max: number): z.ZodNumber => z.number().int().min(min).max(max);
@@ -279,3 +280,31 @@ export const RemovedSchema = z.object({ removed: z.string() }).openapi('Removed'
 export const OkSchema = z.object({ ok: z.literal(true) }).openapi('Ok');
 
 export const AgentStatusSchema = z.enum(AGENT_STATUSES);
+
+// ---- hosts of a fleet (several hosts on one PostgreSQL; none on SQLite) ----
+const HostStatusSchema = z.enum(HOST_STATUSES);
+
+export const HostSchema = z
+  .object({
+    name: z.string(),
+    backend: z.string(),
+    capacity: z.object({ memoryMb: z.number(), cpus: z.number(), maxVms: z.number().int() }),
+    address: z.string().nullable().openapi({ description: 'base URL of its API, where other hosts forward operations on its VMs' }),
+    heartbeatAt: iso.nullable(),
+    status: HostStatusSchema,
+    leaseMs: z.number().int(),
+    epoch: z.number().int(),
+    registeredAt: iso.nullable(),
+  })
+  .openapi('Host');
+
+export const HostViewSchema = HostSchema.extend({
+  stale: z.boolean().openapi({ description: 'the heartbeat is older than the lease' }),
+  vms: z.partialRecord(VmStateSchema, z.number().int()),
+  totalVms: z.number().int(),
+}).openapi('HostView');
+
+export const HostListSchema = z.object({ hosts: z.array(HostViewSchema) }).openapi('HostList');
+export const HostRemovedSchema = z
+  .object({ removed: z.string(), vmsForgotten: z.array(z.string()).openapi({ description: 'VM rows forgotten with the host' }) })
+  .openapi('HostRemoved');

@@ -4,12 +4,17 @@
  * @module
  */
 import { Command, Option } from '@commander-js/extra-typings';
+import { agentCommand } from './commands/agent.js';
 import { demoCommand } from './commands/demo.js';
+import { doctorCommand } from './commands/doctor.js';
+import { hostCommand } from './commands/host.js';
+import { mcpCommand } from './commands/mcp.js';
 import { poolCommand } from './commands/pool.js';
 import { reconcileCommand } from './commands/reconcile.js';
 import { serveCommand } from './commands/serve.js';
 import { templateCommand } from './commands/template.js';
 import { vmCommand } from './commands/vm.js';
+import { workflowCommand } from './commands/workflow.js';
 
 export const VERSION = '0.1.0';
 
@@ -20,13 +25,20 @@ export function buildProgram(): Command {
     .option('--data-dir <dir>', 'where hvkube keeps its state (default: $HVKUBE_DATA_DIR or ~/.hvkube)')
     .addOption(new Option('--backend <backend>', 'hypervisor backend (default: auto-detect)').choices(['auto', 'hyperv', 'qemu', 'fake']))
     .option('--json', 'machine-readable output')
+    .option('--server <url>', 'run the command on a running `hvkube serve` (default: $HVKUBE_SERVER)')
+    .option('--token <token>', 'API token for --server (default: $HVKUBE_API_TOKEN, which stays out of `ps`)')
     .showHelpAfterError('(run with --help for usage)')
     .enablePositionalOptions(false);
   program.addCommand(templateCommand());
   program.addCommand(poolCommand());
   program.addCommand(vmCommand());
+  program.addCommand(agentCommand());
+  program.addCommand(workflowCommand());
+  program.addCommand(hostCommand());
   program.addCommand(reconcileCommand());
   program.addCommand(serveCommand());
   program.addCommand(demoCommand());
+  program.addCommand(doctorCommand());
+  program.addCommand(mcpCommand());
   return program;
 }

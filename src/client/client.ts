@@ -20,7 +20,8 @@ import type { PoolInput, ScaleInput, TemplateInput } from '../orchestrator/catal
 import type { ProgressEvent } from '../orchestrator/context.js';
 import type { PoolStatus, ProvisionReport } from '../orchestrator/orchestrator.js';
 import type { ReconcileReport } from '../orchestrator/reconcile.js';
-import type { EventQuery } from '../store/store.js';
+import type { HostView } from '../fleet/registry.js';
+import type { EventQuery, HostRecord } from '../store/store.js';
 import type { AcquireAnswer, AcquireRequest, HvkubeOperations, ReleaseAnswer, ReleaseRequest } from './operations.js';
 import { readSse } from './sse.js';
 
@@ -187,6 +188,22 @@ export class HvkubeClient implements HvkubeOperations {
   }
   listEvents(query: EventQuery = {}): Promise<StateEvent[]> {
     return this.#json('GET', '/events', { query: { after: query.afterId, limit: query.limit, kind: query.kind, subject: query.subject } });
+  }
+
+  // ---- hosts of a fleet on one PostgreSQL (none on SQLite) ----
+  async listHosts(): Promise<HostView[]> {
+    return (await this.#json<{ hosts: HostView[] }>('GET', '/hosts')).hosts;
+  }
+  getHost(name: string): Promise<HostView> {
+    return this.#json('GET', `/hosts/${enc(name)}`);
+  }
+  /** No new VMs or claims on the host; its idle VMs are removed and replaced elsewhere. */
+  drainHost(name: string): Promise<HostRecord> {
+    return this.#json('POST', `/hosts/${enc(name)}/drain`);
+  }
+  /** Forgets a host that is gone for good, with the rows of its VMs (its hypervisor is not touched). */
+  removeHost(name: string, options: { force?: boolean } = {}): Promise<{ removed: string; vmsForgotten: string[] }> {
+    return this.#json('DELETE', `/hosts/${enc(name)}`, { query: { force: options.force } });
   }
 
   // ---- agents, workflows (served when the server runs the scheduler) ----

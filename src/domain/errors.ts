@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   NO_VM_AVAILABLE: 503,
   ACQUIRE_TIMEOUT: 503,
   HOST_CAPACITY: 503,
+  /** This host of a fleet takes no work: it has not joined, or cannot renew its lease (`details.fenced`). */
+  HOST_FENCED: 503,
   HV_NOT_FOUND: 502,
   HV_INVALID_STATE: 409,
   HV_SAVED_STATE_INCOMPATIBLE: 502,

@@ -30,11 +30,12 @@ const ALLOWED: [VmState, Exclude<VmEvent, object>, VmState][] = [
   ['stopping', 'stopped', 'off'],
   ...VM_STATES.filter((s) => s !== 'deleting').map((s): [VmState, 'delete', VmState] => [s, 'delete', 'deleting']),
   ...VM_STATES.filter((s) => s !== 'deleting').map((s): [VmState, 'fail', VmState] => [s, 'fail', 'error']),
+  ...VM_STATES.filter((s) => s !== 'deleting' && s !== 'unknown').map((s): [VmState, 'host-lost', VmState] => [s, 'host-lost', 'unknown']),
 ];
 
 const EVENTS: Exclude<VmEvent, object>[] = [
   'created', 'boot', 'booted', 'save', 'saved', 'resume', 'resumed', 'pause', 'paused', 'reset',
-  'reset-to-saved', 'reset-to-off', 'stop', 'stopped', 'delete', 'fail',
+  'reset-to-saved', 'reset-to-off', 'stop', 'stopped', 'delete', 'fail', 'host-lost',
 ];
 
 describe('VM lifecycle', () => {

@@ -19,6 +19,9 @@ export const VM_STATES = [
   'stopping',
   'deleting',
   'error',
+  // The VM's host stopped heartbeating: nobody can vouch for it. It leaves the pools' counts and
+  // is replaced elsewhere; its host removes it when it comes back.
+  'unknown',
 ] as const;
 export type VmState = (typeof VM_STATES)[number];
 
@@ -56,6 +59,7 @@ export type VmEvent =
   | 'stopped'
   | 'delete'
   | 'fail'
+  | 'host-lost'
   | { observed: ObservedState };
 
 const TABLE: Record<Exclude<VmEvent, { observed: ObservedState }>, Partial<Record<VmState, VmState>>> = {
@@ -75,6 +79,8 @@ const TABLE: Record<Exclude<VmEvent, { observed: ObservedState }>, Partial<Recor
   stopped: { stopping: 'off' },
   delete: Object.fromEntries(VM_STATES.filter((s) => s !== 'deleting').map((s) => [s, 'deleting'])),
   fail: Object.fromEntries(VM_STATES.filter((s) => s !== 'deleting').map((s) => [s, 'error'])),
+  // A VM being deleted stays so: its host finishes the removal when it is back.
+  'host-lost': Object.fromEntries(VM_STATES.filter((s) => s !== 'deleting' && s !== 'unknown').map((s) => [s, 'unknown'])),
 };
 
 export function vmEventName(event: VmEvent): string {

@@ -14,6 +14,7 @@ import { requirePool } from './catalog.js';
 import { guestAddresses, waitReady } from './readiness.js';
 import type { TemplateCache } from './templates-cache.js';
 import type { Waiters } from './waiters.js';
+import type { FleetHooks } from './fleet-hooks.js';
 
 export interface AcquireOptions {
   pool: string;
@@ -44,6 +45,13 @@ export interface AcquireDeps {
   repair: (vm: Vm) => void;
   /** Called after each claim so the controller can refill the pool's warm tiers. */
   claimed: (pool: string) => void;
+  /** Several hosts: claim a VM of any live host, and have its owner resume it. */
+  fleet?: FleetHooks | null;
+  /**
+   * How often a waiting acquire looks again without being woken (another process may free a VM
+   * without telling). Default 1000 ms; longer when the store notifies across processes.
+   */
+  pollMs?: number;
 }
 
 const CLAIM_ORDER: readonly VmState[] = ['paused', 'saved'];
@@ -62,12 +70,12 @@ export async function acquire(ctx: OrchestratorContext, deps: AcquireDeps, optio
     if (options.signal?.aborted) throw new HvkubeError('ACQUIRE_TIMEOUT', `acquire from pool '${options.pool}' was cancelled`);
     // Newcomers queue behind earlier waiters, so a waiting acquire is never overtaken.
     const mustQueue = !wokenBefore && deps.waiters.size(options.pool) > 0;
-    const claimed = mustQueue ? null : await claim(ctx, options, holder);
+    const claimed = mustQueue ? null : await claim(ctx, options, holder, deps.fleet ?? null);
     if (claimed) {
       const { vm, fromHot } = claimed;
       deps.claimed(vm.pool);
       try {
-        const ready = await resume(ctx, deps, vm, fromHot);
+        const ready = deps.fleet && vm.host !== ctx.settings.host ? await resumeOnOwner(ctx, deps.fleet, vm, fromHot) : await resume(ctx, deps, vm, fromHot);
         return { ...ready, waitMs: ready.claimedAt - t0, fromHot };
       } catch (e) {
         failures++;
@@ -87,11 +95,11 @@ export async function acquire(ctx: OrchestratorContext, deps: AcquireDeps, optio
     const remaining = deadline - ctx.clock.now();
     if (remaining <= 0) throw await noVmError(ctx, poolChecked, timeoutMs, lastFailure);
     // Poll now and then as well: another process (CLI, other host) may free a VM without telling us.
-    wokenBefore = await deps.waiters.wait(options.pool, Math.min(remaining, 1000), { signal: options.signal, front: wokenBefore });
+    wokenBefore = await deps.waiters.wait(options.pool, Math.min(remaining, deps.pollMs ?? 1000), { signal: options.signal, front: wokenBefore });
   }
 }
 
-async function claim(ctx: OrchestratorContext, options: AcquireOptions, holder: string): Promise<{ vm: Vm; fromHot: boolean } | null> {
+async function claim(ctx: OrchestratorContext, options: AcquireOptions, holder: string, fleet: FleetHooks | null): Promise<{ vm: Vm; fromHot: boolean } | null> {
   const leaseId = newId();
   const expiresAt = options.leaseTtlMs ? new Date(ctx.clock.now() + options.leaseTtlMs).toISOString() : null;
   for (const state of CLAIM_ORDER) {
@@ -99,7 +107,8 @@ async function claim(ctx: OrchestratorContext, options: AcquireOptions, holder: 
     const vm = await ctx.store.claimVm({
       pool: options.pool,
       states: [state],
-      host: ctx.settings.host,
+      // In a fleet any live host's VM will do (hot anywhere before saved anywhere); ours first.
+      ...(fleet ? { liveHostsOnly: true, preferHost: ctx.settings.host } : { host: ctx.settings.host }),
       holder,
       leaseId,
       leaseExpiresAt: expiresAt,
@@ -114,7 +123,16 @@ async function claim(ctx: OrchestratorContext, options: AcquireOptions, holder: 
   return null;
 }
 
-async function resume(ctx: OrchestratorContext, deps: AcquireDeps, vm: Vm, fromHot: boolean): Promise<Omit<AcquireResult, 'waitMs' | 'fromHot'> & { claimedAt: number }> {
+/** The owner resumes a VM this process claimed; the answer has the same shape as a local resume. */
+async function resumeOnOwner(ctx: OrchestratorContext, fleet: FleetHooks, vm: Vm, fromHot: boolean): Promise<Omit<AcquireResult, 'waitMs' | 'fromHot'> & { claimedAt: number }> {
+  const claimedAt = ctx.clock.now();
+  const leaseId = vm.lease?.id;
+  if (!leaseId) throw new HvkubeError('INTERNAL', `claimed VM ${vm.name} has no lease`);
+  const { vm: ready, resumeMs } = await fleet.remote.resume(vm, fromHot);
+  return { vm: ready, leaseId, resumeMs, claimedAt };
+}
+
+export async function resume(ctx: OrchestratorContext, deps: Pick<AcquireDeps, 'templates' | 'repair'>, vm: Vm, fromHot: boolean): Promise<Omit<AcquireResult, 'waitMs' | 'fromHot'> & { claimedAt: number }> {
   const claimedAt = ctx.clock.now();
   const lease = vm.lease;
   if (!lease) throw new HvkubeError('INTERNAL', `claimed VM ${vm.name} has no lease`);

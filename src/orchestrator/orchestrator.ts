@@ -6,13 +6,14 @@
 import { EventEmitter } from 'node:events';
 import { HvkubeError } from '../domain/errors.js';
 import type { Pool, StateEvent, Template, Vm } from '../domain/types.js';
-import { READY_VM_STATES, type VmState } from '../domain/vm-state.js';
+import { READY_VM_STATES, VM_STATES, type VmState } from '../domain/vm-state.js';
 import { validateInt } from '../domain/validation.js';
 import type { ConsoleAccess, HostInfo, Hypervisor, MouseButton } from '../hypervisor/hypervisor.js';
 import type { EventQuery, Store, VmFilter } from '../store/store.js';
 import { systemClock, type Clock } from '../_util/clock.js';
 import { errorMessage, silentLogger, type Logger } from '../_util/logger.js';
-import { acquire, type AcquireOptions, type AcquireResult } from './acquire.js';
+import { acquire, resume, type AcquireOptions, type AcquireResult } from './acquire.js';
+import type { FleetHooks } from './fleet-hooks.js';
 import * as catalog from './catalog.js';
 import { DEFAULT_SETTINGS, type OrchestratorContext, type OrchestratorEventMap, type OrchestratorSettings } from './context.js';
 import { PoolController, type PoolHealth } from './pool-controller.js';
@@ -58,6 +59,8 @@ export class Orchestrator {
   readonly #templates = new TemplateCache();
   readonly #waiters = new Waiters();
   #closing = false;
+  #fleet: FleetHooks | null = null;
+  readonly #unsubscribe: () => void;
 
   constructor(options: OrchestratorOptions) {
     this.events = new EventEmitter<OrchestratorEventMap>();
@@ -70,10 +73,53 @@ export class Orchestrator {
       settings: { ...DEFAULT_SETTINGS, ...options.settings },
       bus: this.events,
     };
-    this.controller = new PoolController(this.ctx, this.#templates);
+    this.controller = new PoolController(this.ctx, this.#templates, () => this.#fleet);
     this.events.on('vm-change', (e) => {
       if (e.to !== null && READY_VM_STATES.includes(e.to)) this.#waiters.notify(e.pool);
       if (e.to === 'error' || e.to === null) this.controller.poke();
+    });
+    // VMs made ready by other processes (other hosts on PostgreSQL) wake waiters too.
+    this.#unsubscribe = this.ctx.store.onVmReady?.((pool) => this.#waiters.notify(pool)) ?? (() => undefined);
+  }
+
+  /**
+   * Joins a fleet: claims may take VMs of any live host, operations on another host's VMs go to
+   * that host, and the controller places new VMs across hosts. Null leaves the fleet.
+   */
+  attachFleet(hooks: FleetHooks | null): void {
+    this.#fleet = hooks;
+    this.controller.poke();
+  }
+
+  get fleet(): FleetHooks | null {
+    return this.#fleet;
+  }
+
+  /** The host that owns `vm` when it is not this one and a fleet can reach it; else null. */
+  #remote(vm: Vm): FleetHooks | null {
+    return this.#fleet !== null && vm.host !== this.ctx.settings.host ? this.#fleet : null;
+  }
+
+  /** Refuses an operation that only the owner of the VM can carry out. */
+  #ownedHere(vm: Vm, what: string): void {
+    if (this.#remote(vm)) {
+      throw new HvkubeError('INVALID_INPUT', `VM ${vm.name} belongs to host ${vm.host}; this host cannot ${what} it`, {
+        hint: `run the command on ${vm.host} (e.g. --server with its address from \`hvkube host show ${vm.host}\`)`,
+        details: { vm: vm.name, host: vm.host },
+      });
+    }
+  }
+
+  #refuseWhileFenced(): void {
+    const e = this.#fencedError();
+    if (e) throw e;
+  }
+
+  #fencedError(): HvkubeError | null {
+    if (!this.#fleet || this.#fleet.acceptsWork()) return null;
+    return new HvkubeError('HOST_FENCED', `host ${this.ctx.settings.host} takes no work now: it has not joined the fleet, or cannot renew its lease in the database`, {
+      hint: 'retry on another host; this one takes work again once it holds its lease',
+      details: { host: this.ctx.settings.host, fenced: true },
     });
   }
 
@@ -167,8 +213,9 @@ export class Orchestrator {
   }
 
   async #status(pool: Pool): Promise<PoolStatus> {
-    const counts = await this.ctx.store.countVmsByState(pool.name);
-    const inUse = await this.ctx.store.countVms({ pool: pool.name, leased: true });
+    // VMs of a lost host are nobody's to count: they are being replaced elsewhere.
+    const { unknown: _unknown, ...counts } = await this.ctx.store.countVmsByState(pool.name);
+    const inUse = await this.ctx.store.countVms({ pool: pool.name, leased: true, states: VM_STATES.filter((s) => s !== 'unknown') });
     const total = Object.values(counts).reduce((a, b) => a + (b ?? 0), 0);
     const ready = (counts.saved ?? 0) + (counts.paused ?? 0);
     return { pool, counts, total, ready, inUse, health: this.controller.health(pool.name) };
@@ -177,6 +224,8 @@ export class Orchestrator {
   // ---- acquire / release ----
   acquire(options: AcquireOptions): Promise<AcquireResult> {
     if (this.#closing) return Promise.reject(new HvkubeError('SHUTTING_DOWN', 'hvkube is shutting down', { hint: 'retry against the restarted server' }));
+    const fenced = this.#fencedError();
+    if (fenced) return Promise.reject(fenced);
     return acquire(
       this.ctx,
       {
@@ -184,13 +233,51 @@ export class Orchestrator {
         waiters: this.#waiters,
         repair: (vm) => this.#repairInBackground(vm),
         claimed: () => this.controller.poke(),
+        fleet: this.#fleet,
+        // With LISTEN/NOTIFY the poll is only a safety net for a lost notification connection.
+        pollMs: this.ctx.store.crossProcessNotifications ? 5000 : 1000,
       },
       options,
     );
   }
 
-  release(name: string, options: ReleaseOptions = {}): Promise<ReleaseResult> {
+  /**
+   * The owner's half of an acquire that another host claimed: resume the VM, still `resuming`
+   * under `leaseId`, and answer it running. A failure sends it to repair here, as a local one would.
+   */
+  async resumeClaimed(name: string, leaseId: string, fromHot: boolean): Promise<{ vm: Vm; resumeMs: number }> {
+    this.#refuseWhileFenced();
+    const vm = await requireVm(this.ctx, name);
+    this.#ownedHere(vm, 'resume');
+    if (vm.state !== 'resuming' || vm.lease?.id !== leaseId) {
+      throw new HvkubeError('LEASE_MISMATCH', `VM ${name} is ${vm.state} and not being resumed under lease ${leaseId}`, {
+        hint: 'the claim was given up; retry the acquire',
+        details: { vm: name, state: vm.state },
+      });
+    }
+    const r = await resume(this.ctx, { templates: this.#templates, repair: (v) => this.#repairInBackground(v) }, vm, fromHot);
+    return { vm: r.vm, resumeMs: r.resumeMs };
+  }
+
+  async release(name: string, options: ReleaseOptions = {}): Promise<ReleaseResult> {
+    const vm = await requireVm(this.ctx, name);
+    const fleet = this.#remote(vm);
+    if (fleet) {
+      const r = await fleet.remote.release(vm, options);
+      return { vm: r.vm, policy: r.policy, done: this.#settled(name) };
+    }
     return release(this.ctx, this.#templates, name, options);
+  }
+
+  /** Settles when a VM released on its owner is back in the pool (or gone). Never rejects. */
+  async #settled(name: string): Promise<Vm | null> {
+    const busy: readonly VmState[] = ['saving', 'resetting', 'deleting', 'pausing', 'stopping'];
+    const deadline = this.ctx.clock.now() + 10 * 60_000;
+    for (;;) {
+      const vm = await this.ctx.store.getVm(name).catch(() => undefined);
+      if (vm === null || (vm !== undefined && !busy.includes(vm.state)) || this.ctx.clock.now() > deadline) return vm ?? null;
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   /** Acquires of the pool waiting in its queue right now (for metrics). */
@@ -233,6 +320,7 @@ export class Orchestrator {
   /** Resumes (or boots) a VM outside any lease, e.g. to look at it. */
   async resumeVm(name: string): Promise<Vm> {
     const vm = await requireVm(this.ctx, name);
+    this.#ownedHere(vm, 'resume');
     const template = await this.#templates.get(this.ctx, vm.template);
     if (vm.state === 'off') return bootVm(this.ctx, vm, template, 'user');
     const { vm: running } = await runVmOperation(
@@ -251,6 +339,7 @@ export class Orchestrator {
 
   async saveVm(name: string): Promise<Vm> {
     const vm = await requireVm(this.ctx, name);
+    this.#ownedHere(vm, 'save');
     this.#refuseLeased(vm, 'save');
     return saveVm(this.ctx, vm, 'user');
   }
@@ -258,6 +347,7 @@ export class Orchestrator {
   /** Back to the clean checkpoint (saved). Refuses a leased VM unless `force`. */
   async resetVm(name: string, options: { force?: boolean } = {}): Promise<Vm> {
     const vm = await requireVm(this.ctx, name);
+    this.#ownedHere(vm, 'reset');
     if (!options.force) this.#refuseLeased(vm, 'reset');
     const template = await this.#templates.get(this.ctx, vm.template);
     return resetVm(this.ctx, vm, template, { actor: 'user' });
@@ -265,6 +355,7 @@ export class Orchestrator {
 
   async stopVm(name: string, options: { force?: boolean } = {}): Promise<Vm> {
     const vm = await requireVm(this.ctx, name);
+    this.#ownedHere(vm, 'stop');
     this.#refuseLeased(vm, 'stop');
     const { vm: off } = await runVmOperation(this.ctx, vm, { start: 'stop', done: 'stopped', actor: 'user', startPatch: { lease: null } }, (v) =>
       this.ctx.hv.stop(v.name, { force: options.force ?? false }),
@@ -275,6 +366,7 @@ export class Orchestrator {
   /** Removes a VM and its files. The pool controller replaces it unless the pool is scaled down. */
   async removeVm(name: string, options: { force?: boolean } = {}): Promise<void> {
     const vm = await requireVm(this.ctx, name);
+    this.#ownedHere(vm, 'remove');
     if (!options.force) this.#refuseLeased(vm, 'remove');
     await (await beginRemove(this.ctx, vm, 'user')).finished;
   }
@@ -290,42 +382,55 @@ export class Orchestrator {
 
   // ---- console ----
   async screenshot(name: string, options: { width?: number } = {}): Promise<Buffer> {
-    await requireVm(this.ctx, name);
+    const vm = await requireVm(this.ctx, name);
     if (options.width !== undefined) validateInt('width', options.width, 16, 7680);
+    const fleet = this.#remote(vm);
+    if (fleet) return fleet.remote.screenshot(vm, options);
     return this.ctx.hv.screenshot(name, options);
   }
   async typeText(name: string, text: string): Promise<void> {
-    await requireVm(this.ctx, name);
+    const vm = await requireVm(this.ctx, name);
     if (typeof text !== 'string' || text.length > 10_000) throw new HvkubeError('INVALID_INPUT', 'text must be at most 10000 characters');
+    const fleet = this.#remote(vm);
+    if (fleet) return fleet.remote.typeText(vm, text);
     await this.ctx.hv.typeText(name, text);
   }
   async pressKeys(name: string, chords: string[]): Promise<void> {
-    await requireVm(this.ctx, name);
+    const vm = await requireVm(this.ctx, name);
     if (chords.length === 0 || chords.length > 100) throw new HvkubeError('INVALID_INPUT', 'give 1 to 100 key chords', { hint: 'e.g. ctrl+l enter' });
     const { parseKeyChord } = await import('../domain/keys.js');
     for (const c of chords) parseKeyChord(c);
+    const fleet = this.#remote(vm);
+    if (fleet) return fleet.remote.pressKeys(vm, chords);
     await this.ctx.hv.pressKeys(name, chords);
   }
   async click(name: string, x: number, y: number, options: { button?: MouseButton; double?: boolean } = {}): Promise<void> {
-    await requireVm(this.ctx, name);
+    const vm = await requireVm(this.ctx, name);
     validateInt('x', x, 0, 16384);
     validateInt('y', y, 0, 16384);
+    const fleet = this.#remote(vm);
+    if (fleet) return fleet.remote.click(vm, x, y, options);
     await this.ctx.hv.click(name, x, y, options);
   }
   async mouseMove(name: string, x: number, y: number): Promise<void> {
-    await requireVm(this.ctx, name);
+    const vm = await requireVm(this.ctx, name);
     validateInt('x', x, 0, 16384);
     validateInt('y', y, 0, 16384);
+    const fleet = this.#remote(vm);
+    if (fleet) return fleet.remote.mouseMove(vm, x, y);
     await this.ctx.hv.mouseMove(name, x, y);
   }
   async scroll(name: string, delta: number): Promise<void> {
-    await requireVm(this.ctx, name);
-    if (!this.ctx.hv.capabilities.scroll) throw new HvkubeError('INVALID_INPUT', `the ${this.ctx.hv.backend} backend cannot scroll`);
+    const vm = await requireVm(this.ctx, name);
+    const fleet = this.#remote(vm);
+    if (!fleet && !this.ctx.hv.capabilities.scroll) throw new HvkubeError('INVALID_INPUT', `the ${this.ctx.hv.backend} backend cannot scroll`);
     validateInt('scroll delta', delta, -100, 100);
+    if (fleet) return fleet.remote.scroll(vm, delta);
     await this.ctx.hv.scroll(name, delta);
   }
   async console(name: string): Promise<ConsoleAccess> {
-    await requireVm(this.ctx, name);
+    const vm = await requireVm(this.ctx, name);
+    this.#ownedHere(vm, 'open a console for');
     return this.ctx.hv.console(name);
   }
 
@@ -354,6 +459,11 @@ export class Orchestrator {
   /** Marks a VM as failed by its user (e.g. an agent saw it break): it is repaired, not reused as is. */
   async failVm(name: string, reason: string): Promise<void> {
     const vm = await requireVm(this.ctx, name);
+    if (this.#remote(vm)) {
+      // Only its owner can reset it; `error` hands it to the owner's controller, which replaces it.
+      await transition(this.ctx, vm, { event: 'fail', actor: 'user', action: 'reported-broken', patch: { lease: null, lastError: reason } });
+      return;
+    }
     try {
       const resetting = await transition(this.ctx, vm, { event: 'reset', actor: 'user', action: 'reported-broken', patch: { lease: null, lastError: reason } });
       this.#repairInBackground(resetting);
@@ -366,6 +476,7 @@ export class Orchestrator {
   /** Stops background work and lets every in-flight operation finish; VMs end resumable. */
   async close(): Promise<void> {
     this.#closing = true;
+    this.#unsubscribe();
     this.#waiters.wakeAll();
     await this.controller.stop();
   }

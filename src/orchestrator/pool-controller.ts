@@ -17,6 +17,7 @@ import { resetVm } from './reset.js';
 import type { TemplateCache } from './templates-cache.js';
 import { markError, runVmOperation, transition } from './vm-operation.js';
 import { waitReady } from './readiness.js';
+import type { FleetHooks } from './fleet-hooks.js';
 
 const ACTOR = 'controller';
 
@@ -35,6 +36,7 @@ const BACKOFF_MAX_MS = 60_000;
 export class PoolController {
   readonly #ctx: OrchestratorContext;
   readonly #templates: TemplateCache;
+  readonly #fleet: () => FleetHooks | null;
   readonly #queue: PQueue;
   readonly #inflight = new Set<string>();
   readonly #work = new Set<Promise<unknown>>();
@@ -45,9 +47,10 @@ export class PoolController {
   #stopped = false;
   #started = false;
 
-  constructor(ctx: OrchestratorContext, templates: TemplateCache) {
+  constructor(ctx: OrchestratorContext, templates: TemplateCache, fleet: () => FleetHooks | null = () => null) {
     this.#ctx = ctx;
     this.#templates = templates;
+    this.#fleet = fleet;
     this.#queue = new PQueue({ concurrency: ctx.settings.provisionConcurrency });
   }
 
@@ -110,8 +113,15 @@ export class PoolController {
       let started = 0;
       do {
         this.#again = false;
-        await this.#expireLeases();
-        const pools = only ? [await this.#ctx.store.getPool(only)].filter((p): p is Pool => p !== null) : await this.#ctx.store.listPools();
+        let pools: Pool[];
+        try {
+          await this.#expireLeases();
+          pools = only ? [await this.#ctx.store.getPool(only)].filter((p): p is Pool => p !== null) : await this.#ctx.store.listPools();
+        } catch (e) {
+          // The store is unreachable (a database on the network): the next tick tries again.
+          this.#ctx.logger.error({ err: errorMessage(e) }, 'pool controller pass failed');
+          break;
+        }
         for (const pool of pools) {
           try {
             started += await this.#reconcilePool(pool);
@@ -163,7 +173,12 @@ export class PoolController {
   async #reconcilePool(pool: Pool): Promise<number> {
     const ctx = this.#ctx;
     const template = await this.#templates.get(ctx, pool.template);
-    const vms = (await ctx.store.listVms({ pool: pool.name, host: ctx.settings.host })).filter((v) => v.state !== 'deleting');
+    // In a fleet the controller weighs the pool on every live host, decides as if it were the
+    // only controller (the same view gives every host the same plan), and acts on its own VMs.
+    const fleet = this.#fleet();
+    const mine = (v: Vm): boolean => v.host === ctx.settings.host;
+    const listed = fleet ? await fleet.poolVms(pool.name) : await ctx.store.listVms({ pool: pool.name, host: ctx.settings.host });
+    const vms = listed.filter((v) => v.state !== 'deleting' && v.state !== 'unknown');
     const idle = (v: Vm): boolean => v.lease === null && !this.#inflight.has(v.name);
     let started = 0;
 
@@ -173,7 +188,7 @@ export class PoolController {
 
     // Replace VMs in error: remove them now, provision below.
     const broken = vms.filter((v) => v.state === 'error' && idle(v));
-    for (const vm of broken) {
+    for (const vm of broken.filter(mine)) {
       if (this.#stopped) return started;
       started += await this.#remove(vm, pool.name, 'replace');
     }
@@ -181,7 +196,7 @@ export class PoolController {
 
     if (live.length < pool.desired) {
       const ready = live.filter((v) => ['saved', 'paused', 'pausing', 'resetting', 'provisioning', 'booting'].includes(v.state)).length;
-      const missing = pool.desired - live.length;
+      const missing = fleet ? await fleet.placeNew(pool, pool.desired - live.length, live) : pool.desired - live.length;
       for (let i = 0; i < missing && !this.#stopped; i++) {
         const vm = await reserveVm(ctx, pool, template);
         const warm = ready + i < pool.warm;
@@ -195,15 +210,15 @@ export class PoolController {
       const order: Record<string, number> = { off: 0, saved: 1, paused: 2 };
       const removable = live
         .filter((v) => idle(v) && v.state in order)
-        .sort((a, b) => (order[a.state] ?? 9) - (order[b.state] ?? 9) || b.createdAt.localeCompare(a.createdAt));
-      for (const vm of removable.slice(0, live.length - pool.desired)) started += await this.#remove(vm, pool.name, 'scale-down');
+        .sort((a, b) => (order[a.state] ?? 9) - (order[b.state] ?? 9) || b.createdAt.localeCompare(a.createdAt) || a.name.localeCompare(b.name));
+      for (const vm of removable.slice(0, live.length - pool.desired).filter(mine)) started += await this.#remove(vm, pool.name, 'scale-down');
       return started;
     }
 
     // Warm tier: wake VMs that are off (reset to clean leaves them saved).
     const readyCount = live.filter((v) => ['saved', 'paused', 'pausing', 'resetting'].includes(v.state)).length;
     if (readyCount < pool.warm) {
-      const cold = live.filter((v) => v.state === 'off' && v.hasClean && idle(v)).slice(0, pool.warm - readyCount);
+      const cold = live.filter((v) => v.state === 'off' && v.hasClean && idle(v)).slice(0, pool.warm - readyCount).filter(mine);
       for (const vm of cold) {
         this.background(vm.name, () => this.#queue.add(() => resetVm(ctx, vm, template, { actor: ACTOR })), pool.name);
         started++;
@@ -214,13 +229,13 @@ export class PoolController {
     if (ctx.hv.capabilities.pause) {
       const hot = live.filter((v) => v.state === 'paused' || v.state === 'pausing').length;
       if (hot < pool.hot) {
-        const saved = live.filter((v) => v.state === 'saved' && idle(v)).slice(0, pool.hot - hot);
+        const saved = live.filter((v) => v.state === 'saved' && idle(v)).slice(0, pool.hot - hot).filter(mine);
         for (const vm of saved) {
           this.background(vm.name, () => this.#queue.add(() => this.#heat(vm, template)), pool.name);
           started++;
         }
       } else if (hot > pool.hot) {
-        const extra = live.filter((v) => v.state === 'paused' && idle(v)).slice(0, hot - pool.hot);
+        const extra = live.filter((v) => v.state === 'paused' && idle(v)).slice(0, hot - pool.hot).filter(mine);
         for (const vm of extra) {
           this.background(vm.name, () => this.#queue.add(() => this.#cool(vm)), pool.name);
           started++;

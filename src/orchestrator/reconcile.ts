@@ -77,6 +77,9 @@ export async function reconcile(ctx: OrchestratorContext, options: ReconcileOpti
   for (const vm of known) {
     const hvVm = onHost.get(vm.name);
     onHost.delete(vm.name);
+    // Declared lost with its host and replaced elsewhere: the fleet's rejoin removes it; settling
+    // it here would put a second copy of the pool's capacity back into service.
+    if (vm.state === 'unknown') continue;
     try {
       if (!hvVm) {
         await settleMissing(ctx, vm, report);

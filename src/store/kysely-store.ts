@@ -12,6 +12,9 @@ import type {
   AgentPatch,
   ClaimRequest,
   EventQuery,
+  HostRecord,
+  HostRegistration,
+  HostStatus,
   Store,
   StoreDialect,
   VmFilter,
@@ -26,21 +29,34 @@ import * as catalog from './catalog.js';
 import * as vms from './vms.js';
 import * as agents from './agents.js';
 import * as events from './events.js';
+import * as hosts from './hosts.js';
+
+/** Where notifications of ready VMs come from (PostgreSQL LISTEN); SQLite has none. */
+export interface VmReadySource {
+  subscribe(listener: (pool: string) => void): () => void;
+  close(): Promise<void>;
+}
 
 export interface KyselyStoreOptions {
   db: Kysely<Database>;
   dialect: StoreDialect;
   /** The clock for every timestamp the store writes. Default: the system clock. */
   now?: () => Date;
+  /** Cross-process notifications of ready VMs. Default: none (waiters poll). */
+  vmReady?: VmReadySource;
 }
 
 export class KyselyStore implements Store {
   readonly dialect: StoreDialect;
+  readonly crossProcessNotifications: boolean;
   readonly #ctx: StoreContext;
+  readonly #vmReady: VmReadySource | undefined;
   #closed = false;
 
   constructor(options: KyselyStoreOptions) {
     this.dialect = options.dialect;
+    this.#vmReady = options.vmReady;
+    this.crossProcessNotifications = options.vmReady !== undefined;
     this.#ctx = {
       db: options.db,
       dialect: options.dialect,
@@ -60,7 +76,12 @@ export class KyselyStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#vmReady?.close();
     await this.#ctx.db.destroy();
+  }
+
+  onVmReady(listener: (pool: string) => void): () => void {
+    return this.#vmReady ? this.#vmReady.subscribe(listener) : () => undefined;
   }
 
   createTemplate(template: Template): Promise<void> {
@@ -143,5 +164,30 @@ export class KyselyStore implements Store {
   }
   listEvents(query?: EventQuery): Promise<StateEvent[]> {
     return events.listEvents(this.#ctx, query);
+  }
+
+  registerHost(host: HostRegistration, expectEpoch: number | null, actor: string): Promise<HostRecord | null> {
+    return hosts.registerHost(this.#ctx, host, expectEpoch, actor);
+  }
+  getHost(name: string): Promise<HostRecord | null> {
+    return hosts.getHost(this.#ctx, name);
+  }
+  listHosts(): Promise<HostRecord[]> {
+    return hosts.listHosts(this.#ctx);
+  }
+  renewHost(name: string, epoch: number): Promise<HostRecord | null> {
+    return hosts.renewHost(this.#ctx, name, epoch);
+  }
+  setHostStatus(
+    name: string,
+    change: { from: readonly HostStatus[]; to: HostStatus; epoch?: number; heartbeatAt?: string | null; actor: string; reason?: string },
+  ): Promise<HostRecord | null> {
+    return hosts.setHostStatus(this.#ctx, name, change);
+  }
+  deleteHost(name: string, actor: string): Promise<boolean> {
+    return hosts.deleteHost(this.#ctx, name, actor);
+  }
+  markHostLost(name: string, guard: { epoch: number; heartbeatAt: string | null; actor: string; reason: string }): Promise<{ host: HostRecord; vms: string[] } | null> {
+    return hosts.markHostLost(this.#ctx, name, guard);
   }
 }

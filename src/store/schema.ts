@@ -108,6 +108,11 @@ export interface HostsTable {
   address: string | null;
   heartbeat_at: string | null;
   status: string;
+  /** Added by migration 002: the heartbeat is valid this long. */
+  lease_ms: Generated<number>;
+  /** Added by migration 002: grows with every registration (fencing token). */
+  epoch: Generated<number>;
+  registered_at: string | null;
 }
 
 export interface MigrationsTable {

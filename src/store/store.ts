@@ -46,6 +46,13 @@ export interface ClaimRequest {
   /** Claimable states, tried in this order (hot before saved). */
   states: readonly VmState[];
   host?: string;
+  /**
+   * Several hosts: only VMs whose host is registered and `up` (not draining, not lost). Used
+   * instead of `host` when a claim may take a VM of any live host.
+   */
+  liveHostsOnly?: boolean;
+  /** Among equal candidates, take this host's VMs first (no hop to another host). */
+  preferHost?: string;
   holder: string;
   leaseId: string;
   leaseExpiresAt: string | null;
@@ -75,8 +82,53 @@ export interface EventQuery {
   limit?: number;
 }
 
+/** A host's state in a fleet: taking work, finishing work but taking none, or silent too long. */
+export type HostStatus = 'up' | 'draining' | 'lost';
+export const HOST_STATUSES: readonly HostStatus[] = ['up', 'draining', 'lost'];
+
+/** What a host offers new VMs. */
+export interface HostCapacity {
+  memoryMb: number;
+  cpus: number;
+  /** VMs it may hold at once; placement counts against it. */
+  maxVms: number;
+}
+
+export interface HostRecord {
+  name: string;
+  backend: string;
+  capacity: HostCapacity;
+  /** Base URL of its API, where other hosts forward operations on its VMs. */
+  address: string | null;
+  heartbeatAt: string | null;
+  status: HostStatus;
+  /** The heartbeat is valid this long; after that the host may be declared lost. */
+  leaseMs: number;
+  /** Grows with every registration; a heartbeat is only renewed under the current epoch. */
+  epoch: number;
+  registeredAt: string | null;
+}
+
+export interface HostRegistration {
+  name: string;
+  backend: string;
+  capacity: HostCapacity;
+  address: string | null;
+  leaseMs: number;
+}
+
 export interface Store {
   readonly dialect: StoreDialect;
+  /**
+   * Whether `onVmReady` hears about VMs made ready by other processes (PostgreSQL LISTEN/NOTIFY).
+   * False on SQLite, where waiters fall back to polling.
+   */
+  readonly crossProcessNotifications?: boolean;
+  /**
+   * Calls `listener(pool)` when a VM of `pool` becomes ready (saved or paused) in any process
+   * sharing the database. Answers the unsubscribe function.
+   */
+  onVmReady?(listener: (pool: string) => void): () => void;
 
   /** Applies numbered migrations not yet applied. Safe to call on every start. */
   migrate(): Promise<void>;
@@ -122,4 +174,30 @@ export interface Store {
 
   appendEvent(event: NewStateEvent): Promise<StateEvent>;
   listEvents(query?: EventQuery): Promise<StateEvent[]>;
+
+  /**
+   * Registers a host, or registers it again: status `up`, a fresh heartbeat and epoch + 1 — only
+   * if its row still has `expectEpoch` (null: no row yet). Null when someone else got there first.
+   */
+  registerHost(host: HostRegistration, expectEpoch: number | null, actor: string): Promise<HostRecord | null>;
+  getHost(name: string): Promise<HostRecord | null>;
+  listHosts(): Promise<HostRecord[]>;
+  /** Renews the heartbeat of a host that is up or draining under `epoch`; null once it is not. */
+  renewHost(name: string, epoch: number): Promise<HostRecord | null>;
+  /**
+   * Compare-and-set on a host's status (and, when given, its epoch and last heartbeat, so a
+   * host is never declared lost on a heartbeat it renewed meanwhile). Records an event.
+   */
+  setHostStatus(
+    name: string,
+    change: { from: readonly HostStatus[]; to: HostStatus; epoch?: number; heartbeatAt?: string | null; actor: string; reason?: string },
+  ): Promise<HostRecord | null>;
+  deleteHost(name: string, actor: string): Promise<boolean>;
+  /**
+   * Declares a host lost, in one transaction: its status (only while it still has `epoch` and
+   * the heartbeat `heartbeatAt` that was seen to be stale), and every VM of it that is not being
+   * deleted to `unknown`, leases cleared. Answers the VMs moved, or null when the host renewed
+   * or was declared lost by someone else first.
+   */
+  markHostLost(name: string, guard: { epoch: number; heartbeatAt: string | null; actor: string; reason: string }): Promise<{ host: HostRecord; vms: string[] } | null>;
 }

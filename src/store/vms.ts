@@ -17,12 +17,13 @@ import {
 } from 'kysely';
 import { HvkubeError } from '../domain/errors.js';
 import type { Vm } from '../domain/types.js';
-import type { VmState } from '../domain/vm-state.js';
+import { READY_VM_STATES, type VmState } from '../domain/vm-state.js';
 import type { Database } from './schema.js';
 import type { ClaimRequest, VmFilter, VmPatch, VmTransition } from './store.js';
 import { elapsedMs, insertEvent, type StoreContext } from './context.js';
 import { isForeignKeyViolation, isUniqueViolation } from './db-errors.js';
 import { rowToVm, vmPatchToRow, vmToRow } from './rows.js';
+import { notifyVmReady } from './postgres/vm-ready-channel.js';
 
 function vmConditions(eb: ExpressionBuilder<Database, 'vms'>, f: VmFilter): Expression<SqlBool>[] {
   const all: Expression<SqlBool>[] = [];
@@ -158,6 +159,7 @@ export async function transitionVm(
       durationMs: elapsedMs(row.previous_state_since, nowIso),
       details: change.details ?? null,
     });
+    if (ctx.dialect === 'pg' && READY_VM_STATES.includes(change.to)) await notifyVmReady(trx, row.pool);
     return rowToVm(row);
   });
 }
@@ -216,6 +218,13 @@ async function claimInState(
     .where('state', '=', state)
     .where('lease_id', 'is', null)
     .$if(req.host !== undefined, (qb) => qb.where('host', '=', req.host ?? ''))
+    .$if(req.liveHostsOnly === true, (qb) =>
+      qb.where('host', 'in', (eb) => eb.selectFrom('hosts').select('hosts.name').where('hosts.status', '=', 'up')),
+    )
+    // A VM on this host needs no hop to its owner: take those first when there is a choice.
+    .$if(req.preferHost !== undefined, (qb) =>
+      qb.orderBy(sql`case when host = ${req.preferHost ?? ''} then 0 else 1 end`),
+    )
     .orderBy('state_since')
     .orderBy('name')
     .limit(1)

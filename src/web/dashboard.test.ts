@@ -131,6 +131,58 @@ describe('dashboard', () => {
     expect(charts.match(/<circle /g)?.length).toBeGreaterThanOrEqual(4);
   });
 
+  it('shows the hosts of a fleet, escaped, and nothing for a single host without host rows', async () => {
+    dash = createDashboard({ orchestrator: h.orch });
+    const home = await get('/');
+    expect(home.text).toMatch(/<section class="panel" id="hosts-panel" hidden="">/);
+    const none = await get('/ui/f/hosts');
+    expect(none.status).toBe(200);
+    expect(none.text).toBe('');
+
+    const local = (await h.orch.listVms())[0]!.host;
+    const capacity = { memoryMb: 16_384, cpus: 8, maxVms: 6 };
+    await h.orch.store.registerHost(
+      {
+        name: local,
+        backend: HOSTILE,
+        capacity,
+        address: `http://${HOSTILE}:8080`,
+        leaseMs: 10_000,
+      },
+      null,
+      'test',
+    );
+    await h.orch.store.registerHost(
+      {
+        name: 'hv02',
+        backend: 'qemu',
+        capacity: { ...capacity, maxVms: 3 },
+        address: null,
+        leaseMs: 10_000,
+      },
+      null,
+      'test',
+    );
+    await h.orch.store.setHostStatus('hv02', { from: ['up'], to: 'draining', actor: 'test' });
+
+    const text = (await get('/ui/f/hosts')).text;
+    expect(text).toContain(`data-host="${local}"`);
+    expect(text).toContain('data-host="hv02"');
+    expect(text).not.toContain('<script>alert');
+    expect(text).not.toContain('<img src=x');
+    expect(text).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;');
+    const row = (name: string): string =>
+      text.slice(text.indexOf(`data-host="${name}"`)).split('</tr>')[0]!;
+    // Status, heartbeat age, VMs on the host (the pool's two), capacity.
+    expect(row(local)).toMatch(/>up</);
+    expect(row(local)).toMatch(/\d+ ms ago|\d+\.\d+ s ago/);
+    expect(row(local)).toMatch(/<td class="num">2<\/td>/);
+    expect(row(local)).toContain('8 CPUs, 16 GB');
+    expect(row('hv02')).toMatch(/>draining</);
+    expect(row('hv02')).toMatch(/<td class="num">0<\/td>/);
+    expect(row('hv02')).toMatch(/<td class="num">3<div/);
+  });
+
   it('ships a client script that parses and renders only server HTML into the page', () => {
     expect(() => new Script(APP_JS)).not.toThrow();
     // innerHTML is used once, for fragments the server rendered and escaped; the rest is textContent.

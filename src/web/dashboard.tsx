@@ -10,6 +10,7 @@ import type { JSX } from 'hono/jsx/jsx-runtime';
 import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { toHvkubeError } from '../domain/errors.js';
+import { listHostViews } from '../fleet/registry.js';
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
 import type { AgentsPort } from '../mcp/agents.js';
 import { errorMessage, silentLogger, type Logger } from '../_util/logger.js';
@@ -17,6 +18,7 @@ import { APP_CSS, APP_JS } from './assets/index.js';
 import { QueueSampler, ResumeHistory } from './history.js';
 import { AgentsView } from './views/agents.js';
 import { ChartsView } from './views/charts.js';
+import { HostsView } from './views/hosts.js';
 import { HomePage, VmPage } from './views/pages.js';
 import { PoolsView } from './views/pools.js';
 import { VmDetailView } from './views/vm-detail.js';
@@ -91,6 +93,11 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   app.get('/ui/app.js', asset('text/javascript', APP_JS));
 
   app.get('/ui/f/pools', async (c) => fragment(c, <PoolsView pools={await orch.listPools()} />));
+  // A fleet's hosts; a single host (SQLite) has no host rows, and its panel stays hidden.
+  app.get('/ui/f/hosts', async (c) => {
+    const hosts = await listHostViews(orch.store);
+    return hosts.length === 0 ? fragment(c, <></>) : fragment(c, <HostsView hosts={hosts} />);
+  });
   app.get('/ui/f/vms', async (c) => {
     const pool = c.req.query('pool');
     const vms = await orch.listVms(pool ? { pool } : {});

@@ -128,6 +128,59 @@ describe('API: resources through the typed client', () => {
   });
 });
 
+describe('API: hosts of a fleet', () => {
+  it('lists, shows, drains and removes hosts through the typed client, with the API error shape', async () => {
+    api = makeApi();
+    const c = clientFor(api);
+    await h.pool('p', 1);
+    expect(await c.listHosts()).toEqual([]);
+    await expect(c.getHost('hv01')).rejects.toMatchObject({ code: 'HOST_NOT_FOUND', details: { status: 404 } });
+    const bad = await api.app.request('/api/v1/hosts/bad%20name');
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('INVALID_NAME');
+
+    const local = (await h.orch.listVms())[0]!.host;
+    const capacity = { memoryMb: 8192, cpus: 4, maxVms: 5 };
+    await h.orch.store.registerHost({ name: local, backend: 'fake', capacity, address: 'http://127.0.0.1:1', leaseMs: 10_000 }, null, 'test');
+    await h.orch.store.registerHost({ name: 'hv02', backend: 'fake', capacity, address: null, leaseMs: 10_000 }, null, 'test');
+    const hosts = await c.listHosts();
+    expect(hosts.map((x) => [x.name, x.status, x.totalVms, x.stale]).sort()).toEqual([[local, 'up', 1, false], ['hv02', 'up', 0, false]].sort());
+    expect(await c.getHost(local)).toMatchObject({ name: local, capacity, vms: { saved: 1 }, epoch: 1 });
+
+    expect(await c.drainHost('hv02')).toMatchObject({ name: 'hv02', status: 'draining' });
+    expect((await c.drainHost('hv02')).status).toBe('draining');
+    // Still heartbeating: refused without force.
+    await expect(c.removeHost('hv02')).rejects.toMatchObject({ code: 'VM_INVALID_STATE', details: { status: 409 } });
+    expect(await c.removeHost('hv02', { force: true })).toEqual({ removed: 'hv02', vmsForgotten: [] });
+    expect((await c.listHosts()).map((x) => x.name)).toEqual([local]);
+    const force = await api.app.request(`/api/v1/hosts/${local}?force=maybe`, { method: 'DELETE' });
+    expect(force.status).toBe(400);
+    expect(((await force.json()) as { error: { code: string } }).error.code).toBe('INVALID_INPUT');
+  });
+
+  it('a fenced host refuses acquires with 503 HOST_FENCED and details.fenced', async () => {
+    api = makeApi();
+    await h.pool('p', 1);
+    const refuse = (): Promise<never> => Promise.reject(new Error('no remote VMs here'));
+    h.orch.attachFleet({
+      poolVms: (pool) => h.orch.store.listVms({ pool }),
+      placeNew: async () => 0,
+      acceptsWork: () => false,
+      remote: { resume: refuse, release: refuse, screenshot: refuse, typeText: refuse, pressKeys: refuse, click: refuse, mouseMove: refuse, scroll: refuse },
+    });
+    try {
+      const res = await api.app.request('/api/v1/acquire', json('POST', { pool_name: 'p', wait: false }));
+      expect(res.status).toBe(503);
+      const body = (await res.json()) as { error: { code: string; details: Record<string, unknown> } };
+      expect(body.error.code).toBe('HOST_FENCED');
+      expect(body.error.details).toMatchObject({ fenced: true });
+      await expect(clientFor(api).acquire({ pool: 'p', wait: false })).rejects.toMatchObject({ code: 'HOST_FENCED', details: { fenced: true } });
+    } finally {
+      h.orch.attachFleet(null);
+    }
+  });
+});
+
 describe('API: auth', () => {
   it('401 on every route but health without the token; the token never reaches the log', async () => {
     api = makeApi([TOKEN]);
@@ -160,9 +213,10 @@ describe('API: OpenAPI document', () => {
     const doc = (await (await api.app.request('/api/v1/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toBe('3.1.0');
     await SwaggerParser.validate(structuredClone(doc) as never);
-    for (const p of ['/api/v1/acquire', '/api/v1/vms/{name}/release', '/api/v1/vms/{name}/renew', '/api/v1/events', '/api/v1/pools/{name}/scale']) {
+    for (const p of ['/api/v1/acquire', '/api/v1/vms/{name}/release', '/api/v1/vms/{name}/renew', '/api/v1/events', '/api/v1/pools/{name}/scale', '/api/v1/hosts', '/api/v1/hosts/{name}', '/api/v1/hosts/{name}/drain']) {
       expect(doc.paths).toHaveProperty([p]);
     }
+    expect(Object.keys(doc.paths).filter((p) => p.includes('/internal/'))).toEqual([]);
     const docs = await api.app.request('/docs');
     expect(docs.headers.get('content-type')).toMatch(/text\/html/);
     expect(await docs.text()).toContain('/api/v1/openapi.json');

@@ -5,6 +5,8 @@ import { parseListen } from '../../api/listen.js';
 import { checkExposure, startApiServer } from '../../api/server.js';
 import { createScheduler } from '../../runtime.js';
 import { withRuntime } from '../runtime-scope.js';
+import { validateName } from '../../domain/validation.js';
+import { serveFleet } from '../../fleet/serve-fleet.js';
 
 /** Resolves on the first SIGINT or SIGTERM. */
 export function untilSignal(): Promise<NodeJS.Signals> {
@@ -24,11 +26,14 @@ export function serveCommand(): Command {
     .description('run the HTTP API and the pool controller until SIGINT/SIGTERM')
     .option('--listen <address>', 'HOST:PORT for the API (default: api.listen in config.json, else 127.0.0.1:8080); port 0 picks one')
     .option('--interval <s>', 'seconds between controller passes', '2')
+    .option('--host <name>', 'this host\'s name in a fleet sharing one PostgreSQL (default: $HVKUBE_HOST, else the machine name)')
     .addOption(new Option('--log-level <level>', 'server log level (JSON lines on stderr)').choices(['debug', 'info', 'warn', 'error'] as const).default('info' as const))
     .action(async (o, command) => {
       // The token never reaches the log: nothing logs headers, and these paths are redacted anyway.
       const logger = pino({ level: o.logLevel, redact: ['token', 'tokens', '*.token', '*.tokens', 'authorization', '*.authorization'] }, pino.destination(2));
       const metrics = new HvkubeMetrics();
+      // The host name feeds the runtime's configuration (VM ownership), read from the environment.
+      if (o.host !== undefined) process.env.HVKUBE_HOST = validateName('host', o.host);
       await withRuntime(
         command,
         async ({ rt, out }) => {
@@ -37,6 +42,9 @@ export function serveCommand(): Command {
           checkExposure(parseListen(listen), rt.config.api.tokens);
           const report = await rt.orchestrator.reconcile();
           out.error(`hvkube serve: ${rt.backend} backend, data in ${rt.config.dataDir}; reconcile fixed ${report.fixed.length}, ${report.orphans.length} orphan(s)\n`);
+          const intervalMs = Math.max(1, Number(o.interval)) * 1000;
+          // On PostgreSQL this server is one host of a fleet: it takes no work until it has joined.
+          const fleet = serveFleet(rt, logger, { controllerIntervalMs: intervalMs });
           const scheduler = createScheduler(rt);
           await scheduler.start();
           try {
@@ -44,7 +52,8 @@ export function serveCommand(): Command {
               orchestrator: rt.orchestrator,
               scheduler,
               listen,
-              tokens: rt.config.api.tokens,
+              tokens: [...rt.config.api.tokens, ...(fleet?.tokens ?? [])],
+              extraRoutes: fleet?.routes,
               tls: rt.config.api.tls,
               leaseTtlS: rt.config.api.leaseTtlS ?? undefined,
               logger,
@@ -52,7 +61,8 @@ export function serveCommand(): Command {
             });
             const auth = rt.config.api.tokens.length > 0 ? 'bearer token required' : 'no token (loopback only)';
             out.error(`hvkube serve: API on ${server.url} (${auth}); docs at ${server.url}/docs\n`);
-            rt.orchestrator.controller.start(Math.max(1, Number(o.interval)) * 1000);
+            if (fleet) out.error(`hvkube serve: ${await fleet.join(server.url)}\n`);
+            else rt.orchestrator.controller.start(intervalMs);
             rt.orchestrator.controller.poke();
             const signal = await untilSignal();
             out.error(`hvkube serve: ${signal}, finishing operations under way…\n`);
@@ -60,6 +70,7 @@ export function serveCommand(): Command {
             await server.close();
           } finally {
             await scheduler.stop();
+            await fleet?.stop();
           }
         },
         { logger, onBackendCall: metrics.backendCall },

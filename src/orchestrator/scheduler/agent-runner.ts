@@ -19,7 +19,7 @@ import { AgentStopped, type ActiveRun, type RunnerDeps } from './run-context.js'
 const ACTOR = 'scheduler';
 
 /** Acquire failures that say "not now" rather than "never": the agent waits in the queue again. */
-const TRY_LATER: ReadonlySet<ErrorCode> = new Set(['NO_VM_AVAILABLE', 'ACQUIRE_TIMEOUT', 'HOST_CAPACITY', 'SHUTTING_DOWN', 'HV_TIMEOUT', 'HV_UNAVAILABLE', 'HV_FAILED']);
+const TRY_LATER: ReadonlySet<ErrorCode> = new Set(['NO_VM_AVAILABLE', 'ACQUIRE_TIMEOUT', 'HOST_CAPACITY', 'HOST_FENCED', 'SHUTTING_DOWN', 'HV_TIMEOUT', 'HV_UNAVAILABLE', 'HV_FAILED']);
 
 /** How long a failed agent's last screenshot may take; it is a courtesy, not a step. */
 const FINAL_SCREENSHOT_MS = 3000;

@@ -10,6 +10,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { StoreDialect } from '../store.js';
 import type { Database } from '../schema.js';
 import * as m001 from './001-initial.js';
+import * as m002 from './002-fleet.js';
 
 export interface Migration {
   name: string;
@@ -17,7 +18,10 @@ export interface Migration {
 }
 
 /** In order. Never edit or reorder a released migration: add the next number. */
-export const MIGRATIONS: readonly Migration[] = [{ name: '001-initial', up: m001.up }];
+export const MIGRATIONS: readonly Migration[] = [
+  { name: '001-initial', up: m001.up },
+  { name: '002-fleet', up: m002.up },
+];
 
 /** Any number that other software on the same PostgreSQL database is unlikely to pick. */
 const PG_MIGRATION_LOCK = 0x68766b75; // "hvku"

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
 import type { Database } from '../schema.js';
 import { KyselyStore } from '../kysely-store.js';
+import { VmReadyListener } from './notifications.js';
 
 export interface PostgresStoreOptions {
   connectionString: string;
@@ -16,6 +17,13 @@ export interface PostgresStoreOptions {
   searchPath?: string;
   /** Connections in the pool. Default is pg's (10). */
   maxConnections?: number;
+  /**
+   * A query without an answer after this long fails instead of hanging on a silent network
+   * (a cut link never resets the connection). Default 15000 ms.
+   */
+  queryTimeoutMs?: number;
+  /** Opening a connection fails after this long. Default 5000 ms. */
+  connectTimeoutMs?: number;
   now?: () => Date;
 }
 
@@ -34,12 +42,28 @@ function typeParsers(): pg.TypeOverrides {
 
 /** Opens the PostgreSQL store. Call `migrate()` before use. */
 export function createPostgresStore(options: PostgresStoreOptions): KyselyStore {
+  const searchPath = options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {};
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     types: typeParsers(),
+    // pg's defaults wait forever: a host cut off from the database must see errors, not hang.
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    query_timeout: options.queryTimeoutMs ?? 15_000,
+    // Probes after 10 s of silence: a connection whose far end vanished is noticed and dropped.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     ...(options.maxConnections ? { max: options.maxConnections } : {}),
-    ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
+    ...searchPath,
   });
+  // An idle connection that breaks (server restart, network cut) is reported here; without a
+  // listener pg-pool's error would crash the process. The pool drops that connection itself.
+  pool.on('error', () => undefined);
+  // pg-pool listens for errors only on idle connections. A connection in use that breaks emits
+  // 'error' too (its queries are rejected anyway), and with nobody listening the process dies.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
+  const vmReady = new VmReadyListener({ connectionString: options.connectionString, ...searchPath });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return new KyselyStore({ db, dialect: 'pg', ...(options.now ? { now: options.now } : {}) });
+  return new KyselyStore({ db, dialect: 'pg', vmReady, ...(options.now ? { now: options.now } : {}) });
 }

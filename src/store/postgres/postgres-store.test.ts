@@ -3,8 +3,10 @@ import pg from 'pg';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runStoreContract } from '../store.case.js';
+import { runHostContract } from '../hosts.case.js';
 import { createPostgresStore } from './index.js';
 import { openStore } from '../index.js';
+import { makePool, makeTemplate, makeVm } from '../store-fixtures.case.js';
 
 const stores = (process.env.HVKUBE_STORES ?? 'sqlite,pg').split(',').map((s) => s.trim());
 const enabled = stores.includes('pg');
@@ -43,6 +45,42 @@ describe.skipIf(!enabled)(
       },
       { reopen: async (clock) => open(clock) },
     );
+
+    runHostContract('postgres', async (clock) => {
+      const store = open(clock);
+      await store.migrate();
+      await sql`truncate events, agents, vms, pools, templates, hosts restart identity`.execute(store.db);
+      return store;
+    });
+
+    it('tells other connections when a VM becomes ready (LISTEN/NOTIFY)', async () => {
+      const clock = { now: () => new Date() };
+      const a = open(clock);
+      const b = open(clock);
+      try {
+        await a.migrate();
+        await sql`truncate events, agents, vms, pools, templates, hosts restart identity`.execute(a.db);
+        expect(b.crossProcessNotifications).toBe(true);
+        const heard: string[] = [];
+        const ready = new Promise<void>((resolve) => {
+          b.onVmReady((pool) => {
+            heard.push(pool);
+            resolve();
+          });
+        });
+        // Let the listener connect before the change, as a long-running host would be.
+        await new Promise((r) => setTimeout(r, 300));
+        await a.createTemplate(makeTemplate());
+        await a.createPool(makePool('desk'));
+        await a.insertVm(makeVm('vm1', 'desk', { state: 'saving', stateSince: new Date().toISOString() }), { actor: 't', action: 'c' });
+        await a.transitionVm('vm1', { from: ['saving'], to: 'saved', actor: 't', action: 'saved' });
+        await ready;
+        expect(heard).toEqual(['desk']);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
 
     it('answers counts and ids as numbers', async () => {
       const store = open({ now: () => new Date() });

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runStoreContract } from '../store.case.js';
+import { runHostContract } from '../hosts.case.js';
 import { createSqliteStore } from './index.js';
 import { openStore } from '../index.js';
 import { makePool, makeTemplate, makeVm } from '../store-fixtures.case.js';
@@ -34,6 +35,12 @@ describe.skipIf(!enabled)('SQLite store', () => {
   );
 
   runStoreContract('sqlite :memory:', async (clock) => {
+    const store = createSqliteStore({ file: ':memory:', now: clock.now });
+    await store.migrate();
+    return store;
+  });
+
+  runHostContract('sqlite :memory:', async (clock) => {
     const store = createSqliteStore({ file: ':memory:', now: clock.now });
     await store.migrate();
     return store;

@@ -209,6 +209,11 @@ export const APP_JS = String.raw`
     el.querySelectorAll('[data-progress-for]').forEach(function (p) {
       p.textContent = progressText[p.dataset.progressFor] || '';
     });
+    if (id === 'hosts') {
+      // A single host has no host rows: the panel shows only for a fleet.
+      var hostsPanel = document.getElementById('hosts-panel');
+      if (hostsPanel) hostsPanel.hidden = !el.querySelector('[data-host]');
+    }
     if (id === 'vm') {
       var d = el.firstElementChild;
       screenHas = !!d && d.dataset.screen === '1';

@@ -1,6 +1,7 @@
 /**
- * The two pages: the overview (pools, VMs, agents, charts, events) and one VM's large screen.
- * Sections are filled and refreshed by the client script from server-rendered fragments.
+ * The two pages: the overview (pools, the hosts of a fleet, VMs, agents, charts, events) and one
+ * VM's large screen. Sections are filled and refreshed by the client script from server-rendered
+ * fragments.
  * @module
  */
 import type { JSX } from 'hono/jsx/jsx-runtime';
@@ -9,14 +10,17 @@ import { Shell } from './layout.js';
 function Section({
   id,
   title,
+  hidden,
   children,
 }: {
   id: string;
   title: string;
+  /** Shown by the client script once its fragment has something to show. */
+  hidden?: boolean;
   children?: JSX.Element | JSX.Element[];
 }): JSX.Element {
   return (
-    <section class="panel" id={`${id}-panel`}>
+    <section class="panel" id={`${id}-panel`} hidden={hidden === true}>
       <h2>{title}</h2>
       {children}
       <div id={id} class="fragment" data-fragment={id}>
@@ -30,6 +34,7 @@ export function HomePage({ authRequired }: { authRequired: boolean }): JSX.Eleme
   return (
     <Shell title="hvkube dashboard" page="home" authRequired={authRequired}>
       <Section id="pools" title="Pools" />
+      <Section id="hosts" title="Hosts" hidden />
       <Section id="vms" title="VMs" />
       <div class="two">
         <Section id="agents" title="Agent queue" />

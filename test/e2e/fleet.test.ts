@@ -1,0 +1,177 @@
+/**
+ * Three hosts as separate `hvkube serve` processes on one PostgreSQL (fake backend): concurrent
+ * acquires across hosts, a host killed with SIGKILL and replaced, its return and clean-up, and drain.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  api,
+  API_TOKEN,
+  CLUSTER_TOKEN,
+  createFleetDb,
+  eventually,
+  HostProcess,
+  pgEnabled,
+  poolCensus,
+  seedPool,
+  type AcquireAnswer,
+  type FleetDb,
+} from '../helpers/fleet.js';
+
+const POOL = 'desk';
+const DESIRED = 24;
+
+describe.skipIf(!pgEnabled)('fleet: three hosts on one PostgreSQL', () => {
+  let db: FleetDb;
+  let hosts: HostProcess[] = [];
+  const base = 18400 + Math.floor(Math.random() * 500) * 3;
+
+  beforeAll(async () => {
+    db = await createFleetDb();
+    hosts = [1, 2, 3].map((i) => new HostProcess({ name: `h${i}`, dir: db.dir, listen: `127.0.0.1:${base + i}`, databaseUrl: db.url, env: { HVKUBE_FLEET_MAX_VMS: '12' } }));
+    await Promise.all(hosts.map((h) => h.start()));
+    await seedPool(db, POOL, DESIRED);
+    await eventually('the pool is provisioned across hosts', async () => (await poolCensus(db, POOL)).saved === DESIRED, 60_000);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(hosts.map((h) => h.stop('SIGKILL')));
+    await db?.drop();
+  });
+
+  it('registers every host and spreads the pool over them', async () => {
+    const listed = await db.store.listHosts();
+    expect(listed.map((h) => [h.name, h.status])).toEqual([
+      ['h1', 'up'],
+      ['h2', 'up'],
+      ['h3', 'up'],
+    ]);
+    // Placement by free room: each host gets about a third (controllers tick at different
+    // moments, so one may be a VM or two ahead), and never more than the pool needs in total.
+    const census = await poolCensus(db, POOL);
+    expect(Object.keys(census.byHost).sort()).toEqual(['h1', 'h2', 'h3']);
+    for (const n of Object.values(census.byHost)) expect(n).toBeGreaterThanOrEqual(5);
+    expect(census.live).toBe(DESIRED);
+  });
+
+  it('300 concurrent acquires across hosts never hand a VM to two holders', async () => {
+    // A burst without waiting: exactly the ready VMs are handed out, each once.
+    const burst = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => api<AcquireAnswer>(hosts[i % 3]?.url ?? '', 'POST', '/acquire', { pool_name: POOL, wait: false, holder: `b${i}` })),
+    );
+    const won = burst.filter((r) => r.status === 200).map((r) => r.body.vm_name);
+    const failures = new Map<string, number>();
+    for (const r of burst.filter((x) => x.status !== 200)) {
+      const key = `${r.status} ${JSON.stringify(r.body).slice(0, 160)}`;
+      failures.set(key, (failures.get(key) ?? 0) + 1);
+    }
+    expect(won, JSON.stringify([...failures])).toHaveLength(DESIRED);
+    expect(new Set(won).size).toBe(DESIRED);
+    expect(burst.filter((r) => r.status !== 200).every((r) => r.status === 503)).toBe(true);
+    await Promise.all(burst.filter((r) => r.status === 200).map((r, i) => api(hosts[i % 3]?.url ?? '', 'POST', `/vms/${r.body.vm_name}/release?wait=true`, { lease_id: r.body.lease_id })));
+    await eventually('all VMs saved again', async () => (await poolCensus(db, POOL)).saved === DESIRED);
+
+    // Then 300 acquires that wait, hold briefly and give back: VMs go round, holders never overlap.
+    const held = new Map<string, { from: number; to: number }[]>();
+    const cycle = async (i: number): Promise<void> => {
+      const host = hosts[i % 3]?.url ?? '';
+      const r = await api<AcquireAnswer>(host, 'POST', '/acquire', { pool_name: POOL, timeout_s: 60, holder: `w${i}` });
+      expect(r.status).toBe(200);
+      const from = performance.now();
+      await new Promise((res) => setTimeout(res, 5));
+      const to = performance.now();
+      const list = held.get(r.body.vm_name) ?? [];
+      list.push({ from, to });
+      held.set(r.body.vm_name, list);
+      const rel = await api(hosts[(i + 1) % 3]?.url ?? '', 'POST', `/vms/${r.body.vm_name}/release`, { lease_id: r.body.lease_id });
+      expect(rel.status).toBe(200);
+    };
+    await Promise.all(Array.from({ length: 300 }, (_, i) => cycle(i)));
+    let handed = 0;
+    for (const [vm, spans] of held) {
+      spans.sort((a, b) => a.from - b.from);
+      for (let i = 1; i < spans.length; i++) expect((spans[i]?.from ?? 0) >= (spans[i - 1]?.to ?? 0), `${vm} held twice at once`).toBe(true);
+      handed += spans.length;
+    }
+    expect(handed).toBe(300);
+    // Every claim and its resume are in the audit log once: no lease was handed out twice.
+    const claims = (await db.store.listEvents({ kind: 'vm', limit: 100_000 })).filter((e) => e.action === 'claim');
+    const leaseIds = claims.map((e) => String(e.details?.leaseId));
+    expect(new Set(leaseIds).size).toBe(leaseIds.length);
+    await eventually('all VMs saved again', async () => (await poolCensus(db, POOL)).saved === DESIRED);
+  });
+
+  it('forwards screenshots, input and release to the owner of a VM', async () => {
+    const [h1, h2, h3] = hosts.map((h) => h.url);
+    const r = await api<AcquireAnswer>(h2 ?? '', 'POST', '/acquire', { pool_name: POOL, wait: false });
+    expect(r.status).toBe(200);
+    const name = r.body.vm_name;
+    expect((await db.store.getVm(name))?.host).toBe('h2');
+    const shot = await fetch(`${h1}/api/v1/vms/${name}/screenshot`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
+    expect(shot.status).toBe(200);
+    expect(shot.headers.get('content-type')).toContain('image/png');
+    expect((await api(h1 ?? '', 'POST', `/vms/${name}/type`, { text: 'hello' })).status).toBe(200);
+    expect((await api(h3 ?? '', 'POST', `/vms/${name}/release?wait=true`, { lease_id: r.body.lease_id })).status).toBe(200);
+    await eventually('saved again', async () => (await db.store.getVm(name))?.state === 'saved');
+    const stats = await fetch(`${h1}/api/v1/internal/fleet/stats`, { headers: { authorization: `Bearer ${CLUSTER_TOKEN}` } });
+    const forwarding = ((await stats.json()) as { forwarding: Record<string, { count: number }> }).forwarding;
+    expect(forwarding.screenshot?.count).toBe(1);
+    expect(forwarding.input?.count).toBe(1);
+    // The internal routes take the cluster token only.
+    expect((await api(h1 ?? '', 'GET', '/internal/fleet/stats')).status).toBe(403);
+    expect((await fetch(`${h1}/api/v1/internal/fleet/stats`)).status).toBe(401);
+  });
+
+  it('a host killed with SIGKILL is declared lost, its VMs are replaced on the others, and it cleans up when back', async () => {
+    const h3 = hosts[2];
+    if (!h3) throw new Error('no h3');
+    const onH3 = (await db.store.listVms({ host: 'h3' })).map((v) => v.name).sort();
+    expect(onH3.length).toBeGreaterThan(0);
+    const killedAt = Date.now();
+    await h3.stop('SIGKILL');
+
+    await eventually('h3 is lost', async () => (await db.store.getHost('h3'))?.status === 'lost', 10_000);
+    const detectedMs = Date.now() - killedAt;
+    expect(detectedMs).toBeLessThan(5000);
+    const unknown = (await db.store.listVms({ host: 'h3' })).filter((v) => v.state === 'unknown').map((v) => v.name).sort();
+    expect(unknown).toEqual(onH3);
+
+    await eventually('replacements on h1 and h2', async () => {
+      const c = await poolCensus(db, POOL);
+      return c.saved === DESIRED && c.live === DESIRED && (c.byHost.h3 ?? 0) === 0;
+    }, 60_000);
+    // Not double-counted: the pool's status leaves the unknown VMs out.
+    const status = await api<{ total: number; counts: Record<string, number> }>(hosts[0]?.url ?? '', 'GET', `/pools/${POOL}`);
+    expect(status.status).toBe(200);
+    expect(status.body.counts.unknown).toBeUndefined();
+    expect(status.body.counts.saved).toBe(DESIRED);
+
+    // Back: before it takes work, it removes what was replaced — rows, hypervisor VMs and disks.
+    await h3.start();
+    expect(h3.log).toMatch(/removed \d+ VM\(s\) replaced/);
+    expect((await db.store.listVms({ host: 'h3' })).filter((v) => v.state === 'unknown')).toEqual([]);
+    for (const name of onH3) expect(h3.hypervisorVms()).not.toContain(name);
+    const again = await db.store.getHost('h3');
+    expect(again).toMatchObject({ status: 'up', epoch: 2 });
+    const c = await poolCensus(db, POOL);
+    expect(c.live).toBe(DESIRED);
+    expect(c.unknown).toBe(0);
+  });
+
+  it('drain stops placements, removes idle VMs and lets the others replace them', async () => {
+    const { runCli } = await import('../helpers/cli.js');
+    const r = await runCli(['host', 'drain', 'h1'], { env: { HVKUBE_DATABASE_URL: db.url }, globalArgs: ['--data-dir', hosts[0]?.dataDir ?? '', '--backend', 'fake'] });
+    expect(r.code, r.stderr).toBe(0);
+    await eventually('h1 emptied and the pool whole on h2 and h3', async () => {
+      const c = await poolCensus(db, POOL);
+      return (c.byHost.h1 ?? 0) === 0 && c.saved === DESIRED;
+    }, 60_000);
+    expect(hosts[0]?.hypervisorVms()).toEqual([]);
+    const list = await runCli(['--json', 'host', 'list'], { env: { HVKUBE_DATABASE_URL: db.url }, globalArgs: ['--data-dir', hosts[0]?.dataDir ?? ''] });
+    const listed = JSON.parse(list.stdout) as { name: string; status: string }[];
+    expect(listed.map((h) => [h.name, h.status])).toEqual([
+      ['h1', 'draining'],
+      ['h2', 'up'],
+      ['h3', 'up'],
+    ]);
+  });
+});
