@@ -121,10 +121,13 @@ async function runDemo(rt: Runtime, out: Out): Promise<void> {
   const after = await released.done;
   say(`${vm.name} is ${after?.state ?? 'gone'} again`);
 
-  out.write(`\nEverything lives in ${rt.config.dataDir}:\n` +
-    `  hvkube --data-dir ${rt.config.dataDir} pool show ${POOL}\n` +
-    `  hvkube --data-dir ${rt.config.dataDir} vm list\n` +
-    `  hvkube --data-dir ${rt.config.dataDir} pool remove ${POOL}   # removes the VMs and their disks\n`);
+  // From a checkout (`npm run demo`) the CLI is reached through npm; installed, it is on PATH.
+  const cli = process.env.npm_lifecycle_event ? 'npm run hvkube --' : 'hvkube';
+  const d = rt.config.dataDir;
+  out.write(`\nEverything lives in ${d}:\n` +
+    `  ${cli} --data-dir ${d} pool show ${POOL}\n` +
+    `  ${cli} --data-dir ${d} vm list\n` +
+    `  ${cli} --data-dir ${d} pool remove ${POOL}   # removes the VMs and their disks\n`);
 }
 
 /** The screen a moment after it changed from `before` (keys reach a guest after send-key returns). */
