@@ -10,6 +10,8 @@ import {
   shoot,
   watchErrors,
   type Served,
+  BROWSER_SKIP,
+  BROWSER_SKIP_NOTE,
 } from './dashboard-server.case.js';
 
 let served: Served;
@@ -40,7 +42,7 @@ afterAll(async () => {
 const row = (page: Page, workflow: string) =>
   page.locator('#agents tr[data-agent]', { hasText: workflow });
 
-describe('dashboard agent queue (browser)', () => {
+describe.skipIf(BROWSER_SKIP)(`dashboard agent queue (browser)${BROWSER_SKIP_NOTE}`, () => {
   it('submits an agent from a workflow, shows it complete with its screenshot, and cancels a long one', async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     onTestFailed(() => shoot(page, 'agents-failed'));

@@ -11,6 +11,8 @@ import {
   shoot,
   watchErrors,
   type Served,
+  BROWSER_SKIP,
+  BROWSER_SKIP_NOTE,
 } from './dashboard-server.case.js';
 
 let served: Served;
@@ -37,7 +39,7 @@ async function open(path = '/'): Promise<{ page: Page; errors: string[] }> {
 
 const card = (page: Page, vm: string) => page.locator(`article.card[data-vm="${vm}"]`);
 
-describe('dashboard (browser)', () => {
+describe.skipIf(BROWSER_SKIP)(`dashboard (browser)${BROWSER_SKIP_NOTE}`, () => {
   it('shows the pools, the VMs and a live thumbnail of a running VM', async () => {
     const { page, errors } = await open();
     const row = page.locator('tr[data-pool="web"]');
@@ -138,7 +140,7 @@ describe('dashboard (browser)', () => {
   });
 });
 
-describe('dashboard sign-in (browser)', () => {
+describe.skipIf(BROWSER_SKIP)(`dashboard sign-in (browser)${BROWSER_SKIP_NOTE}`, () => {
   const TOKEN = 'dash-test-token-7f3a9c';
   let secured: Served;
 
