@@ -305,13 +305,16 @@ export class QemuHypervisor implements Hypervisor {
       while (!(await fileContains(vm.paths.readyLog, 'READY'))) {
         const left = deadline - Date.now();
         if (left <= 0) throw new HypervisorError('HV_TIMEOUT', `VM ${name} did not report ready within ${timeoutMs} ms`);
-        const opened = await qmp
+        // The port opens a moment before the guest's READY reaches its log, and `heartbeat` reads
+        // the log: so the event only shortens the wait, and the loop ends on the log.
+        await qmp
           .waitForEvent('VSERPORT_CHANGE', (d) => d.id === READY_PORT_ID && d.open === true, Math.min(left, 250))
-          .then(() => true, (e: unknown) => {
-            if (qmp.closed) throw toHypervisorError(e, `VM ${name} stopped while booting`);
-            return false;
-          });
-        if (opened) return;
+          .then(
+            () => new Promise((r) => setTimeout(r, 20)),
+            (e: unknown) => {
+              if (qmp.closed) throw toHypervisorError(e, `VM ${name} stopped while booting`);
+            },
+          );
       }
     });
   }
