@@ -102,23 +102,22 @@ export async function acquire(ctx: OrchestratorContext, deps: AcquireDeps, optio
 async function claim(ctx: OrchestratorContext, options: AcquireOptions, holder: string, fleet: FleetHooks | null): Promise<{ vm: Vm; fromHot: boolean } | null> {
   const leaseId = newId();
   const expiresAt = options.leaseTtlMs ? new Date(ctx.clock.now() + options.leaseTtlMs).toISOString() : null;
-  for (const state of CLAIM_ORDER) {
-    if (state === 'paused' && !ctx.hv.capabilities.pause) continue;
-    const vm = await ctx.store.claimVm({
-      pool: options.pool,
-      states: [state],
-      // In a fleet any live host's VM will do (hot anywhere before saved anywhere); ours first.
-      ...(fleet ? { liveHostsOnly: true, preferHost: ctx.settings.host } : { host: ctx.settings.host }),
-      holder,
-      leaseId,
-      leaseExpiresAt: expiresAt,
-      actor: holder,
-    });
-    if (vm) {
-      ctx.bus.emit('vm-change', { vm: vm.name, pool: vm.pool, from: state, to: 'resuming' });
-      ctx.bus.emit('appended');
-      return { vm, fromHot: state === 'paused' };
-    }
+  // One transaction tries the hot tier first, then saved VMs.
+  const states = CLAIM_ORDER.filter((s) => s !== 'paused' || ctx.hv.capabilities.pause);
+  const vm = await ctx.store.claimVm({
+    pool: options.pool,
+    states,
+    // In a fleet any live host's VM will do (hot anywhere before saved anywhere); ours first.
+    ...(fleet ? { liveHostsOnly: true, preferHost: ctx.settings.host } : { host: ctx.settings.host }),
+    holder,
+    leaseId,
+    leaseExpiresAt: expiresAt,
+    actor: holder,
+  });
+  if (vm) {
+    ctx.bus.emit('vm-change', { vm: vm.name, pool: vm.pool, from: vm.claimedFrom, to: 'resuming' });
+    ctx.bus.emit('appended');
+    return { vm, fromHot: vm.claimedFrom === 'paused' };
   }
   return null;
 }

@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { HvkubeError } from '../domain/errors.js';
+import { parseKeyChord } from '../domain/keys.js';
 import type { Pool, StateEvent, Template, Vm } from '../domain/types.js';
 import { READY_VM_STATES, VM_STATES, type VmState } from '../domain/vm-state.js';
 import { validateInt } from '../domain/validation.js';
@@ -398,7 +399,6 @@ export class Orchestrator {
   async pressKeys(name: string, chords: string[]): Promise<void> {
     const vm = await requireVm(this.ctx, name);
     if (chords.length === 0 || chords.length > 100) throw new HvkubeError('INVALID_INPUT', 'give 1 to 100 key chords', { hint: 'e.g. ctrl+l enter' });
-    const { parseKeyChord } = await import('../domain/keys.js');
     for (const c of chords) parseKeyChord(c);
     const fleet = this.#remote(vm);
     if (fleet) return fleet.remote.pressKeys(vm, chords);

@@ -11,6 +11,7 @@ import type {
   AgentFilter,
   AgentPatch,
   ClaimRequest,
+  ClaimedVm,
   EventQuery,
   HostRecord,
   HostRegistration,
@@ -137,7 +138,7 @@ export class KyselyStore implements Store {
   deleteVm(name: string, event: { actor: string; action: string }): Promise<boolean> {
     return vms.deleteVm(this.#ctx, name, event);
   }
-  claimVm(request: ClaimRequest): Promise<Vm | null> {
+  claimVm(request: ClaimRequest): Promise<ClaimedVm | null> {
     return vms.claimVm(this.#ctx, request);
   }
 

@@ -59,6 +59,9 @@ export interface ClaimRequest {
   actor: string;
 }
 
+/** A claimed VM, with the state it was claimed from (hot `paused` or `saved`). */
+export type ClaimedVm = Vm & { claimedFrom: VmState };
+
 export interface AgentFilter {
   pool?: string;
   statuses?: readonly AgentStatus[];
@@ -164,7 +167,7 @@ export interface Store {
    * Atomically takes one unleased VM of the pool in the first of `states` that has one, sets its
    * state to `resuming` and its lease. Never hands one VM to two callers.
    */
-  claimVm(request: ClaimRequest): Promise<Vm | null>;
+  claimVm(request: ClaimRequest): Promise<ClaimedVm | null>;
 
   insertAgent(agent: Agent): Promise<void>;
   getAgent(id: string): Promise<Agent | null>;

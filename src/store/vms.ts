@@ -19,7 +19,7 @@ import { HvkubeError } from '../domain/errors.js';
 import type { Vm } from '../domain/types.js';
 import { READY_VM_STATES, type VmState } from '../domain/vm-state.js';
 import type { Database } from './schema.js';
-import type { ClaimRequest, VmFilter, VmPatch, VmTransition } from './store.js';
+import type { ClaimedVm, ClaimRequest, VmFilter, VmPatch, VmTransition } from './store.js';
 import { elapsedMs, insertEvent, type StoreContext } from './context.js';
 import { isForeignKeyViolation, isUniqueViolation } from './db-errors.js';
 import { rowToVm, vmPatchToRow, vmToRow } from './rows.js';
@@ -251,7 +251,7 @@ async function claimInState(
   );
 }
 
-export async function claimVm(ctx: StoreContext, req: ClaimRequest): Promise<Vm | null> {
+export async function claimVm(ctx: StoreContext, req: ClaimRequest): Promise<ClaimedVm | null> {
   if (req.states.length === 0) return null;
   const nowIso = ctx.now().toISOString();
   return ctx.db.transaction().execute(async (trx) => {
@@ -268,7 +268,7 @@ export async function claimVm(ctx: StoreContext, req: ClaimRequest): Promise<Vm 
         durationMs: elapsedMs(row.previous_state_since, nowIso),
         details: { pool: req.pool, holder: req.holder, leaseId: req.leaseId },
       });
-      return rowToVm(row);
+      return { ...rowToVm(row), claimedFrom: state };
     }
     return null;
   });
