@@ -47,6 +47,8 @@ export class FleetMember implements FleetHooks {
   #timer: NodeJS.Timeout | null = null;
   #renewing: Promise<void> | null = null;
   #joining: Promise<void> | null = null;
+  /** Registered under a new epoch, but the VMs replaced meanwhile are not all removed yet. */
+  #cleanUpPending = false;
   #controllerOn = false;
 
   constructor(options: FleetMemberOptions) {
@@ -75,12 +77,21 @@ export class FleetMember implements FleetHooks {
 
   /**
    * Joins the fleet: registers (waiting out the lease of a previous process under the same
-   * name), removes VMs replaced while this host was lost, then heartbeats. The orchestrator
+   * name), removes VMs replaced while this host was lost, then heartbeats. Until that clean-up
+   * is complete the host takes no work. The orchestrator
    * gets the fleet hooks; the controller is started with `startController`.
    */
   async start(): Promise<RejoinReport> {
     this.attach();
-    const report = await this.#join();
+    let report: RejoinReport;
+    try {
+      report = await this.#join();
+    } catch (e) {
+      // Registered, but the clean-up broke off: heartbeat anyway, and let it retry.
+      if (!this.#cleanUpPending) throw e;
+      this.#o.logger.error({ host: this.#name, err: errorMessage(e) }, 'cleaning up after joining failed; will retry');
+      report = { removed: [], failed: [], orphansRemoved: [] };
+    }
     this.#timer = setInterval(() => this.#tick(), this.#o.settings.heartbeatMs);
     this.#timer.unref();
     return report;
@@ -183,8 +194,24 @@ export class FleetMember implements FleetHooks {
     }
     this.#record = record;
     this.#lastRenewOk = Date.now();
+    this.#cleanUpPending = true;
+    return this.#finishRejoin();
+  }
+
+  /**
+   * Removes what was replaced while this host was lost, and only then takes work. When the
+   * clean-up is incomplete (the store dropped mid-way, a VM would not go) the host stays out of
+   * service and the next heartbeat tries again: renewing the new epoch alone must not bring it
+   * back.
+   */
+  async #finishRejoin(): Promise<RejoinReport> {
     const report = await cleanUpReplaced(this.#o.orchestrator);
     if (report.removed.length > 0) this.#o.logger.warn({ host: this.#name, removed: report.removed }, 'removed VMs replaced while this host was lost');
+    if (report.failed.length > 0) {
+      this.#o.logger.error({ host: this.#name, vms: report.failed }, 'some VMs replaced while this host was lost could not be removed; it takes no work until they are');
+      return report;
+    }
+    this.#cleanUpPending = false;
     if (this.#state !== 'stopped') this.#unfence();
     return report;
   }
@@ -229,6 +256,15 @@ export class FleetMember implements FleetHooks {
     this.#lastRenewOk = started;
     // While rejoining, the clean-up decides when work is taken again, not the heartbeat.
     if (this.#joining) return;
+    if (this.#cleanUpPending) {
+      this.#joining = this.#finishRejoin()
+        .then(() => undefined)
+        .catch((e: unknown) => this.#o.logger.error({ host: this.#name, err: errorMessage(e) }, 'cleaning up after rejoining failed; will retry'))
+        .finally(() => {
+          this.#joining = null;
+        });
+      return;
+    }
     if (this.#state === 'fenced') this.#unfence();
     try {
       await detectLostHosts(store, this.#name, Date.now(), this.#o.logger);

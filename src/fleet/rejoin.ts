@@ -11,6 +11,8 @@ import { errorMessage } from '../_util/logger.js';
 
 export interface RejoinReport {
   removed: string[];
+  /** Replaced VMs that could not be removed this time (the caller retries). */
+  failed: string[];
   orphansRemoved: string[];
 }
 
@@ -20,6 +22,7 @@ const ACTOR = 'rejoin';
 export async function cleanUpReplaced(orch: Orchestrator): Promise<RejoinReport> {
   const ctx = orch.ctx;
   const removed: string[] = [];
+  const failed: string[] = [];
   for (const vm of await ctx.store.listVms({ host: ctx.settings.host, states: ['unknown', 'deleting'] })) {
     try {
       await ctx.hv.remove(vm.name);
@@ -28,10 +31,11 @@ export async function cleanUpReplaced(orch: Orchestrator): Promise<RejoinReport>
       ctx.bus.emit('vm-change', { vm: vm.name, pool: vm.pool, from: vm.state, to: null });
       removed.push(vm.name);
     } catch (e) {
-      ctx.logger.warn({ vm: vm.name, err: errorMessage(e) }, 'could not remove a replaced VM; will retry on the next rejoin');
+      failed.push(vm.name);
+      ctx.logger.warn({ vm: vm.name, err: errorMessage(e) }, 'could not remove a replaced VM; will retry');
     }
   }
   // VMs on the hypervisor with no row left (removed above, or by `hvkube host remove`) go too.
   const report = await orch.reconcile({ removeOrphans: true });
-  return { removed, orphansRemoved: report.removed };
+  return { removed, failed, orphansRemoved: report.removed };
 }
