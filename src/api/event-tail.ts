@@ -56,6 +56,8 @@ export class EventTail extends EventEmitter<{ events: [StateEvent[]] }> {
         do {
           this.#again = false;
           await this.#pull(true);
+          // Under steady load appends never stop: read at most once per batch window.
+          if (this.#again) await new Promise((r) => setTimeout(r, BATCH_MS));
         } while (this.#again);
       })().finally(() => {
         this.#pulling = null;

@@ -267,7 +267,7 @@ export class Orchestrator {
       const r = await fleet.remote.release(vm, options);
       return { vm: r.vm, policy: r.policy, done: this.#settled(name) };
     }
-    return release(this.ctx, this.#templates, name, options);
+    return release(this.ctx, this.#templates, vm, options);
   }
 
   /** Settles when a VM released on its owner is back in the pool (or gone). Never rejects. */

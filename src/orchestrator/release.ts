@@ -42,8 +42,9 @@ export async function requireVm(ctx: OrchestratorContext, name: string): Promise
   return vm;
 }
 
-export async function release(ctx: OrchestratorContext, templates: TemplateCache, name: string, options: ReleaseOptions = {}): Promise<ReleaseResult> {
-  const vm = await requireVm(ctx, name);
+/** Releases `vm` as just read by the caller (`requireVm`); every write below is guarded anyway. */
+export async function release(ctx: OrchestratorContext, templates: TemplateCache, vm: Vm, options: ReleaseOptions = {}): Promise<ReleaseResult> {
+  const name = vm.name;
   if (options.policy !== undefined && !RELEASE_POLICIES.includes(options.policy)) {
     throw new HvkubeError('INVALID_INPUT', `release policy ${JSON.stringify(options.policy)} is unknown`, { hint: 'use save, reset or destroy' });
   }

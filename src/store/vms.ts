@@ -1,5 +1,6 @@
 /**
- * VM rows: every state change is one guarded UPDATE plus its event, in one transaction.
+ * VM rows: every state change is one guarded UPDATE plus its event, in one transaction (on
+ * PostgreSQL one statement: see postgres/one-statement.ts).
  *
  * The UPDATE also copies the old state and its start time into `previous_state(_since)`. SQL
  * evaluates SET expressions on the old row, so the statement that wins the compare-and-set also
@@ -24,6 +25,7 @@ import { elapsedMs, insertEvent, type StoreContext } from './context.js';
 import { isForeignKeyViolation, isUniqueViolation } from './db-errors.js';
 import { rowToVm, vmPatchToRow, vmToRow } from './rows.js';
 import { notifyVmReady } from './postgres/vm-ready-channel.js';
+import { updateVmWithEvent } from './postgres/one-statement.js';
 
 function vmConditions(eb: ExpressionBuilder<Database, 'vms'>, f: VmFilter): Expression<SqlBool>[] {
   const all: Expression<SqlBool>[] = [];
@@ -137,6 +139,21 @@ export async function transitionVm(
   if (change.from.length === 0) return null;
   const nowIso = ctx.now().toISOString();
   const leaseId = change.leaseId;
+  if (ctx.dialect === 'pg') {
+    const row = await updateVmWithEvent(ctx.db, {
+      set: moveTo(change.to, nowIso, change.patch),
+      where: (eb) =>
+        eb.and([
+          eb('name', '=', name),
+          eb('state', 'in', change.from),
+          ...(leaseId === undefined ? [] : [eb('lease_id', leaseId === null ? 'is' : '=', leaseId)]),
+        ]),
+      nowIso,
+      event: { actor: change.actor, action: change.action, to: change.to, details: change.details ?? null },
+      notify: READY_VM_STATES.includes(change.to),
+    });
+    return row ? rowToVm(row) : null;
+  }
   return ctx.db.transaction().execute(async (trx) => {
     const row = await trx
       .updateTable('vms')
@@ -203,6 +220,47 @@ export async function deleteVm(
   });
 }
 
+/**
+ * PostgreSQL: every state at once, in the order asked (hot anywhere before saved anywhere), in
+ * one statement with its event. SKIP LOCKED lets concurrent claimers pass a row another is
+ * taking instead of queueing behind it; the outer guard is what makes the claim safe.
+ */
+async function claimVmPg(ctx: StoreContext, req: ClaimRequest, nowIso: string): Promise<ClaimedVm | null> {
+  const states = req.states;
+  const rank = sql`case state ${sql.join(states.map((s, i) => sql`when ${s} then ${sql.lit(i)}`), sql` `)} end`;
+  const candidate = ctx.db
+    .selectFrom('vms')
+    .select('name')
+    .where('pool', '=', req.pool)
+    .where('state', 'in', states)
+    .where('lease_id', 'is', null)
+    .$if(req.host !== undefined, (qb) => qb.where('host', '=', req.host ?? ''))
+    .$if(req.liveHostsOnly === true, (qb) =>
+      qb.where('host', 'in', (eb) => eb.selectFrom('hosts').select('hosts.name').where('hosts.status', '=', 'up')),
+    )
+    .orderBy(rank)
+    .$if(req.preferHost !== undefined, (qb) => qb.orderBy(sql`case when host = ${req.preferHost ?? ''} then 0 else 1 end`))
+    .orderBy('state_since')
+    .orderBy('name')
+    .limit(1)
+    .forUpdate()
+    .skipLocked();
+  const row = await updateVmWithEvent(ctx.db, {
+    set: (eb) => ({
+      ...moveTo('resuming', nowIso, undefined)(eb),
+      lease_id: req.leaseId,
+      lease_holder: req.holder,
+      lease_expires_at: req.leaseExpiresAt,
+    }),
+    where: (eb) => eb.and([eb('name', '=', candidate), eb('state', 'in', states), eb('lease_id', 'is', null)]),
+    nowIso,
+    event: { actor: req.actor, action: 'claim', to: 'resuming', details: { pool: req.pool, holder: req.holder, leaseId: req.leaseId } },
+    notify: false,
+  });
+  if (!row) return null;
+  return { ...rowToVm(row), claimedFrom: row.previous_state as VmState };
+}
+
 /** One attempt at one state: the portable guarded UPDATE over an ordered, indexed subselect. */
 async function claimInState(
   trx: Kysely<Database>,
@@ -254,6 +312,7 @@ async function claimInState(
 export async function claimVm(ctx: StoreContext, req: ClaimRequest): Promise<ClaimedVm | null> {
   if (req.states.length === 0) return null;
   const nowIso = ctx.now().toISOString();
+  if (ctx.dialect === 'pg') return claimVmPg(ctx, req, nowIso);
   return ctx.db.transaction().execute(async (trx) => {
     for (const state of req.states) {
       const row = await claimInState(trx, ctx, req, state, nowIso);
