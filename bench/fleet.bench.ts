@@ -3,10 +3,17 @@
  * `hvkube serve --host` process on the fake backend at zero latency. Clients acquire from every
  * host and release at once (policy save). Acquires answered with another host's VM paid the hop
  * to its owner; they are reported apart, which is the cost of forwarding.
+ *
+ * All hosts, PostgreSQL and the clients share this machine, so the loaded run measures the
+ * machine as much as the fleet: it also reports CPU per acquire for each tier (what a host and
+ * the database spend on one acquire, which is what decides how far separate machines scale),
+ * and a light run with one client per host, for latency without the CPUs saturated.
  * Run: npm run bench:fleet (needs PostgreSQL on 127.0.0.1:5432, database `test`).
  */
+import os from 'node:os';
 import { api, createFleetDb, eventually, HostProcess, poolCensus, seedPool, type AcquireAnswer } from '../test/helpers/fleet.js';
 import { percentile, printTable, round, writeResult } from './_stats.js';
+import { cpuMsByName, processCpuMs, selfCpuMs } from './_cpu.js';
 
 interface Case {
   hosts: number;
@@ -22,6 +29,20 @@ interface Case {
   forwarded: number;
   forwarded_p50_ms: number | null;
   forwarded_p99_ms: number | null;
+  /**
+   * CPU ms per acquire+release cycle during the loaded run, by tier: all host processes, all
+   * PostgreSQL processes, the benchmark's clients. Flat host CPU per cycle as hosts are added
+   * means each host's work does not grow with the fleet; null off Linux.
+   */
+  host_cpu_ms_per_cycle: number | null;
+  db_cpu_ms_per_cycle: number | null;
+  client_cpu_ms_per_cycle: number;
+  /** Share of the machine's CPUs busy during the loaded run (all processes above). */
+  machine_busy_pct: number | null;
+  /** One client per host at once, each on its own host: latency when the machine is not saturated. */
+  light_clients: number;
+  light_p50_ms: number;
+  light_p99_ms: number;
   /** One client on the first host, VM on that host: the hop-free baseline. */
   single_local_p50_ms: number;
   /** One client on the first host while all its own VMs are held: every resume is forwarded. */
@@ -44,6 +65,7 @@ async function singleClient(url: string, ms: number): Promise<number[]> {
 }
 
 const DURATION_MS = Number(process.env.HVKUBE_BENCH_MS ?? 4000);
+const LIGHT_MS = Math.max(1000, DURATION_MS / 2);
 const VMS_PER_HOST = 10;
 const CLIENTS_PER_HOST = 8;
 
@@ -56,7 +78,34 @@ async function runCase(n: number): Promise<Case> {
     await seedPool(db, 'bench', VMS_PER_HOST * n);
     await eventually('pool provisioned', async () => (await poolCensus(db, 'bench')).saved === VMS_PER_HOST * n, 120_000);
     const owner = new Map((await db.store.listVms({ pool: 'bench' })).map((v) => [v.name, v.host]));
+    // Light load first: one client per host, so the machine is not the bottleneck.
+    const light: number[] = [];
+    const lightEnd = performance.now() + LIGHT_MS;
+    await Promise.all(
+      hosts.map(async (host, c) => {
+        while (performance.now() < lightEnd) {
+          const t0 = performance.now();
+          const r = await api<AcquireAnswer>(host.url, 'POST', '/acquire', { pool_name: 'bench', timeout_s: 30, holder: `l${c}` });
+          light.push(performance.now() - t0);
+          if (r.status !== 200) throw new Error(`acquire failed: ${JSON.stringify(r.body)}`);
+          await api(host.url, 'POST', `/vms/${r.body.vm_name}/release?wait=true`, { lease_id: r.body.lease_id });
+        }
+      }),
+    );
+    light.sort((a, b) => a - b);
+    await eventually('pool saved again', async () => (await poolCensus(db, 'bench')).saved === VMS_PER_HOST * n, 30_000);
+
     const samples: { ms: number; forwarded: boolean }[] = [];
+    const cpuHosts = (): number | null => {
+      let sum = 0;
+      for (const h of hosts) {
+        const ms = processCpuMs(h.pid);
+        if (ms === null) return null;
+        sum += ms;
+      }
+      return sum;
+    };
+    const cpu0 = { hosts: cpuHosts(), db: cpuMsByName('postgres'), self: selfCpuMs() };
     const end = performance.now() + DURATION_MS;
     const client = async (c: number): Promise<void> => {
       const host = hosts[c % n];
@@ -73,6 +122,12 @@ async function runCase(n: number): Promise<Case> {
     const t0 = performance.now();
     await Promise.all(Array.from({ length: CLIENTS_PER_HOST * n }, (_, c) => client(c)));
     const elapsed = performance.now() - t0;
+    const cpu1 = { hosts: cpuHosts(), db: cpuMsByName('postgres'), self: selfCpuMs() };
+    const cycles = samples.length;
+    const hostCpu = cpu0.hosts !== null && cpu1.hosts !== null ? cpu1.hosts - cpu0.hosts : null;
+    const dbCpu = cpu0.db !== null && cpu1.db !== null ? cpu1.db - cpu0.db : null;
+    const clientCpu = cpu1.self - cpu0.self;
+    const busy = hostCpu !== null && dbCpu !== null ? (100 * (hostCpu + dbCpu + clientCpu)) / (elapsed * os.cpus().length) : null;
     await eventually('pool saved again', async () => (await poolCensus(db, 'bench')).saved === VMS_PER_HOST * n, 30_000);
     const first = hosts[0];
     if (!first) throw new Error('no host');
@@ -97,6 +152,13 @@ async function runCase(n: number): Promise<Case> {
       p50_ms: round(percentile(all, 50), 2),
       p99_ms: round(percentile(all, 99), 2),
       local_p50_ms: round(percentile(local, 50), 2),
+      host_cpu_ms_per_cycle: hostCpu === null ? null : round(hostCpu / cycles, 2),
+      db_cpu_ms_per_cycle: dbCpu === null ? null : round(dbCpu / cycles, 2),
+      client_cpu_ms_per_cycle: round(clientCpu / cycles, 2),
+      machine_busy_pct: busy === null ? null : round(busy, 0),
+      light_clients: n,
+      light_p50_ms: round(percentile(light, 50), 2),
+      light_p99_ms: round(percentile(light, 99), 2),
       forwarded: fwd.length,
       forwarded_p50_ms: fwd.length ? round(percentile(fwd, 50), 2) : null,
       forwarded_p99_ms: fwd.length ? round(percentile(fwd, 99), 2) : null,
@@ -112,13 +174,20 @@ async function runCase(n: number): Promise<Case> {
 
 const cases: Case[] = [];
 for (const n of [1, 2, 3]) cases.push(await runCase(n));
+const dash = (v: number | null): number | string => v ?? '-';
+console.log('Loaded: 8 clients per host, each acquiring and releasing as fast as it can.');
 printTable(
-  ['hosts', 'pool', 'clients', 'acquires', 'acq/s', 'p50 ms', 'p99 ms', 'fwd', 'fwd p50', '1-client local p50', '1-client fwd p50', '1-client fwd p99'],
-  cases.map((c) => [c.hosts, c.pool_size, c.clients, c.acquires, c.acquires_per_s, c.p50_ms, c.p99_ms, c.forwarded, c.forwarded_p50_ms ?? '-', c.single_local_p50_ms, c.single_forwarded_p50_ms ?? '-', c.single_forwarded_p99_ms ?? '-']),
+  ['hosts', 'pool', 'clients', 'acquires', 'acq/s', 'p50 ms', 'p99 ms', 'fwd', 'fwd p50', 'host CPU ms/cycle', 'db CPU ms/cycle', 'client CPU ms/cycle', 'machine busy %'],
+  cases.map((c) => [c.hosts, c.pool_size, c.clients, c.acquires, c.acquires_per_s, c.p50_ms, c.p99_ms, c.forwarded, dash(c.forwarded_p50_ms), dash(c.host_cpu_ms_per_cycle), dash(c.db_cpu_ms_per_cycle), c.client_cpu_ms_per_cycle, dash(c.machine_busy_pct)]),
+);
+console.log('\nLight: one client per host at once; then one client on the first host, on its own VMs (local) and on the others\' (forwarded).');
+printTable(
+  ['hosts', 'light p50 ms', 'light p99 ms', '1-client local p50', '1-client fwd p50', '1-client fwd p99'],
+  cases.map((c) => [c.hosts, c.light_p50_ms, c.light_p99_ms, c.single_local_p50_ms, dash(c.single_forwarded_p50_ms), dash(c.single_forwarded_p99_ms)]),
 );
 const file = writeResult('fleet.json', {
   bench: 'fleet',
-  machine: { cpus: (await import('node:os')).cpus().length, node: process.version, load_average_1m: round((await import('node:os')).loadavg()[0] ?? 0, 2) },
+  machine: { cpus: os.cpus().length, node: process.version, load_average_1m: round(os.loadavg()[0] ?? 0, 2) },
   duration_ms: DURATION_MS,
   backend: 'fake (zero latency)',
   store: 'PostgreSQL 127.0.0.1, one schema per case',

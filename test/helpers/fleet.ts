@@ -95,6 +95,11 @@ export class HostProcess {
     mkdirSync(this.dataDir, { recursive: true });
   }
 
+  /** The server's process id. */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
   /** Starts `hvkube serve --host` and resolves once it has joined the fleet. */
   async start(timeoutMs = 30_000): Promise<void> {
     const o = this.#options;
