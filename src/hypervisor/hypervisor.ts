@@ -93,6 +93,11 @@ export interface Hypervisor {
   createVm(spec: CreateVmSpec): Promise<HvVm>;
   /** Boots an off VM, resumes a saved one. */
   start(name: string, options?: OperationOptions): Promise<void>;
+  /**
+   * Optional: get ready to resume these saved VMs faster (the next ones the orchestrator will
+   * hand out), and stop preparing any other. A hint only: `start` works the same without it.
+   */
+  prepareResume?(names: readonly string[]): Promise<void>;
   save(name: string, options?: OperationOptions): Promise<void>;
   pause(name: string): Promise<void>;
   unpause(name: string): Promise<void>;

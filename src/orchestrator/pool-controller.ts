@@ -43,6 +43,10 @@ export class PoolController {
   readonly #health = new Map<string, PoolHealth>();
   #timer: NodeJS.Timeout | null = null;
   #ticking: Promise<number> | null = null;
+  /** Per pool, the saved VM of this host that an acquire takes next (see `#prepareNext`). */
+  readonly #nextUp = new Map<string, string>();
+  #preparing: Promise<void> | null = null;
+  #prepareAgain = false;
   #again = false;
   #stopped = false;
   #started = false;
@@ -92,6 +96,7 @@ export class PoolController {
     if (this.#timer) clearTimeout(this.#timer);
     this.#queue.clear();
     await this.#ticking;
+    await this.#preparing;
     await this.idle();
   }
 
@@ -129,6 +134,8 @@ export class PoolController {
             this.#ctx.logger.error({ pool: pool.name, err: errorMessage(e) }, 'pool controller pass failed');
           }
         }
+        if (!only) for (const name of [...this.#nextUp.keys()]) if (!pools.some((p) => p.name === name)) this.#nextUp.delete(name);
+        this.#prepareNext();
       } while (this.#again && !this.#stopped);
       return started;
     };
@@ -136,6 +143,30 @@ export class PoolController {
       this.#ticking = null;
     });
     return this.#ticking;
+  }
+
+  /**
+   * Tells a backend that can prepare resumes (QEMU pre-starts the process) which VMs come next:
+   * one per pool. Runs beside the pass, never more than one call at a time, latest wish wins.
+   */
+  #prepareNext(): void {
+    const hv = this.#ctx.hv;
+    if (!hv.prepareResume || this.#stopped) return;
+    if (this.#preparing) {
+      this.#prepareAgain = true;
+      return;
+    }
+    const names = [...this.#nextUp.values()];
+    this.#preparing = hv
+      .prepareResume(names)
+      .catch((e: unknown) => this.#ctx.logger.warn({ err: errorMessage(e) }, 'preparing the next resumes failed'))
+      .finally(() => {
+        this.#preparing = null;
+        if (this.#prepareAgain) {
+          this.#prepareAgain = false;
+          this.#prepareNext();
+        }
+      });
   }
 
   /** Runs work on a VM in the background; `idle()` waits for it, and a failure marks the pool. */
@@ -181,6 +212,12 @@ export class PoolController {
     const vms = listed.filter((v) => v.state !== 'deleting' && v.state !== 'unknown');
     const idle = (v: Vm): boolean => v.lease === null && !this.#inflight.has(v.name);
     let started = 0;
+    // The claim order among saved VMs (oldest first): the first of ours is handed out next.
+    const next = vms
+      .filter((v) => mine(v) && v.state === 'saved' && idle(v))
+      .sort((a, b) => a.stateSince.localeCompare(b.stateSince) || a.name.localeCompare(b.name))[0];
+    if (next) this.#nextUp.set(pool.name, next.name);
+    else this.#nextUp.delete(pool.name);
 
     // After failures, wait before removing and re-creating VMs: a host that is full or broken
     // would otherwise see the same VM created and destroyed in a tight loop.

@@ -38,6 +38,12 @@ export interface QemuHypervisorConfig {
   migrationTimeoutMs?: number;
   /** A QMP connection unused this long is closed, so another hvkube process can connect. Default is 1 000 ms. */
   qmpIdleMs?: number;
+  /**
+   * How many saved VMs may have their QEMU process pre-started, waiting for their state, when
+   * the orchestrator names the next ones it will hand out (`prepareResume`); 0 turns it off.
+   * Each costs a QEMU process with its guest RAM mapped but untouched. Default is 2.
+   */
+  standbys?: number;
   /** Called with each QMP command's duration, for metrics. */
   onCall?: (command: string, ms: number) => void;
 }
@@ -66,6 +72,7 @@ export function resolveConfig(config: QemuHypervisorConfig): ResolvedQemuConfig 
     gracefulStopMs: config.gracefulStopMs ?? 30_000,
     migrationTimeoutMs: config.migrationTimeoutMs ?? 60_000,
     qmpIdleMs: config.qmpIdleMs ?? 1_000,
+    standbys: Math.max(0, Math.floor(config.standbys ?? 2)),
     onCall: config.onCall,
   };
 }

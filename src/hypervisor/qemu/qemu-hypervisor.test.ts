@@ -7,6 +7,15 @@ import { demoImageForTests, killSpawnedQemus, QEMU_AVAILABLE, QEMU_MISSING_REASO
 
 const STEP_MS = 180_000;
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Pixels that differ between two screenshots; a blinking cursor changes a few dozen at most. */
 function changedPixels(a: Buffer, b: Buffer): number {
   const x = PNG.sync.read(a);
@@ -108,6 +117,53 @@ describe.skipIf(!QEMU_AVAILABLE)('QEMU backend lifecycle (demo guest, 128 MiB)',
     await hv.start(vm);
     expect(await hv.heartbeat(vm)).toBe('ok');
     expect(await fileOnData('session-file')).toBe(false);
+    expect(await fileOnData('README')).toBe(true);
+  }, STEP_MS);
+
+  it('resumes in a pre-started process; a standby is invisible and never outlives what it was for', async () => {
+    const dir = path.join(data.dir, 'qemu', vm);
+    const standbyPid = (): number => Number(readFileSync(path.join(dir, 'standby.pid'), 'utf8'));
+    await hv.save(vm);
+    await hv.prepareResume([vm]);
+    expect(hv.standbyNames()).toEqual([vm]);
+    const first = standbyPid();
+    expect(alive(first)).toBe(true);
+    // The VM is still saved, to this backend object and to any other hvkube process.
+    expect((await hv.getVm(vm))?.state).toBe('saved');
+    const other = createQemuHypervisor({ dataDir: data.dir });
+    expect((await other.getVm(vm))?.state).toBe('saved');
+    await other.close();
+    expect(alive(first)).toBe(true);
+
+    await hv.start(vm);
+    expect(Number(readFileSync(path.join(dir, 'qemu.pid'), 'utf8'))).toBe(first);
+    expect(existsSync(path.join(dir, 'standby.pid'))).toBe(false);
+    expect(hv.standbyNames()).toEqual([]);
+    expect(await hv.heartbeat(vm)).toBe('ok');
+    expect(await fileOnData('README')).toBe(true);
+
+    // Any other operation ends it first: a restore replaces the state file it holds open.
+    await hv.save(vm);
+    await hv.prepareResume([vm]);
+    const second = standbyPid();
+    expect(await hv.restoreCheckpoint(vm, 'clean')).toBe('saved');
+    expect(alive(second)).toBe(false);
+    expect(hv.standbyNames()).toEqual([]);
+
+    // Naming no VM ends them all.
+    await hv.prepareResume([vm]);
+    const third = standbyPid();
+    await hv.prepareResume([]);
+    expect(alive(third)).toBe(false);
+
+    // One left by a crashed process is ended by the next resume, which starts its own.
+    const crashed = createQemuHypervisor({ dataDir: data.dir });
+    await crashed.prepareResume([vm]);
+    const stale = standbyPid();
+    await hv.start(vm);
+    expect(alive(stale)).toBe(false);
+    expect(Number(readFileSync(path.join(dir, 'qemu.pid'), 'utf8'))).not.toBe(stale);
+    expect(await hv.heartbeat(vm)).toBe('ok');
     expect(await fileOnData('README')).toBe(true);
   }, STEP_MS);
 

@@ -15,7 +15,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { HypervisorError } from '../../domain/errors.js';
@@ -34,6 +34,7 @@ import { isObject, qmpText, toHypervisorError } from './qmp-client.js';
 import { QmpConnections } from './qmp-connections.js';
 import { migrateFromFile, migrateToFile, prepareMigration } from './save-restore.js';
 import { freeLoopbackPort, freeVncDisplay } from './ports.js';
+import { Standbys } from './standbys.js';
 import {
   checkpointPaths, readDefinition, vmPaths, writeDefinition, type VmDefinition, type VmPaths,
 } from './vm-definition.js';
@@ -60,11 +61,24 @@ export class QemuHypervisor implements Hypervisor {
   /** Operations under way in this process, shown as the VM's transient state. */
   readonly #busy = new Map<string, HvState>();
   readonly #screenSizes = new Map<string, { width: number; height: number }>();
+  readonly #standbys: Standbys;
   #version: Promise<string> | null = null;
 
   constructor(config: QemuHypervisorConfig) {
     this.#config = resolveConfig(config);
     this.#qmp = new QmpConnections(this.#config.qmpIdleMs, { onCall: this.#config.onCall });
+    this.#standbys = new Standbys({
+      config: this.#config,
+      paths: (name) => this.#paths(name),
+      inspect: async (name) => {
+        const paths = this.#paths(name);
+        const def = await readDefinition(paths.definition);
+        return def ? this.#inspect(def, paths) : null;
+      },
+      isBusy: (name) => this.#busy.has(name),
+      withQmp: (vm, fn) => this.#withQmp(vm, fn),
+      dropQmp: (name) => this.#qmp.drop(name),
+    });
   }
 
   get config(): Readonly<ResolvedQemuConfig> {
@@ -162,6 +176,20 @@ export class QemuHypervisor implements Hypervisor {
     });
   }
 
+  /**
+   * Pre-starts the QEMU process of these saved VMs (the next ones to be handed out), so that
+   * their `start` skips process start-up; ends the standbys of VMs no longer named. See
+   * standbys.ts. At most `standbys` (config) are kept.
+   */
+  prepareResume(names: readonly string[]): Promise<void> {
+    return this.#standbys.prepare(names);
+  }
+
+  /** VMs that have a pre-started process (for tests and `doctor`-style reports). */
+  standbyNames(): string[] {
+    return this.#standbys.names();
+  }
+
   save(name: string, options: OperationOptions = {}): Promise<void> {
     return this.#operation(name, 'saving', options.signal, async (vm) => {
       requireState(name, vm.state, ['running', 'paused'], 'save');
@@ -213,6 +241,7 @@ export class QemuHypervisor implements Hypervisor {
   async remove(name: string): Promise<void> {
     if (!isValidName(name)) return;
     const paths = this.#paths(name);
+    await this.#standbys.discard(name, paths);
     this.#qmp.drop(name);
     const pid = await findQemuPid(paths);
     if (pid !== null) await killQemu(pid, paths);
@@ -385,6 +414,8 @@ export class QemuHypervisor implements Hypervisor {
   }
 
   async close(): Promise<void> {
+    // Standbys are this object's, not the VMs': they would otherwise outlive it unused.
+    await this.#standbys.discardAll();
     this.#qmp.closeAll();
     // Removes the run dir only when no VM has sockets in it any more.
     await rmdir(this.#config.runDir).catch(() => undefined);
@@ -423,6 +454,8 @@ export class QemuHypervisor implements Hypervisor {
     }
     this.#busy.set(name, transient);
     try {
+      // Only a resume uses a standby; anything else may change what it holds (the state file).
+      if (transient !== 'starting') await this.#standbys.discard(name, vm.paths);
       return await fn(vm);
     } catch (e) {
       throw toHypervisorError(e, `VM ${name}`);
@@ -445,6 +478,7 @@ export class QemuHypervisor implements Hypervisor {
   }
 
   async #resume(vm: Inspected): Promise<void> {
+    if (await this.#resumeStandby(vm)) return;
     const fd = this.#config.incomingTransport === 'fd';
     await this.#launch(vm, fd, async (qmp) => {
       await prepareMigration(qmp);
@@ -453,6 +487,35 @@ export class QemuHypervisor implements Hypervisor {
       await rm(vm.paths.state, { force: true });
       await qmp.execute('cont');
     });
+  }
+
+  /**
+   * Resumes in the VM's pre-started process, if it has one: it becomes the VM's process. False
+   * when there is none, or when it failed before the state was used (the caller then starts a
+   * process of its own).
+   */
+  async #resumeStandby(vm: Inspected): Promise<boolean> {
+    const pid = await this.#standbys.take(vm);
+    if (pid === null) {
+      // One a crashed hvkube process left behind would keep the guest RAM file mapped.
+      await this.#standbys.discard(vm.def.name, vm.paths);
+      return false;
+    }
+    await writeFile(vm.paths.pid, `${pid}\n`);
+    await rm(vm.paths.standbyPid, { force: true });
+    try {
+      await this.#withQmp({ ...vm, pid }, async (qmp) => {
+        await migrateFromFile(qmp, this.#config.incomingTransport, vm.paths.state, this.#config.migrationTimeoutMs);
+        await rm(vm.paths.state, { force: true });
+        await qmp.execute('cont');
+      });
+      return true;
+    } catch (e) {
+      this.#qmp.drop(vm.def.name);
+      await killQemu(pid, vm.paths);
+      if (await exists(vm.paths.state)) return false;
+      throw toHypervisorError(e, `resume of VM ${vm.def.name} failed`);
+    }
   }
 
   /** Spawns QEMU for `vm` (incoming when it has a saved state), connects QMP and runs `then`. */

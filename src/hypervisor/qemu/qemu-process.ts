@@ -23,8 +23,9 @@ export interface SpawnedQemu {
 /**
  * Spawns QEMU detached (it outlives this process) with stdout/stderr appended to the VM's log.
  * `stateFile`, when given, is opened read-only and inherited as fd 3 for `migrate-incoming fd:3`.
+ * The PID goes to `pidFile` (the VM's own PID file unless the process is a standby).
  */
-export async function spawnQemu(binary: string, args: string[], paths: VmPaths, stateFile?: string): Promise<SpawnedQemu> {
+export async function spawnQemu(binary: string, args: string[], paths: VmPaths, stateFile?: string, pidFile = paths.pid): Promise<SpawnedQemu> {
   const log = openSync(paths.log, 'a');
   const fds: number[] = [log];
   let child: ChildProcess;
@@ -58,13 +59,13 @@ export async function spawnQemu(binary: string, args: string[], paths: VmPaths, 
   }
   children.set(pid, child);
   child.unref();
-  await writeFile(paths.pid, `${pid}\n`);
+  await writeFile(pidFile, `${pid}\n`);
   return { pid, exited };
 }
 
 /** The PID of the VM's live QEMU, or null when there is none (no PID file, dead, or not ours). */
-export async function findQemuPid(paths: VmPaths): Promise<number | null> {
-  const text = await readFile(paths.pid, 'utf8').catch(() => '');
+export async function findQemuPid(paths: VmPaths, pidFile = paths.pid): Promise<number | null> {
+  const text = await readFile(pidFile, 'utf8').catch(() => '');
   const pid = Number.parseInt(text, 10);
   if (!Number.isInteger(pid) || pid <= 0) return null;
   return (await isQemuOf(pid, paths)) ? pid : null;
@@ -90,17 +91,18 @@ export async function isQemuOf(pid: number, paths: VmPaths): Promise<boolean> {
  * Sends SIGKILL to the VM's QEMU and waits until it is gone. A child of ours is reaped through
  * its exit event; an adopted one counts as gone once it is a zombie (its parent reaps it).
  */
-export async function killQemu(pid: number, paths: VmPaths, timeoutMs = 10_000): Promise<void> {
+export async function killQemu(pid: number, paths: VmPaths, timeoutMs = 10_000, pidFile = paths.pid): Promise<void> {
   if (!(await isQemuOf(pid, paths))) return;
   try {
     process.kill(pid, 'SIGKILL');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
   }
-  await waitForExit(pid, paths, timeoutMs);
+  await waitForExit(pid, paths, timeoutMs, pidFile);
 }
 
-export async function waitForExit(pid: number, paths: VmPaths, timeoutMs: number): Promise<boolean> {
+/** Waits for the process to end, then removes `pidFile` (the VM's own unless told otherwise). */
+export async function waitForExit(pid: number, paths: VmPaths, timeoutMs: number, pidFile = paths.pid): Promise<boolean> {
   const child = children.get(pid);
   const deadline = Date.now() + timeoutMs;
   if (child) {
@@ -112,12 +114,12 @@ export async function waitForExit(pid: number, paths: VmPaths, timeoutMs: number
         resolve(true);
       });
     });
-    if (gone) await rm(paths.pid, { force: true });
+    if (gone) await rm(pidFile, { force: true });
     return gone;
   }
   while (Date.now() < deadline) {
     if (!(await isQemuOf(pid, paths))) {
-      await rm(paths.pid, { force: true });
+      await rm(pidFile, { force: true });
       return true;
     }
     await sleep(10);

@@ -45,6 +45,8 @@ export interface VmPaths {
   /** Device state of a saved VM; present only while the VM is saved. */
   state: string;
   pid: string;
+  /** PID of a process pre-started for this saved VM (not yet the VM's: `pid` is that). */
+  standbyPid: string;
   log: string;
   serialLog: string;
   /** The `org.hvkube.ready` port's output: `READY` once the guest has reported in. */
@@ -63,6 +65,7 @@ export function vmPaths(vmRoot: string, runDir: string, name: string): VmPaths {
     ram: path.join(dir, 'ram.mem'),
     state: path.join(dir, 'state.bin'),
     pid: path.join(dir, 'qemu.pid'),
+    standbyPid: path.join(dir, 'standby.pid'),
     log: path.join(dir, 'qemu.log'),
     serialLog: path.join(dir, 'serial.log'),
     readyLog: path.join(dir, 'ready.log'),
