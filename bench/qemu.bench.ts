@@ -1,7 +1,8 @@
 /**
  * QEMU backend benchmark (`npm run bench:qemu`): the demo guest at 128, 256 and 512 MiB, cold
  * boot to ready, save, resume to ready (state inherited as fd 3, and through `exec:cat` for
- * comparison; warm and with the page cache dropped), the saved state's size, and the disk's
+ * comparison; warm, with the page cache dropped, and in a pre-started `-incoming defer`
+ * process as the pool controller prepares one), the saved state's size, and the disk's
  * sequential read speed measured in the same run as the floor a resume could approach.
  * Writes bench/results/qemu.json.
  */
@@ -76,7 +77,7 @@ async function benchSize(dataDir: string, image: Awaited<ReturnType<typeof build
   const disk = hv.diskPathFor(vm, image.diskPath);
   await hv.createDifferencingDisk(image.diskPath, disk);
   await hv.createVm({ name: vm, diskPath: disk, memoryMb, cpus: 1, gpu: false, guestPorts: [], boot: image });
-  const cold: number[] = [], save: number[] = [], resume: number[] = [], resumeCold: number[] = [], resumeExec: number[] = [];
+  const cold: number[] = [], save: number[] = [], resume: number[] = [], resumeCold: number[] = [], resumeExec: number[] = [], resumeStandby: number[] = [];
   let stateBytes = 0, ramFileBytes = 0;
   const vmDir = path.join(dataDir, 'qemu', vm);
   try {
@@ -85,7 +86,7 @@ async function benchSize(dataDir: string, image: Awaited<ReturnType<typeof build
         await hv.start(vm);
         await hv.waitUntilReady(vm, 300_000);
       }));
-      for (const kind of ['cold-cache', 'exec', 'warm'] as const) {
+      for (const kind of ['cold-cache', 'exec', 'warm', 'standby'] as const) {
         save.push(await timed(() => hv.save(vm)));
         stateBytes = statSync(path.join(vmDir, 'state.bin')).size;
         ramFileBytes = statSync(path.join(vmDir, 'ram.mem')).blocks * 512;
@@ -94,6 +95,10 @@ async function benchSize(dataDir: string, image: Awaited<ReturnType<typeof build
           resumeCold.push(await resumeToReady(hv, vm));
         } else if (kind === 'exec') {
           resumeExec.push(await resumeToReady(hvExec, vm));
+        } else if (kind === 'standby') {
+          // What the pool controller does ahead of an acquire: not part of the resume.
+          await hv.prepareResume([vm]);
+          resumeStandby.push(await resumeToReady(hv, vm));
         } else {
           resume.push(await resumeToReady(hv, vm));
         }
@@ -106,7 +111,7 @@ async function benchSize(dataDir: string, image: Awaited<ReturnType<typeof build
     await hv.close();
     await hvExec.close();
   }
-  const c = stat(cold), s = stat(save), r = stat(resume), rc = stat(resumeCold), re = stat(resumeExec);
+  const c = stat(cold), s = stat(save), r = stat(resume), rc = stat(resumeCold), re = stat(resumeExec), rs = stat(resumeStandby);
   return {
     memory_mb: memoryMb,
     cold_boot_ms: c.median, cold_boot_min_ms: c.min, cold_boot_max_ms: c.max, cold_boot_n: c.n,
@@ -114,6 +119,7 @@ async function benchSize(dataDir: string, image: Awaited<ReturnType<typeof build
     resume_ms: r.median, resume_min_ms: r.min, resume_max_ms: r.max, resume_n: r.n,
     resume_cold_cache_ms: rc.median, resume_cold_cache_min_ms: rc.min, resume_cold_cache_max_ms: rc.max,
     resume_exec_ms: re.median, resume_exec_min_ms: re.min, resume_exec_max_ms: re.max,
+    resume_prestarted_ms: rs.median, resume_prestarted_min_ms: rs.min, resume_prestarted_max_ms: rs.max,
     state_bytes: stateBytes,
     ram_file_bytes: ramFileBytes,
     resume_to_cold_boot_ratio: Number((r.median / c.median).toFixed(4)),
@@ -141,11 +147,12 @@ async function main(): Promise<void> {
       `${c.resume_ms} (${c.resume_min_ms}-${c.resume_max_ms})`,
       `${c.resume_cold_cache_ms} (${c.resume_cold_cache_min_ms}-${c.resume_cold_cache_max_ms})`,
       `${c.resume_exec_ms} (${c.resume_exec_min_ms}-${c.resume_exec_max_ms})`,
+      `${c.resume_prestarted_ms} (${c.resume_prestarted_min_ms}-${c.resume_prestarted_max_ms})`,
       `${(c.state_bytes / 1024).toFixed(0)} KiB`,
       `${(c.ram_file_bytes / 1024 ** 2).toFixed(0)} MiB`,
       `${(c.resume_to_cold_boot_ratio * 100).toFixed(1)} %`,
     ]);
-    const header = ['guest RAM', 'cold boot ms', 'save ms', 'resume ms (fd)', 'resume, cache dropped', 'resume (exec:cat)', 'state', 'RAM file', 'resume/boot'];
+    const header = ['guest RAM', 'cold boot ms', 'save ms', 'resume ms (fd)', 'resume, cache dropped', 'resume (exec:cat)', 'resume, pre-started', 'state', 'RAM file', 'resume/boot'];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
     const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
     console.log(`\nQEMU ${host.notes.qemu}, ${host.notes.accel}, ${host.cpus} CPUs; ${ROUNDS} rounds; median (min-max)`);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { harness, type Harness } from '../../test/helpers/harness.js';
 import { isHvkubeError } from '../domain/errors.js';
+import type { Hypervisor } from '../hypervisor/hypervisor.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -47,6 +48,32 @@ describe('provision, acquire, release', () => {
     expect(r.vm.ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     expect(r.vm.lastResumeMs).toBe(r.resumeMs);
     expect((await h.hv.getVm(r.vm.name))?.state).toBe('running');
+  });
+
+  it('the controller tells the backend which saved VM each pool hands out next', async () => {
+    h = await harness();
+    await h.pool('p', 3);
+    await h.pool('q', 2);
+    const calls: string[][] = [];
+    const hv: Hypervisor = h.hv;
+    hv.prepareResume = async (names) => {
+      calls.push([...names]);
+    };
+    await h.orch.controller.tick();
+    const first = calls.at(-1) ?? [];
+    expect(first).toHaveLength(2);
+    const a = await h.orch.acquire({ pool: 'p' });
+    const b = await h.orch.acquire({ pool: 'q' });
+    // What was prepared is exactly what the acquires took.
+    expect(first.sort()).toEqual([a.vm.name, b.vm.name].sort());
+    await h.orch.controller.tick();
+    await h.orch.controller.idle();
+    const second = calls.at(-1) ?? [];
+    expect(second).toHaveLength(2);
+    expect(second).not.toContain(a.vm.name);
+    expect(second).not.toContain(b.vm.name);
+    const c = await h.orch.acquire({ pool: 'p' });
+    expect(second).toContain(c.vm.name);
   });
 
   it('takes a hot (paused) VM before a saved one', async () => {

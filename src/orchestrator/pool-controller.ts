@@ -102,9 +102,10 @@ export class PoolController {
 
   /** Resolves when no controller work is under way. */
   async idle(): Promise<void> {
-    while (this.#work.size > 0 || this.#ticking) {
+    while (this.#work.size > 0 || this.#ticking || this.#preparing) {
       await this.#ticking;
       await Promise.allSettled([...this.#work]);
+      await this.#preparing;
     }
   }
 

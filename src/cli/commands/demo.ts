@@ -102,6 +102,11 @@ async function runDemo(rt: Runtime, out: Out): Promise<void> {
   const boots = vms.map((v) => v.bootMs).filter((x): x is number => x !== null);
   const coldBoot = boots.length ? boots.reduce((a, b) => a + b, 0) / boots.length : null;
 
+  // What `hvkube serve` does all the time: a controller pass, which also has the backend get the
+  // next VM's resume ready (QEMU pre-starts its process).
+  await orch.controller.tick(POOL);
+  await orch.controller.idle();
+
   say('acquiring a desktop');
   const acquired = await orch.acquire({ pool: POOL, holder: 'demo', timeoutMs: 120_000 });
   const vm = acquired.vm;
