@@ -201,6 +201,10 @@ export class HvkubeClient implements HvkubeOperations {
   drainHost(name: string): Promise<HostRecord> {
     return this.#json('POST', `/hosts/${enc(name)}/drain`);
   }
+  /** Undoes a drain: the host takes new VMs and claims again. */
+  undrainHost(name: string): Promise<HostRecord> {
+    return this.#json('POST', `/hosts/${enc(name)}/undrain`);
+  }
   /** Forgets a host that is gone for good, with the rows of its VMs (its hypervisor is not touched). */
   removeHost(name: string, options: { force?: boolean } = {}): Promise<{ removed: string; vmsForgotten: string[] }> {
     return this.#json('DELETE', `/hosts/${enc(name)}`, { query: { force: options.force } });

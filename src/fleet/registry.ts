@@ -57,6 +57,20 @@ export async function drainHost(store: Store, name: string, actor = 'user'): Pro
   return drained;
 }
 
+/** Undoes a drain: the host takes placements and claims again. A host that is up stays up. */
+export async function undrainHost(store: Store, name: string, actor = 'user'): Promise<HostRecord> {
+  const host = await requireHost(store, name);
+  if (host.status === 'up') return host;
+  const up = await store.setHostStatus(name, { from: ['draining'], to: 'up', actor, reason: 'undrain' });
+  if (!up) {
+    throw new HvkubeError('VM_INVALID_STATE', `host ${name} is ${host.status}; only a draining host can be undrained`, {
+      hint: host.status === 'lost' ? 'a lost host comes back by itself when its `hvkube serve` runs again' : 'retry',
+      details: { host: name, status: host.status },
+    });
+  }
+  return up;
+}
+
 /**
  * Forgets a host and the rows of its VMs. Refuses a host that still heartbeats, or that still
  * has VMs counted in a pool, unless `force`: its hypervisor is not touched, so a host that comes

@@ -149,6 +149,10 @@ describe('API: hosts of a fleet', () => {
 
     expect(await c.drainHost('hv02')).toMatchObject({ name: 'hv02', status: 'draining' });
     expect((await c.drainHost('hv02')).status).toBe('draining');
+    expect(await c.undrainHost('hv02')).toMatchObject({ name: 'hv02', status: 'up' });
+    expect((await c.undrainHost('hv02')).status).toBe('up');
+    expect((await c.drainHost('hv02')).status).toBe('draining');
+    await expect(c.undrainHost('nohost')).rejects.toMatchObject({ code: 'HOST_NOT_FOUND', details: { status: 404 } });
     // Still heartbeating: refused without force.
     await expect(c.removeHost('hv02')).rejects.toMatchObject({ code: 'VM_INVALID_STATE', details: { status: 409 } });
     expect(await c.removeHost('hv02', { force: true })).toEqual({ removed: 'hv02', vmsForgotten: [] });
@@ -213,7 +217,7 @@ describe('API: OpenAPI document', () => {
     const doc = (await (await api.app.request('/api/v1/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toBe('3.1.0');
     await SwaggerParser.validate(structuredClone(doc) as never);
-    for (const p of ['/api/v1/acquire', '/api/v1/vms/{name}/release', '/api/v1/vms/{name}/renew', '/api/v1/events', '/api/v1/pools/{name}/scale', '/api/v1/hosts', '/api/v1/hosts/{name}', '/api/v1/hosts/{name}/drain']) {
+    for (const p of ['/api/v1/acquire', '/api/v1/vms/{name}/release', '/api/v1/vms/{name}/renew', '/api/v1/events', '/api/v1/pools/{name}/scale', '/api/v1/hosts', '/api/v1/hosts/{name}', '/api/v1/hosts/{name}/drain', '/api/v1/hosts/{name}/undrain']) {
       expect(doc.paths).toHaveProperty([p]);
     }
     expect(Object.keys(doc.paths).filter((p) => p.includes('/internal/'))).toEqual([]);

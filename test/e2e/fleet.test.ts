@@ -173,5 +173,10 @@ describe.skipIf(!pgEnabled)('fleet: three hosts on one PostgreSQL', () => {
       ['h2', 'up'],
       ['h3', 'up'],
     ]);
+    // Undrain: h1 is up again and takes new VMs and claims.
+    const un = await runCli(['host', 'undrain', 'h1'], { env: { HVKUBE_DATABASE_URL: db.url }, globalArgs: ['--data-dir', hosts[0]?.dataDir ?? ''] });
+    expect(un.code, un.stderr).toBe(0);
+    expect(un.stdout).toContain('host h1 is up');
+    expect((await db.store.getHost('h1'))?.status).toBe('up');
   });
 });

@@ -1,11 +1,11 @@
 /**
- * /api/v1/hosts: the hosts of a fleet sharing one PostgreSQL (list, show, drain, remove), for
+ * /api/v1/hosts: the hosts of a fleet sharing one PostgreSQL (list, show, drain, undrain, remove), for
  * `hvkube host --server` and the dashboard. On SQLite no host registers, and the list is empty.
  * These work on the store only; each host acts on its own row when it next sees it.
  * @module
  */
 import { createRoute } from '@hono/zod-openapi';
-import { drainHost, listHostViews, removeHost, showHost } from '../../fleet/registry.js';
+import { drainHost, listHostViews, removeHost, showHost, undrainHost } from '../../fleet/registry.js';
 import type { ApiApp, RouteDeps } from '../deps.js';
 import { errors, jsonAnswer, jsonBody } from '../openapi.js';
 import { ForceQuerySchema, HostListSchema, HostRemovedSchema, HostSchema, HostViewSchema, nameParam, NoOptionsSchema } from '../schemas.js';
@@ -36,11 +36,23 @@ export function hostRoutes(app: ApiApp, { orch }: RouteDeps): void {
       path: '/hosts/{name}/drain',
       tags,
       summary: 'Drain a host: no new VMs or claims; its idle VMs are removed and replaced elsewhere',
-      description: 'Running work is left alone. Registering again (a restart) makes the host `up` again.',
+      description: 'Running work is left alone. `undrain` (or registering again: a restart) makes the host `up` again.',
       request: { params, body: jsonBody(NoOptionsSchema, false) },
       responses: { 200: jsonAnswer(HostSchema, 'the host'), ...errors(404, 409) },
     }),
     async (c) => c.json(await drainHost(orch.store, c.req.valid('param').name, ACTOR), 200),
+  );
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/hosts/{name}/undrain',
+      tags,
+      summary: 'Undo a drain: the host takes new VMs and claims again',
+      description: 'A host that is up is answered as it is; a lost host cannot be undrained (it rejoins when its server runs).',
+      request: { params, body: jsonBody(NoOptionsSchema, false) },
+      responses: { 200: jsonAnswer(HostSchema, 'the host'), ...errors(404, 409) },
+    }),
+    async (c) => c.json(await undrainHost(orch.store, c.req.valid('param').name, ACTOR), 200),
   );
   app.openapi(
     createRoute({

@@ -1,12 +1,12 @@
 /**
- * `hvkube host list|show|drain|remove`: the hosts of a fleet sharing one PostgreSQL. Runs on the
+ * `hvkube host list|show|drain|undrain|remove`: the hosts of a fleet sharing one PostgreSQL. Runs on the
  * store directly (no hypervisor is opened), or on a server with `--server`.
  * @module
  */
 import { Command } from '@commander-js/extra-typings';
 import { loadConfig } from '../../config/load.js';
 import { HvkubeClient } from '../../client/client.js';
-import { drainHost, listHostViews, removeHost, showHost, type HostView } from '../../fleet/registry.js';
+import { drainHost, listHostViews, removeHost, showHost, undrainHost, type HostView } from '../../fleet/registry.js';
 import type { HostRecord } from '../../store/store.js';
 import { openStore } from '../../store/index.js';
 import { ago, json, paint, processOut, table, type Out } from '../output.js';
@@ -16,6 +16,7 @@ interface HostOps {
   list(): Promise<HostView[]>;
   show(name: string): Promise<HostView>;
   drain(name: string): Promise<HostRecord>;
+  undrain(name: string): Promise<HostRecord>;
   remove(name: string, force: boolean): Promise<{ vmsForgotten: string[] }>;
 }
 
@@ -27,6 +28,7 @@ function remoteOps(client: HvkubeClient): HostOps {
     list: () => client.listHosts(),
     show: (name) => client.getHost(name),
     drain: (name) => client.drainHost(name),
+    undrain: (name) => client.undrainHost(name),
     remove: async (name, force) => ({ vmsForgotten: (await client.removeHost(name, { force })).vmsForgotten }),
   };
 }
@@ -44,6 +46,7 @@ async function withHosts<T>(command: Cmd, fn: (ops: HostOps, out: Out, asJson: b
       list: () => listHostViews(store),
       show: (name) => showHost(store, name),
       drain: (name) => drainHost(store, name),
+      undrain: (name) => undrainHost(store, name),
       remove: (name, force) => removeHost(store, name, { force }),
     };
     return await fn(ops, out, g.json === true);
@@ -100,6 +103,17 @@ export function hostCommand(): Command {
         const h = await ops.drain(name);
         if (asJson) return json(out, h);
         out.write(`host ${h.name} is draining; it removes its idle VMs on its next heartbeat\n`);
+      });
+    });
+  host
+    .command('undrain')
+    .description('undo a drain: the host takes new VMs and claims again')
+    .argument('<name>')
+    .action(async (name, _o, command) => {
+      await withHosts(command, async (ops, out, asJson) => {
+        const h = await ops.undrain(name);
+        if (asJson) return json(out, h);
+        out.write(`host ${h.name} is ${h.status}; it takes new VMs and claims again\n`);
       });
     });
   host
