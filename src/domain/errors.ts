@@ -23,6 +23,8 @@ export const ERROR_CODES = {
   VM_LEASED: 409,
   LEASE_MISMATCH: 409,
   AGENT_INVALID_STATE: 409,
+  /** Another process already runs the agent scheduler of this data directory. */
+  SCHEDULER_RUNNING: 409,
   WORKFLOW_INVALID: 400,
   NO_VM_AVAILABLE: 503,
   ACQUIRE_TIMEOUT: 503,

@@ -61,7 +61,7 @@ export class SchedulerLock {
       }
       const owner = schedulerOwner(dataDir);
       if (owner) {
-        throw new HvkubeError('INVALID_INPUT', `another hvkube scheduler (pid ${owner.pid} on ${owner.host}, since ${owner.since}) runs agents from ${dataDir}`, {
+        throw new HvkubeError('SCHEDULER_RUNNING', `another hvkube scheduler (pid ${owner.pid} on ${owner.host}, since ${owner.since}) runs agents from ${dataDir}`, {
           hint: 'only one `hvkube serve` (or `agent submit --wait` without a server) may run per data directory; stop it or wait for it to end',
           details: { owner },
         });
