@@ -78,6 +78,9 @@ async function runCase(n: number): Promise<Case> {
     await seedPool(db, 'bench', VMS_PER_HOST * n);
     await eventually('pool provisioned', async () => (await poolCensus(db, 'bench')).saved === VMS_PER_HOST * n, 120_000);
     const owner = new Map((await db.store.listVms({ pool: 'bench' })).map((v) => [v.name, v.host]));
+    // Warm-up, not measured: the first requests of a process pay for JIT compilation.
+    for (const host of hosts) await singleClient(host.url, 500);
+    await eventually('pool saved again', async () => (await poolCensus(db, 'bench')).saved === VMS_PER_HOST * n, 30_000);
     // Light load first: one client per host, so the machine is not the bottleneck.
     const light: number[] = [];
     const lightEnd = performance.now() + LIGHT_MS;
