@@ -12,6 +12,7 @@
  * ```
  * @module
  */
+import { Agent as HttpAgent } from 'undici';
 import { ERROR_CODES, HvkubeError, type ErrorCode } from '../domain/errors.js';
 import type { AgentStatus } from '../domain/agent-state.js';
 import type { Agent, Pool, StateEvent, Template, Vm } from '../domain/types.js';
@@ -34,6 +35,12 @@ export interface HvkubeClientOptions {
   token?: string;
   /** Replaces the global fetch (tests pass a Hono app's `request`). */
   fetch?: Fetch;
+  /**
+   * How long to wait for the headers of an answer, in ms; 0 (the default) waits as long as the
+   * server takes. Node's fetch alone gives up after 300 s, but an acquire may wait longer for a
+   * VM (its `timeoutS`) and a provision lasts as long as its boots: the server bounds those.
+   */
+  headersTimeoutMs?: number;
 }
 
 /** What `submitAgent` takes: the pool, the workflow and its input. */
@@ -71,7 +78,14 @@ export class HvkubeClient implements HvkubeOperations {
   constructor(options: HvkubeClientOptions) {
     this.url = options.url.replace(/\/+$/, '');
     this.#token = options.token;
-    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+    if (options.fetch) {
+      this.#fetch = options.fetch;
+    } else {
+      const timeout = Math.max(0, options.headersTimeoutMs ?? 0);
+      // Connecting still times out (10 s), so an unreachable server is reported at once.
+      const dispatcher = new HttpAgent({ headersTimeout: timeout, bodyTimeout: 0 });
+      this.#fetch = (input, init) => fetch(input, { ...init, dispatcher } as RequestInit);
+    }
   }
 
   // ---- templates ----
