@@ -5,14 +5,9 @@
  * fake backend runs at zero latency, so what is measured is hvkube, not a hypervisor.
  * Writes bench/results/api.json. Run: npm run bench:api
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { startApiServer } from '../src/api/server.js';
 import { HvkubeClient } from '../src/client/client.js';
-import { createFakeHypervisor } from '../src/hypervisor/fake/index.js';
-import { Orchestrator } from '../src/orchestrator/orchestrator.js';
-import { createSqliteStore } from '../src/store/sqlite/index.js';
+import { fakePool } from './_fake-pool.js';
 import { percentile, printTable, round, writeResult } from './_stats.js';
 
 const POOL_SIZE = 32;
@@ -60,16 +55,7 @@ async function measure(face: Face, concurrency: number, roundTrip: RoundTrip): P
   };
 }
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'hvk-bench-api-'));
-const image = path.join(dir, 'golden.vhdx');
-writeFileSync(image, 'golden');
-const store = createSqliteStore({ file: path.join(dir, 'hvkube.db') });
-await store.migrate();
-const hv = createFakeHypervisor({ dataDir: dir, hostMemoryMb: 10_000_000 });
-const orch = new Orchestrator({ store, hypervisor: hv, settings: { provisionConcurrency: 16 } });
-await orch.registerTemplate({ name: 't', diskPath: image, memoryMb: 256, cpus: 1 });
-await orch.createPool({ name: 'p', template: 't', desired: POOL_SIZE, releasePolicy: 'save' });
-await orch.provisionPool('p');
+const { orch, close } = await fakePool(POOL_SIZE, 'hvk-bench-api-');
 const server = await startApiServer({ orchestrator: orch, listen: '127.0.0.1:0' });
 const client = new HvkubeClient({ url: server.url });
 
@@ -91,10 +77,7 @@ try {
   }
 } finally {
   await server.close();
-  await orch.close();
-  await hv.close();
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
+  await close();
 }
 
 const ratios = CONCURRENCY.map((concurrency) => {

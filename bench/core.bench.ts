@@ -3,12 +3,7 @@
  * and acquire latency percentiles, for pools of 10, 100 and 1000 VMs, with 1 and 32 callers.
  * The store is a real SQLite file (WAL), as in production. Run: npm run bench
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { createFakeHypervisor } from '../src/hypervisor/fake/index.js';
-import { Orchestrator } from '../src/orchestrator/orchestrator.js';
-import { createSqliteStore } from '../src/store/sqlite/index.js';
+import { fakePool } from './_fake-pool.js';
 import { percentile, printTable, round, writeResult } from './_stats.js';
 
 interface Case {
@@ -26,17 +21,8 @@ const CONCURRENCY = [1, 32];
 const DURATION_MS = Number(process.env.HVKUBE_BENCH_MS ?? 3000);
 
 async function runCase(size: number, concurrency: number): Promise<Case> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'hvk-bench-'));
-  const image = path.join(dir, 'golden.vhdx');
-  writeFileSync(image, 'golden');
-  const store = createSqliteStore({ file: path.join(dir, 'hvkube.db') });
-  await store.migrate();
-  const hv = createFakeHypervisor({ dataDir: dir, hostMemoryMb: 10_000_000 });
-  const orch = new Orchestrator({ store, hypervisor: hv, settings: { provisionConcurrency: 16 } });
+  const { orch, close } = await fakePool(size);
   try {
-    await orch.registerTemplate({ name: 't', diskPath: image, memoryMb: 256, cpus: 1 });
-    await orch.createPool({ name: 'p', template: 't', desired: size, releasePolicy: 'save' });
-    await orch.provisionPool('p');
 
     const acquireMs: number[] = [];
     const releaseMs: number[] = [];
@@ -67,10 +53,7 @@ async function runCase(size: number, concurrency: number): Promise<Case> {
       ops_per_s: round((acquireMs.length / elapsed) * 1000, 1),
     };
   } finally {
-    await orch.close();
-    await hv.close();
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    await close();
   }
 }
 
