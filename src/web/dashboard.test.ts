@@ -91,6 +91,13 @@ describe('dashboard', () => {
     expect(pools.text).toMatch(/<progress value="2" max="2">/);
     const detail = await get(`/ui/f/vm?name=${vm.name}`);
     expect(detail.text).toContain('data-screen="1"');
+    // One host: no host on the cards. A fleet: each card says where its VM lives.
+    expect(vms.text).not.toContain('<dt>host</dt>');
+    await h.orch.store.insertVm({ ...vm, name: 'remote-1', host: 'hv02', state: 'saved', lease: null }, { actor: 'test', action: 'create' });
+    const fleet = (await get('/ui/f/vms')).text;
+    const card = (name: string): string => fleet.slice(fleet.indexOf(`data-vm="${name}"`)).split('</article>')[0]!;
+    expect(card('remote-1')).toContain('<dt>host</dt><dd>hv02</dd>');
+    expect(card(vm.name)).toContain(`<dt>host</dt><dd>${vm.host}</dd>`);
   });
 
   it('answers a fragment error with the reason, escaped, and the status', async () => {

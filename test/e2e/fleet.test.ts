@@ -51,6 +51,13 @@ describe.skipIf(!pgEnabled)('fleet: three hosts on one PostgreSQL', () => {
     expect(Object.keys(census.byHost).sort()).toEqual(['h1', 'h2', 'h3']);
     for (const n of Object.values(census.byHost)) expect(n).toBeGreaterThanOrEqual(5);
     expect(census.live).toBe(DESIRED);
+    // `vm list` through any host shows where each VM lives.
+    const { runCli } = await import('../helpers/cli.js');
+    const r = await runCli(['vm', 'list'], { env: { HVKUBE_API_TOKEN: API_TOKEN }, globalArgs: ['--server', hosts[1]?.url ?? ''] });
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^NAME\s+POOL\s+HOST\s+STATE/);
+    for (const host of ['h1', 'h2', 'h3']) expect(lines.some((l) => l.split(/\s+/)[2] === host)).toBe(true);
   });
 
   it('300 concurrent acquires across hosts never hand a VM to two holders', async () => {

@@ -6,10 +6,12 @@ import type { Vm } from '../../domain/types.js';
 import { ago, json, ms, paintState, table, type Out } from '../output.js';
 import { withOps } from '../runtime-scope.js';
 
+/** The VM table; a HOST column once the VMs live on more than one host (a fleet). */
 function vmRows(out: Out, vms: Vm[]): string {
+  const fleet = new Set(vms.map((v) => v.host)).size > 1;
   return table(
-    ['NAME', 'POOL', 'STATE', 'HOLDER', 'IP', 'LAST RESUME', 'SINCE'],
-    vms.map((v) => [v.name, v.pool, paintState(out, v.state), v.lease?.holder ?? '-', v.ip ?? '-', ms(v.lastResumeMs), ago(v.stateSince)]),
+    ['NAME', 'POOL', ...(fleet ? ['HOST'] : []), 'STATE', 'HOLDER', 'IP', 'LAST RESUME', 'SINCE'],
+    vms.map((v) => [v.name, v.pool, ...(fleet ? [v.host] : []), paintState(out, v.state), v.lease?.holder ?? '-', v.ip ?? '-', ms(v.lastResumeMs), ago(v.stateSince)]),
   );
 }
 

@@ -1,5 +1,5 @@
 /**
- * The VMs fragment: one card per VM with state, holder, uptime, last resume time, a live
+ * The VMs fragment: one card per VM with state, host (in a fleet), holder, uptime, last resume time, a live
  * thumbnail (loaded by the client script through the screenshot API) and actions.
  * @module
  */
@@ -64,7 +64,7 @@ function Thumb({ vm }: { vm: Vm }): JSX.Element {
   );
 }
 
-function VmCard({ vm, now }: { vm: Vm; now: number }): JSX.Element {
+function VmCard({ vm, now, showHost }: { vm: Vm; now: number; showHost: boolean }): JSX.Element {
   return (
     <article class="card" data-vm={vm.name} data-state={vm.state}>
       <Thumb vm={vm} />
@@ -80,6 +80,12 @@ function VmCard({ vm, now }: { vm: Vm; now: number }): JSX.Element {
         <dl class="facts">
           <dt>pool</dt>
           <dd>{vm.pool}</dd>
+          {showHost ? (
+            <>
+              <dt>host</dt>
+              <dd>{vm.host}</dd>
+            </>
+          ) : null}
           <dt>holder</dt>
           <dd>{vm.lease?.holder ?? '–'}</dd>
           <dt>{vm.state === 'running' ? 'up' : 'since'}</dt>
@@ -99,10 +105,12 @@ function VmCard({ vm, now }: { vm: Vm; now: number }): JSX.Element {
 export function VmsView({ vms, now = Date.now() }: { vms: Vm[]; now?: number }): JSX.Element {
   if (vms.length === 0)
     return <p class="muted">No VMs yet: a pool's controller provisions them.</p>;
+  // A fleet: say where each VM lives.
+  const showHost = new Set(vms.map((v) => v.host)).size > 1;
   return (
     <div class="cards">
       {vms.map((vm) => (
-        <VmCard vm={vm} now={now} />
+        <VmCard vm={vm} now={now} showHost={showHost} />
       ))}
     </div>
   );
