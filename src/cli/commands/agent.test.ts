@@ -4,16 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJson, runCli, type CliResult } from '../../../test/helpers/cli.js';
 import type { Agent } from '../../domain/types.js';
-
-const HELLO = `name: hello
-executor: steps
-inputs:
-  who: { type: string, default: world }
-steps:
-  - type_text: "hello {{input.who}}"
-  - press_keys: ["enter"]
-  - screenshot: true
-`;
+import { HELLO } from '../../../test/helpers/hello-workflow.js';
 
 let dir: string;
 const hv = (...args: string[]): Promise<CliResult> => runCli(['--backend', 'fake', '--data-dir', dir, ...args], { timeoutMs: 60_000 });

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HELLO, kit, type Kit } from '../scheduler/scheduler-kit.case.js';
+import { HELLO } from '../../../test/helpers/hello-workflow.js';
+import { kit, type Kit } from '../scheduler/scheduler-kit.case.js';
 
 let k: Kit;
 afterEach(async () => {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { harness, type Harness, type HarnessOptions } from '../../../test/helpers/harness.js';
 import type { Agent, ReleasePolicy } from '../../domain/types.js';
 import { Scheduler, type SchedulerOptions } from './scheduler.js';
+import { HELLO } from '../../../test/helpers/hello-workflow.js';
 
 export interface KitOptions {
   pool?: { name?: string; size?: number; releasePolicy?: ReleasePolicy; maxRunning?: number | null; gpu?: boolean; mcp?: { port: number; path: string } };
@@ -27,16 +28,6 @@ export interface Kit {
   waitAll(agents: Agent[]): Promise<Agent[]>;
   close(options?: { keepDir?: boolean }): Promise<void>;
 }
-
-export const HELLO = `name: hello
-executor: steps
-inputs:
-  who: { type: string, default: world }
-steps:
-  - type_text: "hello {{input.who}}"
-  - press_keys: ["enter"]
-  - screenshot: true
-`;
 
 export async function kit(options: KitOptions = {}): Promise<Kit> {
   const h = await harness(options.harness);

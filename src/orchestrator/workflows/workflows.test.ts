@@ -7,16 +7,7 @@ import { resolveInput } from './inputs.js';
 import { substituteText, substituteValue } from './substitute.js';
 import { parseWorkflow } from './workflow-parse.js';
 import { WorkflowCatalog } from './workflow-catalog.js';
-
-const HELLO = `name: hello
-executor: steps
-inputs:
-  who: { type: string, default: world }
-steps:
-  - type_text: "hello {{input.who}}"
-  - press_keys: ["enter"]
-  - screenshot: true
-`;
+import { HELLO } from '../../../test/helpers/hello-workflow.js';
 
 function parse(text: string, format: 'yaml' | 'json' = 'yaml') {
   return parseWorkflow(text, { label: 'test.yaml', format, expectedName: 'hello' });
