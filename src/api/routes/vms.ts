@@ -3,6 +3,7 @@
  * @module
  */
 import { createRoute, z } from '@hono/zod-openapi';
+import type { ZodType } from 'zod';
 import type { ApiApp, RouteDeps } from '../deps.js';
 import { errors, jsonAnswer, jsonBody } from '../openapi.js';
 import { ForceQuerySchema, ForceSchema, nameParam, NameSchema, NoOptionsSchema, RemovedSchema, VmSchema } from '../schemas.js';
@@ -10,6 +11,18 @@ import { ForceQuerySchema, ForceSchema, nameParam, NameSchema, NoOptionsSchema, 
 const tags = ['vms'];
 const params = nameParam('VM');
 const ListQuery = z.object({ pool: NameSchema.optional() });
+
+/** POST /vms/{name}/<verb>: one lifecycle operation, answered with the VM; the body is optional. */
+function operationRoute<B extends ZodType>(verb: string, summary: string, body: B) {
+  return createRoute({
+    method: 'post',
+    path: `/vms/{name}/${verb}`,
+    tags,
+    summary,
+    request: { params, body: jsonBody(body, false) },
+    responses: { 200: jsonAnswer(VmSchema, 'the VM'), ...errors(404, 409, 502, 503) },
+  });
+}
 
 export function vmRoutes(app: ApiApp, { orch }: RouteDeps): void {
   app.openapi(
@@ -31,44 +44,16 @@ export function vmRoutes(app: ApiApp, { orch }: RouteDeps): void {
     async (c) => c.json(await orch.getVm(c.req.valid('param').name), 200),
   );
 
-  const action = (verb: 'resume' | 'save', summary: string): void => {
-    app.openapi(
-      createRoute({
-        method: 'post',
-        path: `/vms/{name}/${verb}`,
-        tags,
-        summary,
-        request: { params, body: jsonBody(NoOptionsSchema, false) },
-        responses: { 200: jsonAnswer(VmSchema, 'the VM'), ...errors(404, 409, 502, 503) },
-      }),
-      async (c) => {
-        const { name } = c.req.valid('param');
-        return c.json(verb === 'resume' ? await orch.resumeVm(name) : await orch.saveVm(name), 200);
-      },
-    );
-  };
-  action('resume', 'Resume (or boot) a VM without leasing it');
-  action('save', 'Save a running VM');
-
-  const forced = (verb: 'reset' | 'stop', summary: string): void => {
-    app.openapi(
-      createRoute({
-        method: 'post',
-        path: `/vms/{name}/${verb}`,
-        tags,
-        summary,
-        request: { params, body: jsonBody(ForceSchema, false) },
-        responses: { 200: jsonAnswer(VmSchema, 'the VM'), ...errors(404, 409, 502, 503) },
-      }),
-      async (c) => {
-        const { name } = c.req.valid('param');
-        const force = c.req.valid('json').force === true;
-        return c.json(verb === 'reset' ? await orch.resetVm(name, { force }) : await orch.stopVm(name, { force }), 200);
-      },
-    );
-  };
-  forced('reset', 'Restore the clean checkpoint (the VM ends saved)');
-  forced('stop', 'Shut a VM down (force: power off, also when in use)');
+  app.openapi(operationRoute('resume', 'Resume (or boot) a VM without leasing it', NoOptionsSchema), async (c) =>
+    c.json(await orch.resumeVm(c.req.valid('param').name), 200),
+  );
+  app.openapi(operationRoute('save', 'Save a running VM', NoOptionsSchema), async (c) => c.json(await orch.saveVm(c.req.valid('param').name), 200));
+  app.openapi(operationRoute('reset', 'Restore the clean checkpoint (the VM ends saved)', ForceSchema), async (c) =>
+    c.json(await orch.resetVm(c.req.valid('param').name, { force: c.req.valid('json').force === true }), 200),
+  );
+  app.openapi(operationRoute('stop', 'Shut a VM down (force: power off, also when in use)', ForceSchema), async (c) =>
+    c.json(await orch.stopVm(c.req.valid('param').name, { force: c.req.valid('json').force === true }), 200),
+  );
 
   app.openapi(
     createRoute({
