@@ -357,7 +357,7 @@ export class Orchestrator {
   async stopVm(name: string, options: { force?: boolean } = {}): Promise<Vm> {
     const vm = await requireVm(this.ctx, name);
     this.#ownedHere(vm, 'stop');
-    this.#refuseLeased(vm, 'stop');
+    if (!options.force) this.#refuseLeased(vm, 'stop');
     const { vm: off } = await runVmOperation(this.ctx, vm, { start: 'stop', done: 'stopped', actor: 'user', startPatch: { lease: null } }, (v) =>
       this.ctx.hv.stop(v.name, { force: options.force ?? false }),
     );

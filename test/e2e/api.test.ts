@@ -46,6 +46,24 @@ afterEach(async () => {
 });
 
 describe('API: resources through the typed client', () => {
+  it('drives a VM\'s lifecycle: resume and save, and reset and stop refuse a VM in use unless forced', async () => {
+    api = makeApi();
+    const c = clientFor(api);
+    await h.pool('p', 2);
+    const [a, b] = (await c.listVms({ pool: 'p' })).map((v) => v.name);
+    if (!a || !b) throw new Error('no VMs');
+    expect((await c.resumeVm(a)).state).toBe('running');
+    expect((await c.saveVm(a)).state).toBe('saved');
+    const held = await c.acquire({ pool: 'p' });
+    await expect(c.resetVm(held.vm_name)).rejects.toMatchObject({ code: 'VM_LEASED' });
+    expect((await c.resetVm(held.vm_name, { force: true })).state).toBe('saved');
+    const again = await c.acquire({ pool: 'p' });
+    await expect(c.stopVm(again.vm_name)).rejects.toMatchObject({ code: 'VM_LEASED' });
+    expect((await c.stopVm(again.vm_name, { force: true })).state).toBe('off');
+    const bad = await api.app.request(`/api/v1/vms/${a}/save`, json('POST', { force: true }));
+    expect(bad.status).toBe(400);
+  });
+
   it('template → pool → provision → acquire → renew → release, answers in the plan shape', async () => {
     api = makeApi();
     const c = clientFor(api);
