@@ -7,7 +7,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Env, MiddlewareHandler } from 'hono';
 import type { BlankEnv } from 'hono/types';
-import { bodyLimit } from 'hono/body-limit';
 import { routePath } from 'hono/route';
 import { HvkubeError } from '../domain/errors.js';
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
@@ -17,6 +16,7 @@ import { bearerAuth } from './auth.js';
 import type { RouteDeps } from './deps.js';
 import { DOCS_ASSETS, docsAsset, docsPage, type DocsAsset } from './docs-page.js';
 import { errorHandler, notFound, validationHook } from './errors.js';
+import { bodyGuard, hostGuard, LOOPBACK_POLICY, type HostPolicy } from './request-guard.js';
 import { EventTail } from './event-tail.js';
 import { ApiLifecycle } from './lifecycle.js';
 import { HvkubeMetrics } from './metrics.js';
@@ -44,6 +44,8 @@ export interface ApiOptions {
   leaseTtlS?: number;
   /** Largest request body accepted. Default 1 MiB. */
   maxBodyBytes?: number;
+  /** Which `Host` and `Origin` headers are accepted (request-guard.ts). Default: loopback only. */
+  hostPolicy?: HostPolicy;
   /** The agent scheduler; without it the agent and workflow routes are absent. */
   scheduler?: Scheduler | null;
   /** Extra route modules registered on `/api/v1` with the same deps. */
@@ -62,6 +64,13 @@ export interface Api {
 
 export const API_INFO = { title: 'hvkube API', version: '1' } as const;
 const PUBLIC_PATHS = ['/healthz', '/readyz'];
+const OPENAPI_PATH = '/api/v1/openapi.json';
+/**
+ * The API reference holds no data: it is public so a person can open /docs in a browser and
+ * enter the token there. `/.well-known/*` answers 404 without a token, so MCP clients probing for
+ * OAuth metadata learn that there is none instead of starting a sign-in.
+ */
+const DOCS_PATHS = ['/docs', OPENAPI_PATH, ...Object.keys(DOCS_ASSETS).map((name) => `/docs/${name}`)];
 
 /** Times every request, counts it in flight for shutdown, and logs it — never its headers. */
 function accessLog(logger: Logger, lifecycle: ApiLifecycle, metrics: HvkubeMetrics): MiddlewareHandler {
@@ -95,6 +104,7 @@ export function createApi(options: ApiOptions): Api {
 
   const app = new OpenAPIHono<BlankEnv>({ defaultHook: validationHook });
   app.use(accessLog(logger, lifecycle, metrics));
+  app.use(hostGuard(options.hostPolicy ?? LOOPBACK_POLICY));
   app.use(async function refuseWhileDraining(c, next) {
     if (lifecycle.draining && !PUBLIC_PATHS.includes(c.req.path)) {
       throw new HvkubeError('SHUTTING_DOWN', 'the server is shutting down', { hint: 'retry against the restarted server' });
@@ -103,14 +113,10 @@ export function createApi(options: ApiOptions): Api {
   });
   // Dashboard + MCP mount (src/web/mount.ts): the dashboard's page shells and assets hold no data, so they are public.
   const agents = options.scheduler ? agentsFromScheduler(options.scheduler) : null;
-  const faces = createFaces({ agents, ...options.faces, orchestrator: orch, tokens: options.tokens ?? [], logger });
-  app.use(bearerAuth({ tokens: options.tokens ?? [], publicPaths: [...PUBLIC_PATHS, ...faces.publicPaths] }));
-  app.use(
-    bodyLimit({
-      maxSize: options.maxBodyBytes ?? 1024 * 1024,
-      onError: (c) => c.json({ error: { code: 'INVALID_INPUT', message: 'request body too large', details: { maxBytes: options.maxBodyBytes ?? 1024 * 1024 } } }, 413),
-    }),
-  );
+  const faces = createFaces({ agents, ...options.faces, orchestrator: orch, tokens: options.tokens ?? [], logger, hostPolicy: options.hostPolicy });
+  app.use(bearerAuth({ tokens: options.tokens ?? [], publicPaths: [...PUBLIC_PATHS, ...DOCS_PATHS, ...faces.publicPaths], publicPrefixes: ['/.well-known/'] }));
+  // MCP ends a session with a body-less DELETE that MCP clients send without a media type.
+  app.use(bodyGuard({ maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, exempt: (method, path) => method === 'DELETE' && path === '/mcp' }));
 
   const v1 = new OpenAPIHono<Env>({ defaultHook: validationHook });
   for (const register of [templateRoutes, poolRoutes, vmRoutes, consoleRoutes, leaseRoutes, systemRoutes, hostRoutes, ...(options.extraRoutes ?? [])]) register(v1, deps);
@@ -122,13 +128,13 @@ export function createApi(options: ApiOptions): Api {
   faces.mount(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
-  app.doc31('/api/v1/openapi.json', {
+  app.doc31(OPENAPI_PATH, {
     openapi: '3.1.0',
     info: { ...API_INFO, description: 'Pools of saved desktop VMs, handed out in about a second. See docs/api.md.' },
     servers: [{ url: '/' }],
     security: (options.tokens ?? []).length > 0 ? [{ bearer: [] }] : [],
   });
-  app.get('/docs', (c) => c.html(docsPage('/api/v1/openapi.json')));
+  app.get('/docs', (c) => c.html(docsPage(OPENAPI_PATH)));
   for (const name of Object.keys(DOCS_ASSETS) as DocsAsset[]) {
     app.get(`/docs/${name}`, async (c) => c.body(new Uint8Array(await docsAsset(name)), 200, { 'content-type': DOCS_ASSETS[name], 'cache-control': 'max-age=3600' }));
   }

@@ -27,17 +27,20 @@ export interface BearerAuthOptions {
   tokens: readonly string[];
   /** Paths reachable without a token (health checks for load balancers and probes). */
   publicPaths?: readonly string[];
+  /** Path prefixes reachable without a token (their routes answer for themselves, e.g. 404). */
+  publicPrefixes?: readonly string[];
 }
 
-export function bearerAuth({ tokens, publicPaths = ['/healthz', '/readyz'] }: BearerAuthOptions): MiddlewareHandler {
+export function bearerAuth({ tokens, publicPaths = ['/healthz', '/readyz'], publicPrefixes = [] }: BearerAuthOptions): MiddlewareHandler {
   const matches = tokenMatcher(tokens);
   return async function bearerAuthMiddleware(c, next) {
-    if (matches === null || publicPaths.includes(c.req.path)) return next();
+    if (matches === null || publicPaths.includes(c.req.path) || publicPrefixes.some((p) => c.req.path.startsWith(p))) return next();
     const header = c.req.header('authorization') ?? '';
     const m = /^Bearer[ ]+([^\s]+)\s*$/i.exec(header);
     if (!m?.[1] || !matches(m[1])) {
-      c.header('WWW-Authenticate', 'Bearer realm="hvkube"');
-      throw new HvkubeError('UNAUTHORIZED', m ? 'the bearer token is not valid' : 'this server needs a bearer token', {
+      // RFC 6750: a request without credentials gets no error code, a wrong token gets invalid_token.
+      c.header('WWW-Authenticate', m ? 'Bearer realm="hvkube", error="invalid_token", error_description="the bearer token is not valid"' : 'Bearer realm="hvkube", error_description="missing bearer token"');
+      throw new HvkubeError('UNAUTHORIZED', m ? 'the bearer token is not valid' : 'missing bearer token', {
         hint: 'send Authorization: Bearer <token> (the CLI reads --token or HVKUBE_API_TOKEN)',
       });
     }

@@ -1,7 +1,9 @@
 /**
  * The interactive API reference at /docs: Swagger UI over /api/v1/openapi.json, served from the
  * installed `swagger-ui-dist` package — nothing is fetched from the Internet, so it works on a
- * closed network. A token is entered with the page's "Authorize" button and never reaches the log.
+ * closed network. The page and the OpenAPI document need no token (they hold no data); a token is
+ * entered with the page's "Authorize" button for the requests tried from the page, and never
+ * reaches the log.
  * @module
  */
 import { readFile } from 'node:fs/promises';
@@ -39,7 +41,14 @@ export function docsPage(specUrl: string): string {
 <div id="ui"></div>
 <script src="/docs/swagger-ui-bundle.js"></script>
 <script>
-window.ui = SwaggerUIBundle({ url: ${JSON.stringify(specUrl)}, dom_id: '#ui', persistAuthorization: false });
+window.ui = SwaggerUIBundle({
+  url: ${JSON.stringify(specUrl)}, dom_id: '#ui', persistAuthorization: false,
+  // The server wants Content-Type: application/json on every state-changing request, body or not.
+  requestInterceptor: function (req) {
+    if (req.method !== 'GET' && !req.headers['Content-Type'] && !req.headers['content-type']) req.headers['Content-Type'] = 'application/json';
+    return req;
+  },
+});
 </script>
 </body>
 </html>

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
+import { createSecureContext } from 'node:tls';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
@@ -20,6 +21,8 @@ export interface ApiServerOptions extends ApiOptions {
   listen?: string;
   /** PEM files; HTTPS when given. */
   tls?: { cert: string; key: string } | null;
+  /** Host names a browser may use besides loopback ones (`api.allowedHosts`); see request-guard.ts. */
+  allowedHosts?: readonly string[];
   /** How long shutdown waits for requests and releases under way. Default 30 s. */
   shutdownGraceMs?: number;
 }
@@ -37,10 +40,27 @@ function readPem(what: string, file: string): Buffer {
   try {
     return readFileSync(file);
   } catch (e) {
-    throw new HvkubeError('INVALID_INPUT', `cannot read the TLS ${what} ${file}: ${e instanceof Error ? e.message : String(e)}`, {
+    throw new HvkubeError('INVALID_INPUT', `cannot read the TLS ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e))}`, {
       hint: 'check api.tls in config.json',
     });
   }
+}
+
+/**
+ * Reads the TLS files and checks that they hold a usable certificate and matching key. `serve`
+ * calls it before it touches anything, so a bad file stops it with a clear error.
+ */
+export function loadTls(files: { cert: string; key: string }): { cert: Buffer; key: Buffer } {
+  const material = { key: readPem('key', files.key), cert: readPem('certificate', files.cert) };
+  try {
+    createSecureContext(material);
+  } catch (e) {
+    const reason = e instanceof Error ? e.message.replace(/^error:[0-9A-F]+:/, '') : String(e);
+    throw new HvkubeError('INVALID_INPUT', `the TLS certificate ${files.cert} and key ${files.key} are not a usable PEM pair: ${reason}`, {
+      hint: 'api.tls needs a PEM certificate and its unencrypted PEM private key',
+    });
+  }
+  return material;
 }
 
 function openConnections(server: Server): Promise<number> {
@@ -60,8 +80,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const logger = options.logger ?? silentLogger;
   const requested = parseListen(options.listen ?? '127.0.0.1:8080');
   checkExposure(requested, options.tokens ?? []);
-  const tls = options.tls ? { key: readPem('key', options.tls.key), cert: readPem('certificate', options.tls.cert) } : null;
-  const api = createApi(options);
+  const tls = options.tls ? loadTls(options.tls) : null;
+  // Host names are checked where only this machine can send them; beyond loopback the token guards.
+  const api = createApi({ ...options, hostPolicy: { loopbackOnly: isLoopback(requested.host), allowedHosts: options.allowedHosts ?? [] } });
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({

@@ -306,11 +306,9 @@ export class HvkubeClient implements HvkubeOperations {
     const qs = params.size > 0 ? `?${params.toString()}` : '';
     const headers: Record<string, string> = { accept: options.accept ?? 'application/json' };
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
-    let body: string | undefined;
-    if (options.body !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(options.body);
-    }
+    // The server refuses a state-changing request without this media type, body or not (CSRF).
+    if (method !== 'GET' && method !== 'HEAD') headers['content-type'] = 'application/json';
+    const body = options.body !== undefined ? JSON.stringify(options.body) : undefined;
     let res: Response;
     try {
       res = await this.#fetch(`${this.url}/api/v1${path}${qs}`, { method, headers, body, signal: options.signal });

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { HvkubeError } from '../domain/errors.js';
-import { configFileSchema, type ConfigFile, BACKENDS } from './schema.js';
+import { apiTokenSchema, configFileSchema, type ConfigFile, BACKENDS } from './schema.js';
 
 export type BackendChoice = (typeof BACKENDS)[number];
 
@@ -19,7 +19,7 @@ export interface HvkubeConfig {
   vmPrefix: string;
   provisionConcurrency: number;
   readyTimeoutS: number;
-  api: { listen: string; tokens: string[]; tls: { cert: string; key: string } | null; leaseTtlS: number | null };
+  api: { listen: string; tokens: string[]; allowedHosts: string[]; tls: { cert: string; key: string } | null; leaseTtlS: number | null };
   hyperv: { powershell: string; switchName: string | null; sessions: number; vmDir: string | null };
   qemu: { binary: string; accel: 'auto' | 'kvm' | 'tcg'; vnc: boolean };
 }
@@ -66,14 +66,46 @@ function backendChoice(value: string | undefined): BackendChoice | undefined {
   throw new HvkubeError('INVALID_INPUT', `backend ${JSON.stringify(value)} is unknown`, { hint: 'use hyperv, qemu, fake or auto' });
 }
 
+/** The token from HVKUBE_API_TOKEN, held to the rules of api.tokens in config.json. */
+function envToken(value: string | undefined): string[] {
+  if (value === undefined || value === '') return [];
+  const parsed = apiTokenSchema.safeParse(value);
+  if (!parsed.success) {
+    // The message names the rule, never the value: the token stays out of every output.
+    throw new HvkubeError('INVALID_INPUT', `HVKUBE_API_TOKEN is not a usable token: ${parsed.error.issues.map((i) => i.message).join('; ')}`, {
+      hint: 'generate one, e.g. node -e "console.log(require(\'crypto\').randomBytes(24).toString(\'base64url\'))"',
+    });
+  }
+  return [parsed.data];
+}
+
+/**
+ * PostgreSQL URLs only: any other value is a mistake (`postgress://`, `mysql://`) that must not
+ * quietly become the local SQLite file. No URL at all means SQLite.
+ */
+export function checkDatabaseUrl(url: string | null, source: string): string | null {
+  if (url === null) return null;
+  if (/^postgres(ql)?:\/\/./i.test(url)) return url;
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(url)?.[1];
+  throw new HvkubeError('INVALID_INPUT', `${source} ${scheme ? `uses the scheme ${JSON.stringify(scheme)}` : 'is not a URL'}; only postgres:// or postgresql:// is supported`, {
+    hint: 'fix the URL, or unset it to use the SQLite file in the data directory',
+  });
+}
+
 export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): HvkubeConfig {
   const dataDir = path.resolve(overrides.dataDir ?? defaultDataDir(env));
   const file = readConfigFile(path.join(dataDir, 'config.json'));
-  const tokens = [...(file.api?.tokens ?? []), ...(env.HVKUBE_API_TOKEN ? [env.HVKUBE_API_TOKEN] : [])];
+  const tokens = [...(file.api?.tokens ?? []), ...envToken(env.HVKUBE_API_TOKEN)];
+  const databaseUrl =
+    overrides.databaseUrl !== undefined
+      ? checkDatabaseUrl(overrides.databaseUrl, '--database-url')
+      : env.HVKUBE_DATABASE_URL
+        ? checkDatabaseUrl(env.HVKUBE_DATABASE_URL, 'HVKUBE_DATABASE_URL')
+        : checkDatabaseUrl(file.databaseUrl ?? null, 'databaseUrl in config.json');
   return {
     dataDir,
     backend: backendChoice(overrides.backend) ?? backendChoice(env.HVKUBE_BACKEND) ?? file.backend ?? 'auto',
-    databaseUrl: overrides.databaseUrl ?? env.HVKUBE_DATABASE_URL ?? file.databaseUrl ?? null,
+    databaseUrl,
     host: overrides.host ?? env.HVKUBE_HOST ?? file.host ?? hostName(),
     vmPrefix: file.vmPrefix ?? 'hvk-',
     provisionConcurrency: file.provisionConcurrency ?? 2,
@@ -81,6 +113,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     api: {
       listen: file.api?.listen ?? '127.0.0.1:8080',
       tokens,
+      allowedHosts: file.api?.allowedHosts ?? [],
       tls: file.api?.tls ?? null,
       leaseTtlS: file.api?.leaseTtlS ?? null,
     },

@@ -7,6 +7,21 @@ import { z } from 'zod';
 
 export const BACKENDS = ['auto', 'hyperv', 'qemu', 'fake'] as const;
 
+/**
+ * An API token, wherever it comes from (config.json or HVKUBE_API_TOKEN): long enough not to be
+ * guessed, and without whitespace, which no `Authorization: Bearer` header can carry.
+ */
+export const apiTokenSchema = z
+  .string()
+  .min(16, 'an API token needs at least 16 characters')
+  .max(4096, 'an API token has at most 4096 characters')
+  .regex(/^[\x21-\x7e]+$/, 'an API token is printable ASCII without spaces');
+
+/** A host name (or IP literal) a browser may use to reach a loopback server, e.g. behind a proxy. */
+export const allowedHostSchema = z
+  .string()
+  .regex(/^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*|\[[0-9A-Fa-f:.]+\])$/, 'a host name without scheme or port, e.g. hvkube.example.org');
+
 export const configFileSchema = z
   .object({
     backend: z.enum(BACKENDS).optional(),
@@ -18,7 +33,8 @@ export const configFileSchema = z
     api: z
       .object({
         listen: z.string().optional(),
-        tokens: z.array(z.string().min(16)).optional(),
+        tokens: z.array(apiTokenSchema).optional(),
+        allowedHosts: z.array(allowedHostSchema).max(100).optional(),
         tls: z.object({ cert: z.string(), key: z.string() }).optional(),
         leaseTtlS: z.number().int().min(10).max(7 * 24 * 3600).optional(),
       })

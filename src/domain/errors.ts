@@ -10,12 +10,22 @@ export const ERROR_CODES = {
   INVALID_INPUT: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
+  /** The request's `Host` names neither this machine nor an allowed host (DNS rebinding). */
+  FORBIDDEN_HOST: 403,
+  /** The request comes from a web page of another site. */
+  FORBIDDEN_ORIGIN: 403,
+  /** A state-changing request without `Content-Type: application/json`. */
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  /** A request body over the server's limit. */
+  BODY_TOO_LARGE: 413,
   TEMPLATE_NOT_FOUND: 404,
   POOL_NOT_FOUND: 404,
   VM_NOT_FOUND: 404,
   AGENT_NOT_FOUND: 404,
   WORKFLOW_NOT_FOUND: 404,
   HOST_NOT_FOUND: 404,
+  /** An agent exists but has no artifact (screenshot) at that index. */
+  ARTIFACT_NOT_FOUND: 404,
   TEMPLATE_EXISTS: 409,
   POOL_EXISTS: 409,
   TEMPLATE_IN_USE: 409,
@@ -40,6 +50,8 @@ export const ERROR_CODES = {
   HV_MODULE_MISSING: 502,
   HV_FAILED: 502,
   SHUTTING_DOWN: 503,
+  /** The state store cannot be opened: a damaged SQLite file, a PostgreSQL server that refuses. */
+  STORE_UNAVAILABLE: 503,
   /** An API route that does not exist. */
   NOT_FOUND: 404,
   /** The client could not reach an hvkube server. */

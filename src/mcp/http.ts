@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
+import { foreignRequest, LOOPBACK_POLICY, type HostPolicy } from '../api/request-guard.js';
 import { errorMessage, silentLogger, type Logger } from '../_util/logger.js';
 import type { AgentsPort } from './agents.js';
 import { createHvkubeMcpServer } from './server.js';
@@ -26,6 +27,8 @@ export interface McpHttpOptions {
   sessionIdleMs?: number;
   /** Sessions open at once; more are refused with 503. Default 200. */
   maxSessions?: number;
+  /** Accepted `Host` and `Origin` headers, as the API's (src/api/request-guard.ts). Default: loopback only. */
+  hostPolicy?: HostPolicy;
 }
 
 export type McpHttpHandler = ((req: Request) => Promise<Response>) & {
@@ -46,20 +49,6 @@ function rpcError(status: number, code: number, message: string): Response {
     status,
     headers: { 'Content-Type': 'application/json' },
   });
-}
-
-/**
- * A browser page of another site must not reach the endpoint (DNS rebinding, a malicious page
- * posting to 127.0.0.1). Programs send no Origin; browsers always do on cross-site requests.
- */
-function crossSite(req: Request): boolean {
-  const origin = req.headers.get('origin');
-  if (origin === null || origin === 'null') return origin === 'null';
-  try {
-    return new URL(origin).host !== (req.headers.get('host') ?? new URL(req.url).host);
-  } catch {
-    return true;
-  }
 }
 
 export function createMcpHttpHandler(options: McpHttpOptions): McpHttpHandler {
@@ -134,7 +123,10 @@ export function createMcpHttpHandler(options: McpHttpOptions): McpHttpHandler {
   }
 
   const handler = async (req: Request): Promise<Response> => {
-    if (crossSite(req)) return rpcError(403, -32000, 'cross-site requests are not allowed');
+    // The API app checked this already; the handler checks again for any other mount. Host and
+    // Origin must be judged against a fixed list: a rebinding page controls both.
+    const refusal = foreignRequest(req, options.hostPolicy ?? LOOPBACK_POLICY);
+    if (refusal) return rpcError(403, -32000, refusal.describe());
     const sid = req.headers.get('mcp-session-id');
     if (sid === null) {
       if (req.method !== 'POST')

@@ -10,6 +10,7 @@ import { errorMessage, silentLogger, type Logger } from '../_util/logger.js';
 import type { AgentsPort } from './agents.js';
 import { createHvkubeMcpServer } from './server.js';
 import { McpSession } from './session.js';
+import { jsonRpcLineFilter } from './stdio-lines.js';
 
 export interface McpStdioOptions {
   orchestrator: Orchestrator;
@@ -36,6 +37,7 @@ export async function runMcpStdio(options: McpStdioOptions): Promise<void> {
   });
   // The SDK may build a throw-away instance to answer a version probe; all share the one session.
   const stdin = options.stdin ?? process.stdin;
+  const stdout = options.stdout ?? process.stdout;
   const handle = serveStdio(
     () =>
       createHvkubeMcpServer({
@@ -45,7 +47,7 @@ export async function runMcpStdio(options: McpStdioOptions): Promise<void> {
         logger,
       }),
     {
-      transport: new StdioServerTransport(stdin, options.stdout ?? process.stdout),
+      transport: new StdioServerTransport(stdin.pipe(jsonRpcLineFilter(stdout)), stdout),
       onerror: (e) => logger.warn({ err: errorMessage(e) }, 'MCP stdio error'),
     },
   );

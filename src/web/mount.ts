@@ -9,6 +9,7 @@ import type { AgentsPort } from '../mcp/agents.js';
 import { createMcpHttpHandler, type McpHttpHandler, type McpHttpOptions } from '../mcp/http.js';
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
 import type { Logger } from '../_util/logger.js';
+import type { HostPolicy } from '../api/request-guard.js';
 import { createDashboard, type Dashboard } from './dashboard.js';
 
 export interface FacesOptions {
@@ -31,6 +32,7 @@ export function createFaces(
     orchestrator: Orchestrator;
     tokens: readonly string[];
     logger?: Logger;
+    hostPolicy?: HostPolicy;
   },
 ): Faces {
   const dashboard: Dashboard | null =
@@ -50,6 +52,7 @@ export function createFaces(
           orchestrator: options.orchestrator,
           agents: options.agents,
           logger: options.logger,
+          hostPolicy: options.hostPolicy,
         });
   return {
     publicPaths: dashboard?.publicPaths ?? [],

@@ -114,7 +114,7 @@ export function agentRoutes(app: ApiApp, scheduler: Scheduler): void {
       const { id, index } = c.req.valid('param');
       await scheduler.show(id);
       const relative = (await scheduler.artifacts.listScreenshots(id))[index];
-      if (!relative) throw new HvkubeError('AGENT_NOT_FOUND', `agent ${id} has no screenshot ${index}`, { details: { agent: id, index } });
+      if (!relative) throw new HvkubeError('ARTIFACT_NOT_FOUND', `agent ${id} has no screenshot ${index}`, { hint: 'list them with GET /api/v1/agents/{id}/artifacts', details: { agent: id, index } });
       // Only paths the artifact store itself listed are read; the index is a number, never a path.
       const png = await readFile(scheduler.artifacts.resolve(relative));
       return c.body(new Uint8Array(png), 200, { 'Content-Type': 'image/png' });

@@ -2,7 +2,7 @@ import { Command, Option } from '@commander-js/extra-typings';
 import { pino } from 'pino';
 import { HvkubeMetrics } from '../../api/metrics.js';
 import { parseListen } from '../../api/listen.js';
-import { checkExposure, startApiServer } from '../../api/server.js';
+import { checkExposure, loadTls, startApiServer } from '../../api/server.js';
 import { createScheduler } from '../../runtime.js';
 import { withRuntime } from '../runtime-scope.js';
 import { validateName } from '../../domain/validation.js';
@@ -40,6 +40,7 @@ export function serveCommand(): Command {
           const listen = o.listen ?? rt.config.api.listen;
           // Refuse before touching anything: an open API on the network is never what was meant.
           checkExposure(parseListen(listen), rt.config.api.tokens);
+          if (rt.config.api.tls) loadTls(rt.config.api.tls);
           const report = await rt.orchestrator.reconcile();
           out.error(`hvkube serve: ${rt.backend} backend, data in ${rt.config.dataDir}; reconcile fixed ${report.fixed.length}, ${report.orphans.length} orphan(s)\n`);
           const intervalMs = Math.max(1, Number(o.interval)) * 1000;
@@ -55,6 +56,7 @@ export function serveCommand(): Command {
               tokens: [...rt.config.api.tokens, ...(fleet?.tokens ?? [])],
               extraRoutes: fleet?.routes,
               tls: rt.config.api.tls,
+              allowedHosts: rt.config.api.allowedHosts,
               leaseTtlS: rt.config.api.leaseTtlS ?? undefined,
               logger,
               metrics,

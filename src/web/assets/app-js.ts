@@ -34,10 +34,9 @@ export const APP_JS = String.raw`
   async function call(path, opts) {
     opts = opts || {};
     var init = { method: opts.method || 'GET', headers: authHeaders(opts.headers || {}) };
-    if (opts.json !== undefined) {
-      init.headers['Content-Type'] = 'application/json';
-      init.body = JSON.stringify(opts.json);
-    }
+    // The server refuses a POST without this media type even when it has no body.
+    if (init.method !== 'GET') init.headers['Content-Type'] = 'application/json';
+    if (opts.json !== undefined) init.body = JSON.stringify(opts.json);
     var res = await fetch(path, init);
     if (res.status === 401) { needLogin(); throw new AuthError(); }
     return res;
