@@ -78,6 +78,7 @@ export function foreignRequest(req: Request, policy: HostPolicy): HvkubeError | 
   const sameOrigin =
     o !== null &&
     host !== null &&
+    o.protocol === host.protocol &&
     o.hostname === host.hostname &&
     (o.port || defaultPort(o.protocol)) === (host.port || defaultPort(host.protocol));
   if (sameOrigin || (o !== null && allowed(policy, o.hostname))) return null;
@@ -168,7 +169,10 @@ export function bodyGuard(options: BodyGuardOptions): MiddlewareHandler {
         details: { contentType: req.headers.get('content-type') ?? null },
       });
     }
-    if (!req.body) return next();
+    if (!req.body) {
+      if (STATE_CHANGING.has(req.method) && isJsonRequest(req)) c.req.raw = new Request(req, { body: '{}' });
+      return next();
+    }
     const declared = Number(req.headers.get('content-length') ?? NaN);
     const reader = req.body.getReader();
     const refuse = async (): Promise<never> => {
@@ -187,8 +191,10 @@ export function bodyGuard(options: BodyGuardOptions): MiddlewareHandler {
       if (size > max) return refuse();
       chunks.push(value);
     }
-    const bytes = Buffer.concat(chunks, size);
-    if (isJsonRequest(req) && size > 0) checkJsonDepth(bytes.toString('utf8'));
+    const json = isJsonRequest(req);
+    // Body-less POSTs must carry the JSON media type; to the routes their empty body is `{}`.
+    const bytes = json && size === 0 ? Buffer.from('{}') : Buffer.concat(chunks, size);
+    if (json) checkJsonDepth(bytes.toString('utf8'));
     c.req.raw = new Request(req, { body: bytes });
     return next();
   };

@@ -241,4 +241,25 @@ describe('MCP over streamable HTTP', () => {
     );
     expect(r.status).toBe(403);
   });
+
+  it('refuses a rebinding page, whose Host and Origin agree with each other, and accepts allowed hosts', async () => {
+    const initialize = (url: string, headers: Record<string, string>): Request =>
+      new Request(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
+      });
+    const rebound = await handler(initialize('http://evil.example:8080/mcp', { host: 'evil.example:8080', origin: 'http://evil.example:8080' }));
+    expect(rebound.status).toBe(403);
+    expect(((await rebound.json()) as { error: { message: string } }).error.message).toContain('localhost');
+    expect(handler.sessionCount).toBe(0);
+    const behindProxy = createMcpHttpHandler({ orchestrator: h.orch, hostPolicy: { loopbackOnly: true, allowedHosts: ['desk.example'] } });
+    try {
+      const ok = await behindProxy(initialize('http://desk.example/mcp', { host: 'desk.example', origin: 'https://desk.example' }));
+      expect(ok.status).toBe(200);
+      expect(behindProxy.sessionCount).toBe(1);
+    } finally {
+      await behindProxy.close();
+    }
+  });
 });

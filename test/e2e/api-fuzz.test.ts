@@ -101,6 +101,63 @@ async function expectRefused(method: string, path: string, init: { body?: string
   expect(typeof body.error.details, label).toBe('object');
 }
 
+/** Every operation of the OpenAPI document, with its path parameters filled in. */
+async function documentedRoutes(): Promise<{ method: string; path: string }[]> {
+  const doc = (await (await api.app.request('/api/v1/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
+  const out: { method: string; path: string }[] = [];
+  for (const [p, ops] of Object.entries(doc.paths)) {
+    const path = p.replace('{name}', p.startsWith('/api/v1/pools') ? 'p' : p.startsWith('/api/v1/hosts') ? 'local' : vm).replace(/\{[^}]+\}/g, '0');
+    for (const method of Object.keys(ops)) out.push({ method: method.toUpperCase(), path });
+  }
+  return out;
+}
+
+/** What a request could have changed: the VMs, their leases, the pools, the events table. */
+async function stateOf(): Promise<string> {
+  const vms = (await h.store.listVms()).map((v) => [v.name, v.state, v.lease?.id ?? null]);
+  const pools = (await h.store.listPools()).map((p) => [p.name, p.desired, p.warm, p.hot]);
+  return JSON.stringify({ vms, pools, events: (await h.store.listEvents({ limit: 10_000 })).length, templates: (await h.store.listTemplates()).length });
+}
+
+describe('API fuzz: what a web page can send', () => {
+  it('foreign Host and Origin headers on every documented route: refused, nothing changes', async () => {
+    const before = await stateOf();
+    const routes = await documentedRoutes();
+    expect(routes.length).toBeGreaterThan(20);
+    const variants: { headers: Record<string, string>; code: string }[] = [
+      { headers: { host: 'evil.example:8080', origin: 'http://evil.example:8080' }, code: 'FORBIDDEN_HOST' },
+      { headers: { host: 'attacker.test' }, code: 'FORBIDDEN_HOST' },
+      { headers: { host: '127.0.0.1:8080', origin: 'http://evil.example' }, code: 'FORBIDDEN_ORIGIN' },
+      { headers: { host: 'localhost:8080', origin: 'null' }, code: 'FORBIDDEN_ORIGIN' },
+    ];
+    for (const r of routes) {
+      for (const v of variants) {
+        const body = r.method === 'GET' ? undefined : JSON.stringify({ pool_name: 'p', desired: 0, force: true, policy: 'destroy' });
+        const res = await api.app.request(`http://127.0.0.1:8080${r.path}`, { method: r.method, headers: { 'content-type': 'application/json', ...v.headers }, body });
+        expect(res.status, `${r.method} ${r.path} ${JSON.stringify(v.headers)}`).toBe(403);
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe(v.code);
+      }
+    }
+    expect(await stateOf()).toBe(before);
+    expect(calls).toEqual([]);
+  });
+
+  it('body-less state-changing requests without the JSON media type on every documented route: 415, nothing changes', async () => {
+    const before = await stateOf();
+    const routes = (await documentedRoutes()).filter((r) => r.method !== 'GET');
+    expect(routes.map((r) => r.path)).toEqual(expect.arrayContaining(['/api/v1/reconcile', '/api/v1/pools/p/provision', `/api/v1/vms/${vm}/release`, `/api/v1/vms/${vm}/stop`]));
+    for (const r of routes) {
+      for (const headers of [{}, { 'content-type': 'text/plain' }, { 'content-type': 'application/x-www-form-urlencoded' }]) {
+        const res = await api.app.request(r.path, { method: r.method, headers });
+        expect(res.status, `${r.method} ${r.path} ${JSON.stringify(headers)}`).toBe(415);
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+      }
+    }
+    expect(await stateOf()).toBe(before);
+    expect(calls).toEqual([]);
+  });
+});
+
 describe('API fuzz: never a 500, never a hypervisor call', () => {
   it('hostile names in every path', async () => {
     for (const bad of HOSTILE_NAMES.filter((n) => n !== '')) {

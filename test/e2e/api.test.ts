@@ -34,7 +34,7 @@ const json = (method: string, body?: unknown, headers: Record<string, string> = 
 });
 
 function clientFor(a: Api, token?: string): HvkubeClient {
-  return new HvkubeClient({ url: 'http://hvkube.test', token, fetch: (input, init) => a.app.request(input, init) });
+  return new HvkubeClient({ url: 'http://127.0.0.1:8080', token, fetch: (input, init) => a.app.request(input, init) });
 }
 
 beforeEach(async () => {
@@ -175,7 +175,7 @@ describe('API: hosts of a fleet', () => {
     await expect(c.removeHost('hv02')).rejects.toMatchObject({ code: 'VM_INVALID_STATE', details: { status: 409 } });
     expect(await c.removeHost('hv02', { force: true })).toEqual({ removed: 'hv02', vmsForgotten: [] });
     expect((await c.listHosts()).map((x) => x.name)).toEqual([local]);
-    const force = await api.app.request(`/api/v1/hosts/${local}?force=maybe`, { method: 'DELETE' });
+    const force = await api.app.request(`/api/v1/hosts/${local}?force=maybe`, { method: 'DELETE', headers: { 'content-type': 'application/json' } });
     expect(force.status).toBe(400);
     expect(((await force.json()) as { error: { code: string } }).error.code).toBe('INVALID_INPUT');
   });
@@ -210,7 +210,7 @@ describe('API: auth', () => {
     const doc = (await (await api.app.request('/api/v1/openapi.json', { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as {
       paths: Record<string, Record<string, unknown>>;
     };
-    const routes: [string, string][] = [['GET', '/api/v1/openapi.json'], ['GET', '/docs'], ['GET', '/metrics']];
+    const routes: [string, string][] = [['GET', '/metrics'], ['GET', '/mcp'], ['POST', '/mcp']];
     for (const [p, methods] of Object.entries(doc.paths)) for (const m of Object.keys(methods)) routes.push([m.toUpperCase(), p.replace(/\{name\}/g, 'x')]);
     expect(routes.length).toBeGreaterThan(20);
     for (const [method, path] of routes) {
@@ -221,6 +221,13 @@ describe('API: auth', () => {
       }
     }
     for (const path of ['/healthz', '/readyz']) expect((await api.app.request(path)).status).toBe(200);
+    // Without a token the challenge says what is missing; MCP clients probing for OAuth metadata get 404.
+    const challenge = await api.app.request('/mcp', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(challenge.headers.get('www-authenticate')).toContain('missing bearer token');
+    expect(((await challenge.json()) as { error: { message: string } }).error.message).toContain('missing bearer token');
+    for (const path of ['/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/mcp', '/.well-known/oauth-authorization-server']) {
+      expect((await api.app.request(path)).status, path).toBe(404);
+    }
     const ok = await api.app.request('/api/v1/acquire', json('POST', { pool_name: 'p' }, { authorization: `Bearer ${TOKEN}` }));
     expect(ok.status).toBe(200);
     expect(logs).toContain('"status":401');
@@ -242,6 +249,20 @@ describe('API: OpenAPI document', () => {
     const docs = await api.app.request('/docs');
     expect(docs.headers.get('content-type')).toMatch(/text\/html/);
     expect(await docs.text()).toContain('/api/v1/openapi.json');
+  });
+
+  it('with a token set, /docs, its assets and the document load in a browser without one; the page asks for it', async () => {
+    api = makeApi([TOKEN]);
+    for (const path of ['/docs', '/docs/swagger-ui.css', '/docs/swagger-ui-bundle.js', '/api/v1/openapi.json']) {
+      expect((await api.app.request(path)).status, path).toBe(200);
+    }
+    const doc = (await (await api.app.request('/api/v1/openapi.json')).json()) as { security: unknown; components: { securitySchemes: Record<string, unknown> } };
+    // The document declares the bearer scheme, which gives the page its "Authorize" button.
+    expect(doc.security).toEqual([{ bearer: [] }]);
+    expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    // Requests tried from the page carry the JSON media type the server requires.
+    expect(await (await api.app.request('/docs')).text()).toContain("req.headers['Content-Type'] = 'application/json'");
+    expect((await api.app.request('/api/v1/pools')).status).toBe(401);
   });
 });
 
@@ -355,6 +376,16 @@ describe('API: agents and workflows (served with a scheduler)', () => {
       expect(done.status).toBe('completed');
       expect((await c.listAgents({ status: 'completed' })).map((a) => a.id)).toEqual([agent.id]);
       await expect(c.cancelAgent(agent.id)).rejects.toMatchObject({ code: 'AGENT_INVALID_STATE' });
+      // An existing agent without that screenshot: the artifact is missing, not the agent.
+      const shot = await api.app.request(`/api/v1/agents/${agent.id}/artifacts/7`);
+      expect(shot.status).toBe(404);
+      expect(((await shot.json()) as { error: { code: string } }).error.code).toBe('ARTIFACT_NOT_FOUND');
+      // Agent input nested thousands of levels deep is refused before any parser recurses into it.
+      const deep = `{"pool":"p","workflow":"ext","input":{"a":${'['.repeat(5000)}${']'.repeat(5000)}}}`;
+      const nested = await api.app.request('/api/v1/agents', { method: 'POST', headers: { 'content-type': 'application/json' }, body: deep });
+      expect(nested.status).toBe(400);
+      expect(((await nested.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('nests JSON') });
+      expect((await c.listAgents()).map((a) => a.id)).toEqual([agent.id]);
       const doc = (await (await api.app.request('/api/v1/openapi.json')).json()) as { paths: Record<string, unknown> };
       expect(doc.paths).toHaveProperty(['/api/v1/agents/{id}/complete']);
       await SwaggerParser.validate(structuredClone(doc) as never);
