@@ -147,7 +147,7 @@ describe('API fuzz: what a web page can send', () => {
     const routes = (await documentedRoutes()).filter((r) => r.method !== 'GET');
     expect(routes.map((r) => r.path)).toEqual(expect.arrayContaining(['/api/v1/reconcile', '/api/v1/pools/p/provision', `/api/v1/vms/${vm}/release`, `/api/v1/vms/${vm}/stop`]));
     for (const r of routes) {
-      for (const headers of [{}, { 'content-type': 'text/plain' }, { 'content-type': 'application/x-www-form-urlencoded' }]) {
+      for (const headers of [{}, { 'content-type': 'text/plain' }, { 'content-type': 'application/x-www-form-urlencoded' }] as Record<string, string>[]) {
         const res = await api.app.request(r.path, { method: r.method, headers });
         expect(res.status, `${r.method} ${r.path} ${JSON.stringify(headers)}`).toBe(415);
         expect(((await res.json()) as { error: { code: string } }).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
