@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,17 +34,39 @@ describe('paths', () => {
   const vhdx = path.join(dir, 'golden.vhdx');
   writeFileSync(vhdx, 'x');
   mkdirSync(path.join(dir, 'folder.vhdx'));
+  writeFileSync(path.join(dir, 'shadow'), 'root:secret');
+  symlinkSync(path.join(dir, 'shadow'), path.join(dir, 'shadow.vhdx'));
+  symlinkSync(path.join(dir, 'gone.vhdx'), path.join(dir, 'dangling.vhdx'));
+  symlinkSync(vhdx, path.join(dir, 'current.vhdx'));
 
   it('accepts an absolute, normalised path to an existing file with a known extension', () => {
     expect(validateFilePath('disk', vhdx, { extensions: ['.vhdx'] })).toBe(vhdx);
   });
 
+  it('follows a link to an image and answers the image itself', () => {
+    expect(validateFilePath('disk', path.join(dir, 'current.vhdx'), { extensions: ['.vhdx'] })).toBe(vhdx);
+  });
+
+  it('answers one message whether a path is missing, not a file or of the wrong kind: no probing host files', () => {
+    const messages = ['nope.vhdx', 'folder.vhdx', 'shadow.vhdx', 'dangling.vhdx'].map((f) => {
+      try {
+        validateFilePath('disk', path.join(dir, f), { extensions: ['.vhdx'] });
+      } catch (e) {
+        return (e as Error).message.replace(f, 'F');
+      }
+      return 'accepted';
+    });
+    expect(new Set(messages).size).toBe(1);
+  });
+
   it.each([
     ['relative', 'golden.vhdx', /not absolute/],
     ['traversal', `${dir}/../${path.basename(dir)}/golden.vhdx`, /not normalised/],
-    ['missing', path.join(dir, 'nope.vhdx'), /does not exist/],
-    ['directory', path.join(dir, 'folder.vhdx'), /not a regular file/],
-    ['wrong extension', path.join(dir, 'golden.iso'), /extension/],
+    ['missing', path.join(dir, 'nope.vhdx'), /is not an existing file ending in \.vhdx or \.vhd$/],
+    ['directory', path.join(dir, 'folder.vhdx'), /is not an existing file ending in \.vhdx or \.vhd$/],
+    ['wrong extension', path.join(dir, 'golden.iso'), /is not an existing file ending in \.vhdx or \.vhd$/],
+    ['link to a host file', path.join(dir, 'shadow.vhdx'), /is not an existing file ending in \.vhdx or \.vhd$/],
+    ['link to a missing file', path.join(dir, 'dangling.vhdx'), /is not an existing file ending in \.vhdx or \.vhd$/],
     ['control characters', `${dir}/gold\nen.vhdx`, /control characters/],
     ['empty', '', /missing/],
   ])('rejects a %s path', (_what, p, message) => {

@@ -3,7 +3,7 @@
  * names on Windows and Linux, and QEMU socket names, so the rules are the strictest of those.
  * @module
  */
-import { statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { HvkubeError } from './errors.js';
 
@@ -65,7 +65,8 @@ export interface PathRules {
 
 /**
  * Throws INVALID_PATH unless `value` is an absolute, normalised path to an existing regular file
- * with an allowed extension. Returns the path unchanged.
+ * with an allowed extension, links followed. Returns the file's real path (the link's target),
+ * so what is stored is what was checked; with `mustExist: false`, the path unchanged.
  */
 export function validateFilePath(what: string, value: unknown, rules: PathRules = {}): string {
   const flavour = rules.flavour ?? path;
@@ -84,22 +85,26 @@ export function validateFilePath(what: string, value: unknown, rules: PathRules 
   if (normalised !== value || value.split(/[\\/]/).includes('..')) {
     return fail('is not normalised', `use ${normalised}`);
   }
-  if (rules.extensions) {
-    const ext = flavour.extname(value).toLowerCase();
-    if (!rules.extensions.includes(ext)) {
-      return fail(`has extension "${ext}"`, `use a file ending in ${rules.extensions.join(' or ')}`);
-    }
+  // Missing, not a regular file, wrong extension — before or after following links — answer one
+  // message, so a caller cannot learn which host files exist by trying paths.
+  const unusable = (): never =>
+    fail(
+      rules.extensions ? `is not an existing file ending in ${rules.extensions.join(' or ')}` : 'is not an existing regular file',
+      'give the absolute path of the image file itself; a link is followed and its target must pass the same checks',
+    );
+  const extensionOk = (p: string): boolean => !rules.extensions || rules.extensions.includes(flavour.extname(p).toLowerCase());
+  if (!extensionOk(value)) return unusable();
+  if (rules.mustExist === false) return value;
+  let resolved: string;
+  try {
+    resolved = realpathSync(value);
+    if (!statSync(resolved).isFile()) return unusable();
+  } catch {
+    return unusable();
   }
-  if (rules.mustExist !== false) {
-    let isFile: boolean;
-    try {
-      isFile = statSync(value).isFile();
-    } catch {
-      return fail('does not exist', 'check the path, or create the image first');
-    }
-    if (!isFile) return fail('is not a regular file', 'point at the disk image file itself');
-  }
-  return value;
+  // A link named x.vhdx to /etc/shadow is refused like /etc/shadow itself.
+  if (!extensionOk(resolved)) return unusable();
+  return resolved;
 }
 
 /** Throws INVALID_INPUT unless `value` is an integer within [min, max]. */

@@ -39,6 +39,9 @@ export const TRANSIENT_VM_STATES: readonly VmState[] = [
 /** States in which a VM can be handed out, best first. */
 export const READY_VM_STATES: readonly VmState[] = ['paused', 'saved'];
 
+/** States in which a lease is in use: being handed out, or handed out. Elsewhere it is stale. */
+export const LEASED_VM_STATES: readonly VmState[] = ['resuming', 'running'];
+
 /** A state the hypervisor reports, used by reconcile to settle a VM. */
 export type ObservedState = 'off' | 'running' | 'paused' | 'saved';
 

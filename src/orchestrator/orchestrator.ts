@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { HvkubeError } from '../domain/errors.js';
 import { parseKeyChord } from '../domain/keys.js';
 import type { Pool, StateEvent, Template, Vm } from '../domain/types.js';
-import { READY_VM_STATES, VM_STATES, type VmState } from '../domain/vm-state.js';
+import { LEASED_VM_STATES, READY_VM_STATES, VM_STATES, vmTransition, type VmState } from '../domain/vm-state.js';
 import { validateInt } from '../domain/validation.js';
 import type { ConsoleAccess, HostInfo, Hypervisor, MouseButton } from '../hypervisor/hypervisor.js';
 import type { EventQuery, Store, VmFilter } from '../store/store.js';
@@ -286,17 +286,22 @@ export class Orchestrator {
     return this.#waiters.size(pool);
   }
 
-  /** Extends a lease by `ttlMs` from now. */
+  /**
+   * Extends a lease by `ttlMs` from now: a compare-and-set on the lease id and a state in which
+   * the lease is in use, so a renew racing a release never brings the lease back.
+   */
   async renewLease(name: string, leaseId: string, ttlMs: number): Promise<Vm> {
     const vm = await requireVm(this.ctx, name);
-    if (vm.lease?.id !== leaseId) {
-      throw new HvkubeError('LEASE_MISMATCH', `VM ${name} is not held under lease ${leaseId}`, { hint: 'acquire a VM again', details: { vm: name } });
-    }
     validateInt('lease TTL (ms)', ttlMs, 1000, 7 * 24 * 3600 * 1000);
     const expiresAt = new Date(this.ctx.clock.now() + ttlMs).toISOString();
-    const updated = await this.ctx.store.patchVm(name, { lease: { ...vm.lease, expiresAt } });
-    if (!updated) throw new HvkubeError('VM_NOT_FOUND', `VM '${name}' does not exist`);
-    return updated;
+    const updated = vm.lease?.id === leaseId ? await this.ctx.store.renewLease(name, { leaseId, states: LEASED_VM_STATES, expiresAt }) : null;
+    if (updated) return updated;
+    const now = await this.ctx.store.getVm(name);
+    if (!now) throw new HvkubeError('VM_NOT_FOUND', `VM '${name}' does not exist`, { details: { vm: name } });
+    throw new HvkubeError('LEASE_MISMATCH', `VM ${name} is not held under lease ${leaseId}`, {
+      hint: 'it was released, expired or re-acquired; acquire a VM again',
+      details: { vm: name, state: now.state },
+    });
   }
 
   #repairInBackground(vm: Vm): void {
@@ -350,6 +355,14 @@ export class Orchestrator {
     const vm = await requireVm(this.ctx, name);
     this.#ownedHere(vm, 'reset');
     if (!options.force) this.#refuseLeased(vm, 'reset');
+    vmTransition(vm.state, 'reset', vm.name);
+    if (!vm.hasClean) {
+      // Refused before anything is written: a VM without a clean checkpoint is replaced, not reset.
+      throw new HvkubeError('VM_INVALID_STATE', `VM ${vm.name} has no clean checkpoint to reset to`, {
+        hint: `remove it (hvkube vm remove ${vm.name}); the pool controller provisions a replacement`,
+        details: { vm: vm.name, state: vm.state },
+      });
+    }
     const template = await this.#templates.get(this.ctx, vm.template);
     return resetVm(this.ctx, vm, template, { actor: 'user' });
   }
@@ -358,6 +371,15 @@ export class Orchestrator {
     const vm = await requireVm(this.ctx, name);
     this.#ownedHere(vm, 'stop');
     if (!options.force) this.#refuseLeased(vm, 'stop');
+    vmTransition(vm.state, 'stop', vm.name);
+    if (!options.force && vm.state !== 'running') {
+      // A graceful shutdown needs a running guest; refusing here, before the state is written,
+      // leaves a saved or paused VM exactly as it was.
+      throw new HvkubeError('VM_INVALID_STATE', `VM ${vm.name} is ${vm.state}; no guest is running to shut down`, {
+        hint: `pass --force to power it off, or resume it first (hvkube vm resume ${vm.name})`,
+        details: { vm: vm.name, state: vm.state },
+      });
+    }
     const { vm: off } = await runVmOperation(this.ctx, vm, { start: 'stop', done: 'stopped', actor: 'user', startPatch: { lease: null } }, (v) =>
       this.ctx.hv.stop(v.name, { force: options.force ?? false }),
     );
@@ -373,7 +395,8 @@ export class Orchestrator {
   }
 
   #refuseLeased(vm: Vm, what: string): void {
-    if (vm.lease) {
+    // A lease on a VM that is not running holds nothing (the controller clears it): no refusal.
+    if (vm.lease && LEASED_VM_STATES.includes(vm.state)) {
       throw new HvkubeError('VM_LEASED', `VM ${vm.name} is in use by ${vm.lease.holder}; refusing to ${what} it`, {
         hint: `release it first (hvkube vm release ${vm.name}), or pass --force`,
         details: { vm: vm.name, holder: vm.lease.holder },

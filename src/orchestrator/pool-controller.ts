@@ -8,6 +8,7 @@
 import PQueue from 'p-queue';
 import { isHvkubeError } from '../domain/errors.js';
 import type { Pool, Template, Vm } from '../domain/types.js';
+import type { VmState } from '../domain/vm-state.js';
 import { errorMessage } from '../_util/logger.js';
 import type { OrchestratorContext } from './context.js';
 import { checkCapacity } from './capacity.js';
@@ -20,6 +21,9 @@ import { waitReady } from './readiness.js';
 import type { FleetHooks } from './fleet-hooks.js';
 
 const ACTOR = 'controller';
+
+/** Settled states: a lease found on a VM in one of them is stale. */
+const STALE_LEASE_STATES: readonly VmState[] = ['saved', 'paused', 'off', 'error'];
 
 export interface PoolHealth {
   degraded: string | null;
@@ -311,13 +315,34 @@ export class PoolController {
     await runVmOperation(this.#ctx, vm, { start: 'save', done: 'saved', actor: ACTOR }, (v) => this.#ctx.hv.save(v.name));
   }
 
-  /** Leases past their expiry: the holder is gone, so the VM is reset and goes back to the pool. */
+  /**
+   * Leases past their expiry: the holder is gone, so the VM is reset and goes back to the pool.
+   * A lease on a VM that is not running (left by a crash or a lost race) holds nothing: it is
+   * cleared, expired or not, or the VM could never be claimed again.
+   */
   async #expireLeases(): Promise<void> {
     const ctx = this.#ctx;
     const now = new Date(ctx.clock.now()).toISOString();
-    const leased = await ctx.store.listVms({ host: ctx.settings.host, leased: true, states: ['running'] });
+    const leased = await ctx.store.listVms({ host: ctx.settings.host, leased: true, states: ['running', ...STALE_LEASE_STATES] });
     for (const vm of leased) {
-      if (!vm.lease?.expiresAt || vm.lease.expiresAt > now || this.#inflight.has(vm.name)) continue;
+      if (!vm.lease || this.#inflight.has(vm.name)) continue;
+      if (STALE_LEASE_STATES.includes(vm.state)) {
+        const cleared = await ctx.store.transitionVm(vm.name, {
+          from: [vm.state],
+          to: vm.state,
+          leaseId: vm.lease.id,
+          patch: { lease: null },
+          actor: 'lease-expiry',
+          action: 'clear-stale-lease',
+          details: { leaseId: vm.lease.id, holder: vm.lease.holder },
+        });
+        if (cleared) {
+          ctx.bus.emit('vm-change', { vm: vm.name, pool: vm.pool, from: vm.state, to: vm.state });
+          ctx.bus.emit('appended');
+        }
+        continue;
+      }
+      if (!vm.lease.expiresAt || vm.lease.expiresAt > now) continue;
       try {
         const resetting = await transition(ctx, vm, { event: 'reset', actor: 'lease-expiry', leaseId: vm.lease.id, patch: { lease: null } });
         const template = await this.#templates.get(ctx, vm.template);

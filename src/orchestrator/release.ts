@@ -56,7 +56,10 @@ export async function release(ctx: OrchestratorContext, templates: TemplateCache
   }
   if (vm.state !== 'running') {
     throw new HvkubeError('VM_INVALID_STATE', `VM ${name} is ${vm.state}, not in use; only a running VM can be released`, {
-      hint: vm.state === 'resuming' ? 'wait for the acquire to finish' : 'acquire it first, or use `hvkube vm reset`',
+      hint:
+        vm.state === 'resuming'
+          ? 'wait for the acquire to finish'
+          : `nothing holds it while it is ${vm.state} (a lease left on it is stale and the pool controller clears it); to put it back to clean: hvkube vm reset ${name}`,
       details: { vm: name, state: vm.state },
     });
   }

@@ -135,6 +135,10 @@ export class KyselyStore implements Store {
   patchVm(name: string, patch: VmPatch): Promise<Vm | null> {
     return vms.patchVm(this.#ctx, name, patch);
   }
+
+  renewLease(name: string, renewal: { leaseId: string; states: readonly VmState[]; expiresAt: string | null }): Promise<Vm | null> {
+    return vms.renewLease(this.#ctx, name, renewal);
+  }
   deleteVm(name: string, event: { actor: string; action: string }): Promise<boolean> {
     return vms.deleteVm(this.#ctx, name, event);
   }

@@ -238,6 +238,25 @@ export function runStoreContract(
         expect(saved?.state).toBe('saved');
       });
 
+      it('renews a lease only while the VM holds it in a state where it is in use', async () => {
+        await seedPool();
+        const lease = { id: 'l1', holder: 'bob', expiresAt: '2026-01-01T00:10:00.000Z' };
+        await store.insertVm(makeVm('vm1', 'desk', { state: 'running', lease }), ev);
+        const renewal = { leaseId: 'l1', states: ['resuming', 'running'] as const, expiresAt: '2026-01-01T00:20:00.000Z' };
+        expect(await store.renewLease('vm1', { ...renewal, leaseId: 'other' })).toBeNull();
+        expect(await store.renewLease('ghost', renewal)).toBeNull();
+        expect((await store.renewLease('vm1', renewal))?.lease).toEqual({ ...lease, expiresAt: renewal.expiresAt });
+        // The release commits first: the renew that read the lease before must not bring it back.
+        await store.transitionVm('vm1', { from: ['running'], to: 'saving', actor: 'bob', action: 'release', leaseId: 'l1', patch: { lease: null } });
+        expect(await store.renewLease('vm1', renewal)).toBeNull();
+        expect((await store.getVm('vm1'))?.lease).toBeNull();
+        // A lease left on a VM that is not in use is never extended either.
+        await store.insertVm(makeVm('vm2', 'desk', { state: 'saved', lease }), ev);
+        expect(await store.renewLease('vm2', renewal)).toBeNull();
+        expect((await store.getVm('vm2'))?.lease).toEqual(lease);
+        expect(await store.listEvents({ subject: 'vm1' })).toHaveLength(2);
+      });
+
       it('patches without changing state or logging, and deletes with an event', async () => {
         await seedPool();
         await store.insertVm(makeVm('vm1', 'desk', { state: 'running' }), ev);

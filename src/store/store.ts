@@ -160,8 +160,14 @@ export interface Store {
    * the VM was not in an allowed state (someone else moved it first).
    */
   transitionVm(name: string, change: VmTransition): Promise<Vm | null>;
-  /** Updates fields without changing state (IP refreshed, lease renewed). */
+  /** Updates fields without changing state (e.g. IP refreshed). */
   patchVm(name: string, patch: VmPatch): Promise<Vm | null>;
+  /**
+   * Compare-and-set on a lease: sets its expiry only while the VM still holds `leaseId` in one
+   * of `states`, in one statement, so a release committing meanwhile is never undone. Answers
+   * the VM, or null when the lease is gone (released, expired, re-acquired) or the VM is.
+   */
+  renewLease(name: string, renewal: { leaseId: string; states: readonly VmState[]; expiresAt: string | null }): Promise<Vm | null>;
   deleteVm(name: string, event: { actor: string; action: string }): Promise<boolean>;
   /**
    * Atomically takes one unleased VM of the pool in the first of `states` that has one, sets its

@@ -193,6 +193,23 @@ export async function patchVm(ctx: StoreContext, name: string, patch: VmPatch): 
   return row ? rowToVm(row) : null;
 }
 
+export async function renewLease(
+  ctx: StoreContext,
+  name: string,
+  renewal: { leaseId: string; states: readonly VmState[]; expiresAt: string | null },
+): Promise<Vm | null> {
+  if (renewal.states.length === 0) return null;
+  const row = await ctx.db
+    .updateTable('vms')
+    .set({ lease_expires_at: renewal.expiresAt })
+    .where('name', '=', name)
+    .where('lease_id', '=', renewal.leaseId)
+    .where('state', 'in', renewal.states)
+    .returningAll()
+    .executeTakeFirst();
+  return row ? rowToVm(row) : null;
+}
+
 export async function deleteVm(
   ctx: StoreContext,
   name: string,

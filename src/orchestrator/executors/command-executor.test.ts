@@ -2,6 +2,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { kit, until, type Kit } from '../scheduler/scheduler-kit.case.js';
+import { parseWorkflow } from '../workflows/index.js';
+import { BASE_ENVIRONMENT } from './command-executor.js';
+
+const commandEnvironmentNames = {
+  HVKUBE_AGENT_ID: 1,
+  HVKUBE_VM_NAME: 1,
+  HVKUBE_VM_IP: 1,
+  HVKUBE_RDP_PORT: 1,
+  HVKUBE_MCP_ENDPOINT: 1,
+  HVKUBE_CREDENTIALS_REF: 1,
+};
 
 const SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'report.mjs');
 const WORKFLOW = `name: cmd
@@ -45,6 +56,31 @@ describe('command executor', () => {
     expect(out.cwd).toBe(path.join(k.h.dir, 'workflows'));
     const log = (await k.scheduler.logs(done.id)).map((l) => l.message);
     expect(log).toContain('stderr: got 2 input field(s)');
+  });
+
+  it('passes only the base variables, its own and the ones the workflow allows: never the server\'s token', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, { HVKUBE_API_TOKEN: 'secret-token-value', HVKUBE_DATABASE_URL: 'postgres://u:pw@db/x', DB_PASSWORD: 'pw', ALLOWED_ONE: 'yes' });
+    try {
+      k = await kit({ workflows: { cmd: WORKFLOW.replace('env: { EXTRA: "fixed" }', 'env: { EXTRA: "fixed" }\n  inheritEnv: [ALLOWED_ONE]') } });
+      const done = await k.scheduler.waitFor((await k.scheduler.submit({ pool: 'p', workflow: 'cmd' })).id);
+      expect(done.status).toBe('completed');
+      const env = (done.result?.output as Report).env;
+      expect(env).toMatchObject({ ALLOWED_ONE: 'yes', EXTRA: 'fixed', PATH: process.env.PATH });
+      const names = Object.keys(env);
+      expect(names).not.toContain('HVKUBE_API_TOKEN');
+      expect(names).not.toContain('HVKUBE_DATABASE_URL');
+      expect(names).not.toContain('DB_PASSWORD');
+      const allowed = new Set<string>([...BASE_ENVIRONMENT, 'ALLOWED_ONE', 'EXTRA', ...Object.keys(commandEnvironmentNames)]);
+      expect(names.filter((n) => !allowed.has(n) && process.env[n] !== undefined)).toEqual([]);
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  it('refuses a workflow that asks to inherit an HVKUBE_ variable', () => {
+    const text = WORKFLOW.replace('env: { EXTRA: "fixed" }', 'inheritEnv: [HVKUBE_API_TOKEN]');
+    expect(() => parseWorkflow(text, { label: 'cmd.yaml', format: 'yaml' })).toThrow(/HVKUBE_/);
   });
 
   it('fails on a non-zero exit, with the last stderr line, keeping its stdout as output', async () => {

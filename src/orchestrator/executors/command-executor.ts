@@ -1,5 +1,6 @@
 /**
- * `command`: a host program run for the agent. It gets the VM's address in its environment and
+ * `command`: a host program run for the agent. It gets the VM's address in its environment (and
+ * of the server's environment only what is listed in `BASE_ENVIRONMENT` or allowed by the workflow) and
  * the input as JSON on stdin; its stdout, as JSON, is the output. The program and its arguments
  * come from the workflow file only and run without a shell, so no input can become a command.
  * @module
@@ -12,6 +13,46 @@ import { TaskError, throwIfAborted, type ExecutionContext, type Executor } from 
 /** A program gets this long to exit after SIGTERM before it is killed. */
 const KILL_GRACE_MS = 5000;
 const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
+
+/**
+ * What a program needs from the host to start at all (find programs, a home, a temp folder, a
+ * locale; Windows' system folders). Nothing else of the server's environment reaches it: tokens
+ * and database URLs stay with the server. A workflow names more in `command.inheritEnv`.
+ */
+export const BASE_ENVIRONMENT = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LANG',
+  'LC_ALL',
+  'TZ',
+  'TMPDIR',
+  'TEMP',
+  'TMP',
+  'SystemRoot',
+  'SystemDrive',
+  'windir',
+  'ComSpec',
+  'PATHEXT',
+  'USERPROFILE',
+  'APPDATA',
+  'LOCALAPPDATA',
+  'ProgramData',
+  'ProgramFiles',
+  'ProgramFiles(x86)',
+] as const;
+
+/** The server's variables a program may see: the base ones and those its workflow allows. */
+function inherited(allow: readonly string[]): Record<string, string> {
+  const wanted = new Set([...BASE_ENVIRONMENT, ...allow].map((n) => (process.platform === 'win32' ? n.toUpperCase() : n)));
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value === undefined) continue;
+    // Windows variable names are case-insensitive (Path, PATH).
+    if (wanted.has(process.platform === 'win32' ? name.toUpperCase() : name)) env[name] = value;
+  }
+  return env;
+}
 
 export function commandEnvironment(ctx: ExecutionContext): Record<string, string> {
   return {
@@ -46,8 +87,8 @@ export const commandExecutor: Executor = {
     ctx.log(`running ${spec.argv.map((a) => JSON.stringify(a)).join(' ')} in ${cwd}`);
     const child = execa(program, args, {
       cwd,
-      env: { ...spec.env, ...commandEnvironment(ctx) },
-      extendEnv: true,
+      env: { ...inherited(spec.inheritEnv), ...spec.env, ...commandEnvironment(ctx) },
+      extendEnv: false,
       shell: false,
       input: JSON.stringify(ctx.input),
       cancelSignal: ctx.signal,

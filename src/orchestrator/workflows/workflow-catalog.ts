@@ -4,7 +4,8 @@
  * restart.
  * @module
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { HvkubeError, isHvkubeError } from '../../domain/errors.js';
 import { validateName } from '../../domain/validation.js';
@@ -35,17 +36,42 @@ export async function loadWorkflowFile(file: string, expectedName?: string): Pro
   if (!format) {
     throw new HvkubeError('WORKFLOW_INVALID', `workflow file ${file} must end in .yaml, .yml or .json`, { details: { file } });
   }
-  let size: number;
+  let info: Stats;
   try {
-    size = (await stat(file)).size;
+    info = await stat(file);
   } catch {
     throw new HvkubeError('WORKFLOW_NOT_FOUND', `workflow file ${file} does not exist`, { details: { file } });
   }
-  if (size > MAX_FILE_BYTES) {
+  // A directory, a device or a pipe named x.yaml is never read (a pipe would block forever).
+  if (!info.isFile()) {
+    throw new HvkubeError('WORKFLOW_INVALID', `workflow file ${file} is not a regular file`, { hint: 'a workflow is one .yaml, .yml or .json file', details: { file } });
+  }
+  if (info.size > MAX_FILE_BYTES) {
     throw new HvkubeError('WORKFLOW_INVALID', `workflow file ${file} is larger than 1 MiB`, { details: { file } });
   }
   const text = await readFile(file, 'utf8');
   return parseWorkflow(text, { label: file, format, expectedName: expectedName ?? path.basename(file, path.extname(file)) });
+}
+
+/**
+ * Refuses a file of the workflows folder that is a link to somewhere outside it: the catalog is
+ * reachable over the API, and its errors must never show a host file's content.
+ */
+async function requireInside(dir: string, file: string): Promise<void> {
+  if (!(await lstat(file)).isSymbolicLink()) return;
+  const [root, target] = await Promise.all([realpath(dir), realpath(file).catch(() => null)]);
+  if (target !== null && !path.relative(root, target).startsWith('..') && !path.isAbsolute(path.relative(root, target))) return;
+  throw new HvkubeError('WORKFLOW_INVALID', `workflow file ${file} is a link to a file outside the workflows folder`, {
+    hint: `copy the workflow into ${dir} instead of linking it`,
+    details: { file },
+  });
+}
+
+/** A file's error for the list: the typed message, never a stack or the file's content. */
+function listedError(e: unknown): string {
+  if (isHvkubeError(e)) return e.message;
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  return `the file could not be read${typeof code === 'string' ? ` (${code})` : ''}`;
 }
 
 export class WorkflowCatalog {
@@ -81,7 +107,9 @@ export class WorkflowCatalog {
   }
 
   async get(name: string): Promise<Workflow> {
-    return loadWorkflowFile(await this.fileOf(name), name);
+    const file = await this.fileOf(name);
+    await requireInside(this.dir, file);
+    return loadWorkflowFile(file, name);
   }
 
   /** Every workflow file, valid or not, so a broken one shows up with its error. */
@@ -91,11 +119,12 @@ export class WorkflowCatalog {
       const file = path.join(this.dir, f);
       const name = path.basename(f, path.extname(f));
       try {
+        await requireInside(this.dir, file);
         const w = await loadWorkflowFile(file, name);
         out.push({ name, file, valid: true, executor: w.executor, description: w.description, error: null });
       } catch (e) {
-        if (!isHvkubeError(e)) throw e;
-        out.push({ name, file, valid: false, executor: null, description: null, error: e.message });
+        // One bad file shows up with its error; it never breaks the list.
+        out.push({ name, file, valid: false, executor: null, description: null, error: listedError(e) });
       }
     }
     return out;

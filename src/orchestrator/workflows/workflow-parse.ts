@@ -48,7 +48,9 @@ function parseText(text: string, source: WorkflowSource): unknown {
     try {
       return JSON.parse(text) as unknown;
     } catch (e) {
-      throw workflowInvalid(source, [{ path: '(root)', message: `bad JSON: ${e instanceof Error ? e.message : String(e)}` }]);
+      // The parser's message quotes the text around the problem; say only where it is.
+      const where = e instanceof Error ? /at position \d+(?: \(line \d+ column \d+\))?/.exec(e.message)?.[0] : undefined;
+      throw workflowInvalid(source, [{ path: '(root)', message: `bad JSON${where ? ` ${where}` : ''}` }]);
     }
   }
   const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
@@ -62,7 +64,12 @@ function parseText(text: string, source: WorkflowSource): unknown {
       }),
     );
   }
-  return doc.toJS({ maxAliasCount: 100 }) as unknown;
+  try {
+    return doc.toJS({ maxAliasCount: 100 }) as unknown;
+  } catch {
+    // An alias bomb: aliases that expand to an enormous document.
+    throw workflowInvalid(source, [{ path: '(root)', message: 'bad YAML: aliases expand too much (more than 100 alias uses)' }]);
+  }
 }
 
 /** Zod's default for an absent field ("expected number, received undefined") reads as a type error. */

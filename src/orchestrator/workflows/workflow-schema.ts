@@ -26,6 +26,8 @@ export interface CommandSpec {
   cwd: string | null;
   /** Extra environment variables (fixed values). */
   env: Record<string, string>;
+  /** Variables of the server's environment passed on, beyond the base ones; never HVKUBE_*. */
+  inheritEnv: string[];
 }
 
 interface WorkflowCommon {
@@ -96,6 +98,15 @@ const commandSchema = z.strictObject({
   argv: z.array(z.string().min(1).max(4096)).min(1, 'must name the program to run').max(200),
   cwd: z.string().min(1).max(1024).optional(),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be an environment variable name'), z.string().max(32_768)).optional(),
+  inheritEnv: z
+    .array(
+      z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be an environment variable name')
+        .refine((n) => !n.toUpperCase().startsWith('HVKUBE_'), 'must not name an HVKUBE_ variable: the server\'s own settings and token never reach a command'),
+    )
+    .max(100)
+    .optional(),
 });
 
 const SECTION_OF: Record<ExecutorName, 'steps' | 'mcp' | 'command' | null> = { steps: 'steps', mcp: 'mcp', command: 'command', external: null };
@@ -156,7 +167,7 @@ export function toWorkflow(f: WorkflowFile): Workflow {
     case 'mcp':
       return { ...common, executor: 'mcp', mcp: { tool: f.mcp?.tool ?? '', arguments: f.mcp?.arguments ?? null } };
     case 'command':
-      return { ...common, executor: 'command', command: { argv: f.command?.argv ?? [], cwd: f.command?.cwd ?? null, env: f.command?.env ?? {} } };
+      return { ...common, executor: 'command', command: { argv: f.command?.argv ?? [], cwd: f.command?.cwd ?? null, env: f.command?.env ?? {}, inheritEnv: f.command?.inheritEnv ?? [] } };
     case 'external':
       return { ...common, executor: 'external' };
   }

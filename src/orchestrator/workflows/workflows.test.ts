@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -132,5 +132,48 @@ describe('workflow catalog', () => {
     await expect(catalog.get('../hello')).rejects.toMatchObject({ code: 'INVALID_NAME' });
     writeFileSync(path.join(dir, 'hello.json'), '{}');
     await expect(catalog.get('hello')).rejects.toMatchObject({ code: 'WORKFLOW_INVALID' });
+  });
+
+  it('one bad file (alias bomb, directory, link outside, bad JSON) shows up with its error and breaks nothing else', async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'hvk-wf-'));
+    const outside = mkdtempSync(path.join(os.tmpdir(), 'hvk-wf-outside-'));
+    try {
+      const secret = 'root:$6$very-secret-hash:19000:0:99999:7:::';
+      writeFileSync(path.join(outside, 'shadow.yaml'), `${secret}\n`);
+      writeFileSync(path.join(outside, 'shadow.json'), secret);
+      writeFileSync(path.join(dir, 'hello.yaml'), HELLO);
+      const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+      for (let i = 1; i < 9; i++) bomb.push(`${'bcdefghij'[i - 1]}: &${'bcdefghij'[i - 1]} [${Array(9).fill(`*${'abcdefghij'[i - 1]}`).join(', ')}]`);
+      writeFileSync(path.join(dir, 'bomb.yaml'), `${bomb.join('\n')}\n`);
+      mkdirSync(path.join(dir, 'folder.yaml'));
+      symlinkSync(path.join(outside, 'shadow.yaml'), path.join(dir, 'shadow.yaml'));
+      writeFileSync(path.join(dir, 'garbage.json'), secret);
+      const catalog = new WorkflowCatalog(dir);
+      const all = await catalog.list();
+      expect(all.map((w) => [w.name, w.valid])).toEqual([
+        ['bomb', false],
+        ['folder', false],
+        ['garbage', false],
+        ['hello', true],
+        ['shadow', false],
+      ]);
+      for (const w of all.filter((x) => !x.valid)) {
+        expect(w.error).toMatch(/^workflow/);
+        expect(w.error).not.toContain('very-secret');
+        expect(w.error).not.toContain('19000');
+      }
+      expect(all.find((w) => w.name === 'bomb')?.error).toMatch(/aliases expand too much/);
+      expect(all.find((w) => w.name === 'folder')?.error).toMatch(/not a regular file/);
+      expect(all.find((w) => w.name === 'shadow')?.error).toMatch(/link to a file outside the workflows folder/);
+      await expect(catalog.get('shadow')).rejects.toMatchObject({ code: 'WORKFLOW_INVALID' });
+      await expect(catalog.get('folder')).rejects.toMatchObject({ code: 'WORKFLOW_INVALID' });
+      await expect(catalog.get('bomb')).rejects.toMatchObject({ code: 'WORKFLOW_INVALID' });
+      expect((await catalog.get('hello')).name).toBe('hello');
+      // A link to a file inside the folder is an ordinary workflow.
+      symlinkSync(path.join(dir, 'hello.yaml'), path.join(dir, 'alias.yaml'));
+      await expect(catalog.get('alias')).rejects.toMatchObject({ message: expect.stringContaining('the file is named alias') as unknown });
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 });
