@@ -50,19 +50,27 @@ export function resolveBackend(config: HvkubeConfig): BackendName {
 /** Observes every hypervisor call (PowerShell script, QMP command) for metrics. */
 export type BackendCallHook = (backend: BackendName, operation: string, ms: number, ok: boolean) => void;
 
-async function createHypervisor(backend: BackendName, config: HvkubeConfig, onCall?: BackendCallHook): Promise<Hypervisor> {
+async function createHypervisor(backend: BackendName, config: HvkubeConfig, logger: Logger, onCall?: BackendCallHook): Promise<Hypervisor> {
   switch (backend) {
     case 'fake': {
       const { createFakeHypervisor, fakeOptionsFromEnv } = await import('./hypervisor/fake/index.js');
       return createFakeHypervisor({ ...fakeOptionsFromEnv(process.env), stateFile: path.join(config.dataDir, 'fake-host.json') });
     }
     case 'qemu': {
-      const { createQemuHypervisor } = await import('./hypervisor/qemu/index.js');
+      const { createQemuHypervisor, describeVerdict } = await import('./hypervisor/qemu/index.js');
       return createQemuHypervisor({
         dataDir: config.dataDir,
         qemuBinary: config.qemu.binary,
         accel: config.qemu.accel,
+        ...(config.qemu.cpuModel !== null ? { cpuModel: config.qemu.cpuModel } : {}),
+        kvmDevice: config.qemu.kvmDevice,
         vnc: config.qemu.vnc,
+        onAccel: (verdict) => {
+          // Said once per verdict: when it is made, not every time a later process reads it back.
+          if (verdict.cached) return;
+          const log = verdict.kvm === 'unusable' ? logger.warn.bind(logger) : logger.info.bind(logger);
+          log({ accel: verdict.accel, cpuModel: verdict.cpuModel, kvm: verdict.kvm, probeMs: verdict.probeMs }, describeVerdict(verdict));
+        },
         onCall: onCall ? (command, ms) => onCall('qemu', command, ms, true) : undefined,
       });
     }
@@ -96,7 +104,7 @@ export async function openRuntime(config: HvkubeConfig, options: RuntimeOptions 
   let hypervisor: Hypervisor;
   try {
     await store.migrate();
-    hypervisor = await createHypervisor(backend, config, options.onBackendCall);
+    hypervisor = await createHypervisor(backend, config, options.logger ?? silentLogger, options.onBackendCall);
   } catch (e) {
     await store.close();
     throw e;

@@ -21,7 +21,7 @@ export interface HvkubeConfig {
   readyTimeoutS: number;
   api: { listen: string; tokens: string[]; allowedHosts: string[]; tls: { cert: string; key: string } | null; leaseTtlS: number | null };
   hyperv: { powershell: string; switchName: string | null; sessions: number; vmDir: string | null };
-  qemu: { binary: string; accel: 'auto' | 'kvm' | 'tcg'; vnc: boolean };
+  qemu: { binary: string; accel: 'auto' | 'kvm' | 'tcg'; cpuModel: string | null; kvmDevice: string; vnc: boolean };
 }
 
 export interface ConfigOverrides {
@@ -126,6 +126,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     qemu: {
       binary: file.qemu?.binary ?? 'qemu-system-x86_64',
       accel: file.qemu?.accel ?? 'auto',
+      cpuModel: file.qemu?.cpuModel ?? null,
+      kvmDevice: file.qemu?.kvmDevice ?? '/dev/kvm',
       vnc: file.qemu?.vnc ?? false,
     },
   };

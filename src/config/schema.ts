@@ -53,6 +53,8 @@ export const configFileSchema = z
       .object({
         binary: z.string().optional(),
         accel: z.enum(['auto', 'kvm', 'tcg']).optional(),
+        cpuModel: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/).optional(),
+        kvmDevice: z.string().min(1).optional(),
         vnc: z.boolean().optional(),
       })
       .strict()

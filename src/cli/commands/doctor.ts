@@ -19,7 +19,7 @@ interface Check {
 
 const QEMU_PACKAGES = 'sudo apt-get install -y --no-install-recommends qemu-system-x86 qemu-utils busybox-static cpio e2fsprogs';
 
-async function backendChecks(rt: Runtime): Promise<Check[]> {
+async function backendChecks(rt: Runtime, probe: boolean): Promise<Check[]> {
   if (rt.backend === 'hyperv') {
     const { hypervDoctor, HypervHypervisor } = await import('../../hypervisor/hyperv/index.js');
     if (!(rt.hypervisor instanceof HypervHypervisor)) return [];
@@ -29,18 +29,26 @@ async function backendChecks(rt: Runtime): Promise<Check[]> {
     });
   }
   if (rt.backend === 'qemu') {
+    const { QemuHypervisor, describeVerdict } = await import('../../hypervisor/qemu/index.js');
     const qemu = findOnPath(rt.config.qemu.binary);
     const img = findOnPath('qemu-img');
-    const kvm = existsSync('/dev/kvm');
-    return [
+    const checks: Check[] = [
       { check: 'qemu', ok: qemu !== null, detail: qemu ?? `${rt.config.qemu.binary} not found on PATH`, fix: qemu ? null : QEMU_PACKAGES },
       { check: 'qemu-img', ok: img !== null, detail: img ?? 'not found on PATH', fix: img ? null : QEMU_PACKAGES },
-      {
+    ];
+    if (qemu && rt.hypervisor instanceof QemuHypervisor) {
+      const verdict = await rt.hypervisor.accel({ probe });
+      const forcedButBroken = verdict.accel === 'kvm' && verdict.kvm !== 'usable';
+      const when = verdict.probedAt ? ` [probed ${verdict.cached ? verdict.probedAt : `now, ${verdict.probeMs ?? 0} ms`}]` : '';
+      checks.push({
         check: 'acceleration',
-        ok: true,
-        detail: kvm ? 'KVM (/dev/kvm)' : 'software emulation (no /dev/kvm): boots and resumes are several times slower',
-        fix: null,
-      },
+        ok: !forcedButBroken,
+        detail: `${describeVerdict(verdict)}${when}`,
+        fix: forcedButBroken ? 'set "qemu": {"accel": "auto"} in config.json, or fix KVM on this host and run `hvkube doctor --probe`' : null,
+      });
+    }
+    return [
+      ...checks,
       { check: 'demo guest tools', ok: existsSync('/bin/busybox'), detail: existsSync('/bin/busybox') ? 'busybox present' : 'busybox-static missing (only `hvkube demo` needs it)', fix: existsSync('/bin/busybox') ? null : QEMU_PACKAGES },
     ];
   }
@@ -68,9 +76,10 @@ async function hostChecks(rt: Runtime): Promise<Check[]> {
 export function doctorCommand(): Command {
   return new Command('doctor')
     .description('check that this host can run hvkube VMs, and say what to fix')
-    .action(async (_o, command) => {
+    .option('--probe', 'probe the accelerator again (QEMU: boot a tiny guest under KVM) instead of reading the cached verdict')
+    .action(async (o, command) => {
       await withRuntime(command, async ({ rt, out, json: asJson }) => {
-        const checks = [...(await backendChecks(rt)), ...(await hostChecks(rt))];
+        const checks = [...(await backendChecks(rt, o.probe === true)), ...(await hostChecks(rt))];
         if (asJson) json(out, { backend: rt.backend, checks });
         else {
           out.write(`backend: ${rt.backend}\n`);

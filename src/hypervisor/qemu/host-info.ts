@@ -1,15 +1,16 @@
 /**
  * What the host offers: CPUs, memory (from /proc/meminfo), free disk under the data directory,
- * and the QEMU version.
+ * the QEMU version, and the accelerator verdict.
  * @module
  */
 import { readFile, statfs } from 'node:fs/promises';
 import os from 'node:os';
 import { execa } from 'execa';
 import type { HostInfo } from '../hypervisor.js';
+import { describeVerdict, verdictLabel, type AccelVerdict } from './accel/index.js';
 import type { ResolvedQemuConfig } from './qemu-hypervisor-config.js';
 
-export async function qemuHostInfo(config: ResolvedQemuConfig, qemuVersion: () => Promise<string>): Promise<HostInfo> {
+export async function qemuHostInfo(config: ResolvedQemuConfig, accel: AccelVerdict, qemuVersion: () => Promise<string>): Promise<HostInfo> {
   const meminfo = await readFile('/proc/meminfo', 'utf8').catch(() => '');
   const kib = (field: string): number | null => {
     const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(meminfo);
@@ -26,8 +27,9 @@ export async function qemuHostInfo(config: ResolvedQemuConfig, qemuVersion: () =
     freeDiskMb: await freeDiskMb(config.dataDir),
     notes: {
       qemu: await qemuVersion(),
-      accel: config.accel === 'kvm' ? 'kvm' : 'tcg (software emulation: no /dev/kvm)',
-      cpuModel: config.cpuModel,
+      accel: verdictLabel(accel),
+      cpuModel: accel.cpuModel,
+      accelerator: describeVerdict(accel),
       runDir: config.runDir,
     },
   };

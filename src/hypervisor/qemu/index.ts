@@ -14,6 +14,7 @@ import type { QemuHypervisorConfig } from './qemu-hypervisor-config.js';
 export { QemuHypervisor, USER_NET_GUEST_ADDRESS } from './qemu-hypervisor.js';
 export type { QemuHypervisorConfig } from './qemu-hypervisor-config.js';
 export { buildDemoImage, DEMO_CMDLINE, type BuildDemoImageOptions, type DemoImage } from './demo-image.js';
+export { describeVerdict, verdictLabel, type AccelVerdict } from './accel/index.js';
 export { QmpClient, QmpError, type QmpEvent, type QmpConnectOptions } from './qmp-client.js';
 
 /** Creates the QEMU backend. VMs live under `<dataDir>/qemu/`; nothing starts until asked. */

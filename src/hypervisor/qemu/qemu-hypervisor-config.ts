@@ -3,9 +3,9 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { AccelVerdict } from './accel/index.js';
 import type { IncomingTransport } from './save-restore.js';
 import type { Accel } from './vm-definition.js';
 
@@ -21,13 +21,23 @@ export interface QemuHypervisorConfig {
   qemuBinary?: string;
   /** Default is `qemu-img` from PATH. */
   qemuImgBinary?: string;
-  /** `auto` uses KVM when /dev/kvm exists, software emulation (TCG) otherwise. Default is `auto`. */
+  /**
+   * `auto` uses KVM when a probe shows a guest runs under it (see accel/), software emulation
+   * (TCG) otherwise; `kvm` forces KVM (VMs fail to start, with the probe's reason, when it does
+   * not work); `tcg` never tries KVM. Default is `auto`.
+   */
   accel?: 'auto' | Accel;
   /**
    * CPU model of new VMs; it must be the same on save and resume, so `host` is never used.
-   * Default is `qemu64` under TCG and `Nehalem` (a model every x86-64 KVM host of the last decade runs) under KVM.
+   * Default: under KVM the first of `Nehalem`, `qemu64`, `kvm64` that the probe runs; `qemu64` under TCG.
    */
   cpuModel?: string;
+  /** The KVM device. Default is `/dev/kvm`. */
+  kvmDevice?: string;
+  /** How long the KVM probe waits for its guest's marker, per CPU model. Default is 3 000 ms. */
+  probeTimeoutMs?: number;
+  /** Called once with the accelerator verdict when this backend first needs it (for the log). */
+  onAccel?: (verdict: AccelVerdict) => void;
   /** Give new VMs a VNC server on a loopback port for people to watch. Default is false. */
   vnc?: boolean;
   /** How a resumed process reads its state: an inherited fd, or `exec:cat`. Default is `fd`. */
@@ -48,16 +58,18 @@ export interface QemuHypervisorConfig {
   onCall?: (command: string, ms: number) => void;
 }
 
-export type ResolvedQemuConfig = Required<Omit<QemuHypervisorConfig, 'onCall' | 'accel' | 'cpuModel'>> & {
-  accel: Accel;
-  cpuModel: string;
+export type ResolvedQemuConfig = Required<Omit<QemuHypervisorConfig, 'onCall' | 'onAccel' | 'accel' | 'cpuModel'>> & {
+  accel: 'auto' | Accel;
+  cpuModel: string | undefined;
   vmRoot: string;
+  /** Where the accelerator verdict and the probe payload live. */
+  accelDir: string;
   onCall: ((command: string, ms: number) => void) | undefined;
+  onAccel: ((verdict: AccelVerdict) => void) | undefined;
 };
 
 export function resolveConfig(config: QemuHypervisorConfig): ResolvedQemuConfig {
   const dataDir = path.resolve(config.dataDir);
-  const accel: Accel = config.accel === 'kvm' || config.accel === 'tcg' ? config.accel : existsSync('/dev/kvm') ? 'kvm' : 'tcg';
   const hash = createHash('sha256').update(dataDir).digest('hex').slice(0, 10);
   return {
     dataDir,
@@ -65,8 +77,11 @@ export function resolveConfig(config: QemuHypervisorConfig): ResolvedQemuConfig 
     runDir: config.runDir ?? path.join(os.tmpdir(), `hvk-${hash}`),
     qemuBinary: config.qemuBinary ?? 'qemu-system-x86_64',
     qemuImgBinary: config.qemuImgBinary ?? 'qemu-img',
-    accel,
-    cpuModel: config.cpuModel ?? (accel === 'kvm' ? 'Nehalem' : 'qemu64'),
+    accelDir: path.join(dataDir, 'accel'),
+    accel: config.accel ?? 'auto',
+    cpuModel: config.cpuModel,
+    kvmDevice: config.kvmDevice ?? '/dev/kvm',
+    probeTimeoutMs: config.probeTimeoutMs ?? 3_000,
     vnc: config.vnc ?? false,
     incomingTransport: config.incomingTransport ?? 'fd',
     gracefulStopMs: config.gracefulStopMs ?? 30_000,
@@ -74,5 +89,6 @@ export function resolveConfig(config: QemuHypervisorConfig): ResolvedQemuConfig 
     qmpIdleMs: config.qmpIdleMs ?? 1_000,
     standbys: Math.max(0, Math.floor(config.standbys ?? 2)),
     onCall: config.onCall,
+    onAccel: config.onAccel,
   };
 }

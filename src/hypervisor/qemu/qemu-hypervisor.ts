@@ -24,6 +24,7 @@ import type {
   ConsoleAccess, CreateVmSpec, HostInfo, HvState, HvVm, Hypervisor, HypervisorCapabilities, MouseButton,
   OperationOptions, ScreenshotOptions,
 } from '../hypervisor.js';
+import { chooseAccel, type AccelVerdict } from './accel/index.js';
 import { qemuHostInfo, readQemuVersion } from './host-info.js';
 import { qemuArgs, READY_PORT_ID } from './qemu-command-line.js';
 import * as screen from './qemu-console.js';
@@ -63,6 +64,7 @@ export class QemuHypervisor implements Hypervisor {
   readonly #screenSizes = new Map<string, { width: number; height: number }>();
   readonly #standbys: Standbys;
   #version: Promise<string> | null = null;
+  #verdict: Promise<AccelVerdict> | null = null;
 
   constructor(config: QemuHypervisorConfig) {
     this.#config = resolveConfig(config);
@@ -76,6 +78,7 @@ export class QemuHypervisor implements Hypervisor {
         return def ? this.#inspect(def, paths) : null;
       },
       isBusy: (name) => this.#busy.has(name),
+      unlaunchable: (def) => this.#unlaunchable(def),
       withQmp: (vm, fn) => this.#withQmp(vm, fn),
       dropQmp: (name) => this.#qmp.drop(name),
     });
@@ -87,8 +90,34 @@ export class QemuHypervisor implements Hypervisor {
 
   // ---- host and inventory ----------------------------------------------------------------------
 
-  hostInfo(): Promise<HostInfo> {
-    return qemuHostInfo(this.#config, () => (this.#version ??= readQemuVersion(this.#config.qemuBinary)));
+  async hostInfo(): Promise<HostInfo> {
+    return qemuHostInfo(this.#config, await this.accel(), () => this.#qemuVersion());
+  }
+
+  /**
+   * The accelerator new VMs use, and why: decided once per process from the cached probe verdict
+   * (see accel/), or by probing when there is none, it is stale, or `probe` asks for it.
+   */
+  accel(options: { probe?: boolean } = {}): Promise<AccelVerdict> {
+    if (options.probe || !this.#verdict) {
+      const choosing = chooseAccel({
+        mode: this.#config.accel,
+        qemuBinary: this.#config.qemuBinary,
+        kvmDevice: this.#config.kvmDevice,
+        cpuModel: this.#config.cpuModel,
+        dir: this.#config.accelDir,
+        probeTimeoutMs: this.#config.probeTimeoutMs,
+        force: options.probe === true,
+        qemuVersion: () => this.#qemuVersion(),
+      });
+      this.#verdict = choosing;
+      choosing.then((v) => this.#config.onAccel?.(v), () => (this.#verdict = null));
+    }
+    return this.#verdict;
+  }
+
+  #qemuVersion(): Promise<string> {
+    return (this.#version ??= readQemuVersion(this.#config.qemuBinary));
   }
 
   async listVms(prefix: string): Promise<HvVm[]> {
@@ -143,15 +172,17 @@ export class QemuHypervisor implements Hypervisor {
     for (const file of [spec.diskPath, spec.boot?.kernel, spec.boot?.initrd]) {
       if (file && !(await exists(file))) throw new HypervisorError('HV_NOT_FOUND', `${file} does not exist`, { details: { vm: name } });
     }
+    const accel = await this.accel();
+    if (accel.accel === 'kvm' && accel.kvm !== 'usable') throw kvmUnusable(name, accel);
     const forwards = [];
     for (const guestPort of [...new Set(spec.guestPorts)]) forwards.push({ guestPort, hostPort: await freeLoopbackPort() });
     const def: VmDefinition = {
       version: 1,
       id: randomUUID(),
       name,
-      accel: this.#config.accel,
+      accel: accel.accel,
       machine: 'q35',
-      cpuModel: this.#config.cpuModel,
+      cpuModel: accel.cpuModel,
       memoryMb: spec.memoryMb,
       cpus: spec.cpus,
       diskPath: path.resolve(spec.diskPath),
@@ -520,9 +551,8 @@ export class QemuHypervisor implements Hypervisor {
 
   /** Spawns QEMU for `vm` (incoming when it has a saved state), connects QMP and runs `then`. */
   async #launch(vm: Inspected, passStateFd: boolean, then: (qmp: QmpClient) => Promise<void>): Promise<void> {
-    if (vm.def.accel === 'kvm' && !(await exists('/dev/kvm'))) {
-      throw new HypervisorError('HV_UNAVAILABLE', `VM ${vm.def.name} was created for KVM but /dev/kvm is missing`);
-    }
+    const unlaunchable = await this.#unlaunchable(vm.def);
+    if (unlaunchable) throw unlaunchable;
     const incoming = vm.state === 'saved';
     for (const socket of [vm.paths.qmpSocket, vm.paths.serialSocket]) await rm(socket, { force: true });
     await mkdir(this.#config.runDir, { recursive: true, mode: 0o700 });
@@ -537,6 +567,13 @@ export class QemuHypervisor implements Hypervisor {
       const log = await tail(vm.paths.log);
       throw toHypervisorError(e, `${incoming ? 'resume' : 'boot'} of VM ${vm.def.name} failed${log ? ` (qemu.log: ${log})` : ''}`);
     }
+  }
+
+  /** Why this VM cannot run on this host now (it was created for KVM, which does not work here), or null. */
+  async #unlaunchable(def: VmDefinition): Promise<HypervisorError | null> {
+    if (def.accel !== 'kvm') return null;
+    const verdict = await this.accel();
+    return verdict.kvm === 'unusable' || verdict.kvm === 'absent' ? kvmUnusable(def.name, verdict) : null;
   }
 
   async #powerOff(vm: Inspected): Promise<void> {
@@ -598,6 +635,13 @@ function invalidState(name: string, state: HvState, action: string, hint?: strin
   return new HypervisorError('HV_INVALID_STATE', `cannot ${action} VM ${name}: it is ${state}`, {
     ...(hint === undefined ? {} : { hint }),
     details: { vm: name, state },
+  });
+}
+
+function kvmUnusable(vm: string, verdict: AccelVerdict): HypervisorError {
+  return new HypervisorError('HV_UNAVAILABLE', `VM ${vm} needs KVM, which is unusable on this host: ${verdict.reason ?? 'unknown'}`, {
+    hint: 'set qemu.accel to auto (or tcg) to use software emulation; `hvkube doctor --probe` probes KVM again',
+    details: { vm, kvm: verdict.kvm },
   });
 }
 

@@ -21,7 +21,6 @@ import { findQemuPid, killQemu, spawnQemu } from './qemu-process.js';
 import type { QmpClient } from './qmp-client.js';
 import { prepareMigration } from './save-restore.js';
 import type { VmDefinition, VmPaths } from './vm-definition.js';
-import { exists } from './vm-files.js';
 
 export interface StandbyVm {
   def: VmDefinition;
@@ -37,6 +36,8 @@ export interface StandbyHost {
   inspect(name: string): Promise<StandbyVm | null>;
   /** An operation on the VM is under way in this process. */
   isBusy(name: string): boolean;
+  /** Why the VM cannot run on this host now (e.g. created for KVM, which does not work here), or null. */
+  unlaunchable(def: VmDefinition): Promise<Error | null>;
   withQmp<T>(vm: StandbyVm, fn: (qmp: QmpClient) => Promise<T>): Promise<T>;
   dropQmp(name: string): void;
 }
@@ -119,7 +120,7 @@ export class Standbys {
   async #start(vm: StandbyVm): Promise<number | null> {
     const { def, paths } = vm;
     try {
-      if (def.accel === 'kvm' && !(await exists('/dev/kvm'))) return null;
+      if (await this.#host.unlaunchable(def)) return null;
       const stale = await findQemuPid(paths, paths.standbyPid);
       if (stale !== null) await this.#end(def.name, paths, stale);
       for (const socket of [paths.qmpSocket, paths.serialSocket]) await rm(socket, { force: true });
