@@ -118,3 +118,25 @@ export function validateInt(what: string, value: unknown, min: number, max: numb
   }
   return n;
 }
+
+/**
+ * The memory granularity of each backend, in MB. Hyper-V allocates guest memory in 2 MB units and
+ * refuses other sizes ("The memory value assigned ('4019' MB) is not properly aligned", New-VM and
+ * Set-VMMemory). QEMU takes `-m` in whole MiB and aligns to pages itself, so any MB count works.
+ * The fake backend has no rule.
+ */
+export const MEMORY_ALIGNMENT_MB: Readonly<Record<ImageBackend, number>> = { hyperv: 2, qemu: 1, fake: 1 };
+
+/** Throws INVALID_INPUT unless `value` is a memory size in MB within range and aligned for `backend`. */
+export function validateMemoryMb(backend: ImageBackend, value: unknown, min = 64, max = 1_048_576): number {
+  const mb = validateInt('memory (MB)', value, min, max);
+  const unit = MEMORY_ALIGNMENT_MB[backend];
+  if (mb % unit !== 0) {
+    const down = mb - (mb % unit);
+    throw new HvkubeError('INVALID_INPUT', `memory (MB) must be a multiple of ${unit} MB on ${backend}, got ${mb}: ${backend} refuses memory that is not aligned to ${unit} MB`, {
+      hint: `use ${down} or ${down + unit}`,
+      details: { what: 'memory (MB)', backend, alignmentMb: unit },
+    });
+  }
+  return mb;
+}

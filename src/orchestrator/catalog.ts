@@ -5,7 +5,7 @@
 import { HvkubeError } from '../domain/errors.js';
 import type { DirectBoot, Pool, ReadinessProbe, ReleasePolicy, Template } from '../domain/types.js';
 import { RELEASE_POLICIES } from '../domain/types.js';
-import { IMAGE_EXTENSIONS, validateFilePath, validateInt, validateName } from '../domain/validation.js';
+import { IMAGE_EXTENSIONS, validateFilePath, validateInt, validateMemoryMb, validateName } from '../domain/validation.js';
 import { isoNow } from '../_util/clock.js';
 import type { OrchestratorContext } from './context.js';
 
@@ -88,7 +88,7 @@ export function buildTemplate(ctx: OrchestratorContext, input: TemplateInput): T
   return {
     name,
     diskPath,
-    memoryMb: validateInt('memory (MB)', input.memoryMb ?? 2048, 64, 1_048_576),
+    memoryMb: validateMemoryMb(ctx.hv.backend, input.memoryMb ?? 2048),
     cpus: validateInt('CPU count', input.cpus ?? 2, 1, 240),
     gpu: input.gpu === true,
     software,

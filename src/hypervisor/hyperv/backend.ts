@@ -5,7 +5,7 @@
  * @module
  */
 import path from 'node:path';
-import { IMAGE_EXTENSIONS, validateFilePath, validateName } from '../../domain/validation.js';
+import { IMAGE_EXTENSIONS, validateFilePath, validateMemoryMb, validateName } from '../../domain/validation.js';
 import type {
   ConsoleAccess,
   CreateVmSpec,
@@ -34,10 +34,23 @@ import {
 } from './normalise.js';
 import { defaultScriptsDir } from './paths.js';
 import type { CallOptions, ScriptRunner } from './powershell-session.js';
+import type { VmRef } from './script-names.js';
 import { SessionPool } from './session-pool.js';
 import { thumbnailToPng } from './screenshot.js';
 
 const MIB = 1024 * 1024;
+
+/**
+ * Wheel units per notch, and the sign: Windows' WHEEL_DELTA is 120 and a positive wheel delta
+ * scrolls up, while hvkube's `scroll(delta)` scrolls down for positive deltas. Microsoft documents
+ * only that scrollPositionDelta is relative; this mapping comes from public code and the
+ * real-host suite (test/hyperv-real) checks it.
+ */
+export const WHEEL_UNITS_PER_NOTCH = 120;
+
+export function wheelDelta(notches: number): number {
+  return -notches * WHEEL_UNITS_PER_NOTCH;
+}
 
 /** Paths on the Hyper-V host are Windows paths; a stand-in on Linux may use POSIX ones. */
 export function hostPathFlavour(p: string): path.PlatformPath {
@@ -64,6 +77,8 @@ export class HypervHypervisor implements Hypervisor {
   readonly capabilities: HypervisorCapabilities;
   readonly config: HypervConfig;
   private readonly runner: ScriptRunner;
+  /** The Hyper-V id last seen for each VM name, so scripts find a VM with `Get-VM -Id`. */
+  private readonly ids = new Map<string, string>();
 
   constructor(config: HypervConfig, runner?: ScriptRunner) {
     this.config = config;
@@ -109,12 +124,16 @@ export class HypervHypervisor implements Hypervisor {
 
   async listVms(prefix: string): Promise<HvVm[]> {
     const result = await this.runner.call('list-vms', { Prefix: prefix });
-    return asArray(field(result, 'vms')).map((v) => toHvVm(normaliseVm(v)));
+    return asArray(field(result, 'vms')).map((v) => toHvVm(this.remember(normaliseVm(v))));
   }
 
   async getVm(name: string): Promise<HvVm | null> {
-    const vm = field(await this.runner.call('get-vm', { Name: validateName('vm', name) }), 'vm');
-    return isRecord(vm) ? toHvVm(normaliseVm(vm)) : null;
+    const vm = field(await this.runner.call('get-vm', this.ref(name)), 'vm');
+    if (!isRecord(vm)) {
+      this.ids.delete(name.toLowerCase());
+      return null;
+    }
+    return toHvVm(this.remember(normaliseVm(vm)));
   }
 
   diskPathFor(vmName: string, templateDisk: string): string {
@@ -136,6 +155,7 @@ export class HypervHypervisor implements Hypervisor {
     const name = validateName('vm', spec.name);
     const diskPath = this.hostPath('VM disk', spec.diskPath);
     if (spec.boot) throw hvError('HV_FAILED', 'Hyper-V boots from the VM disk; direct kernel boot is not supported', { vm: name });
+    validateMemoryMb('hyperv', spec.memoryMb);
     if (spec.gpu && !this.capabilities.gpu) {
       throw hvError('HV_FAILED', `VM ${name} asks for a GPU but GPU partitioning is not enabled for this host`, { vm: name });
     }
@@ -156,9 +176,10 @@ export class HypervHypervisor implements Hypervisor {
       AutomaticStopAction: this.config.automaticStopAction,
       SecureBootTemplate: this.config.secureBootTemplate,
     });
-    if (this.config.enhancedSession) await this.runner.call('set-enhanced-session', { Name: name, Enabled: true });
-    if (spec.gpu) await this.runner.call('add-gpu-partition', { Name: name });
     const created = field(result, 'vm');
+    if (isRecord(created)) this.remember(normaliseVm(created));
+    if (this.config.enhancedSession) await this.runner.call('set-enhanced-session', { ...this.ref(name), Enabled: true });
+    if (spec.gpu) await this.runner.call('add-gpu-partition', this.ref(name));
     if (!spec.gpu && !this.config.enhancedSession && isRecord(created)) return toHvVm(normaliseVm(created));
     const vm = await this.getVm(name);
     if (!vm) throw hvError('HV_NOT_FOUND', `VM ${name} vanished right after it was created`, { vm: name });
@@ -166,47 +187,50 @@ export class HypervHypervisor implements Hypervisor {
   }
 
   async start(name: string, options: OperationOptions = {}): Promise<void> {
-    await this.runner.call('start-vm', { Name: validateName('vm', name) }, callOptions(options));
+    await this.runner.call('start-vm', this.ref(name), callOptions(options));
   }
 
   async save(name: string, options: OperationOptions = {}): Promise<void> {
-    await this.runner.call('save-vm', { Name: validateName('vm', name) }, callOptions(options));
+    await this.runner.call('save-vm', this.ref(name), callOptions(options));
   }
 
   async pause(name: string): Promise<void> {
-    await this.runner.call('suspend-vm', { Name: validateName('vm', name) });
+    await this.runner.call('suspend-vm', this.ref(name));
   }
 
   async unpause(name: string): Promise<void> {
-    await this.runner.call('resume-vm', { Name: validateName('vm', name) });
+    await this.runner.call('resume-vm', this.ref(name));
   }
 
   async stop(name: string, options: { force?: boolean } & OperationOptions = {}): Promise<void> {
-    await this.runner.call('stop-vm', { Name: validateName('vm', name), TurnOff: options.force === true }, callOptions(options));
+    await this.runner.call('stop-vm', { ...this.ref(name), TurnOff: options.force === true }, callOptions(options));
   }
 
   async remove(name: string): Promise<void> {
-    await this.runner.call('remove-vm', { Name: validateName('vm', name) });
+    // The merge of the VM's checkpoints is awaited inside the call: leave it most of the call's time.
+    const mergeSeconds = Math.min(3600, Math.max(1, Math.floor((this.config.timeouts['remove-vm'] ?? this.config.slowTimeoutMs) / 1000) - 30));
+    await this.runner.call('remove-vm', { ...this.ref(name), MergeTimeoutSeconds: mergeSeconds });
+    this.ids.delete(name.toLowerCase());
   }
 
   async checkpoint(name: string, checkpointName: string): Promise<void> {
-    await this.runner.call('checkpoint-vm', { Name: validateName('vm', name), SnapshotName: validateName('checkpoint', checkpointName) });
+    await this.runner.call('checkpoint-vm', { ...this.ref(name), SnapshotName: validateName('checkpoint', checkpointName) });
   }
 
   async restoreCheckpoint(name: string, checkpointName: string): Promise<HvState> {
     const result = await this.runner.call('restore-checkpoint', {
-      Name: validateName('vm', name),
+      ...this.ref(name),
       SnapshotName: validateName('checkpoint', checkpointName),
     });
     return toHvState(field(result, 'state'));
   }
 
   async heartbeat(name: string): Promise<'ok' | 'no-contact' | 'unknown'> {
-    return heartbeatVerdict(await this.runner.call('get-heartbeat', { Name: validateName('vm', name) }));
+    return heartbeatVerdict(await this.runner.call('get-heartbeat', this.ref(name)));
   }
 
   async guestAddress(name: string): Promise<string | null> {
-    const result = await this.runner.call('get-guest-address', { Name: validateName('vm', name) });
+    const result = await this.runner.call('get-guest-address', this.ref(name));
     return firstIPv4(asArray(field(result, 'adapters')).map(normaliseAdapter));
   }
 
@@ -218,42 +242,45 @@ export class HypervHypervisor implements Hypervisor {
 
   async screenshot(name: string, options: ScreenshotOptions = {}): Promise<Buffer> {
     const result = await this.runner.call('get-screenshot', {
-      Name: validateName('vm', name),
+      ...this.ref(name),
       ...(options.width === undefined ? {} : { Width: options.width }),
     });
     return thumbnailToPng(result, options.width);
   }
 
   async typeText(name: string, text: string): Promise<void> {
-    const vm = validateName('vm', name);
+    const vm = this.ref(name);
     for (const segment of segmentText(text)) {
-      if (segment.kind === 'text') await this.runner.call('type-text', { Name: vm, Text: segment.text });
-      else await this.runner.call('press-keys', { Name: vm, Chords: segment.chords });
+      if (segment.kind === 'text') await this.runner.call('type-text', { ...vm, Text: segment.text });
+      else await this.runner.call('press-keys', { ...vm, Chords: segment.chords });
     }
   }
 
   async pressKeys(name: string, chords: string[]): Promise<void> {
-    const vm = validateName('vm', name);
+    const vm = this.ref(name);
     if (chords.length === 0) return;
-    await this.runner.call('press-keys', { Name: vm, Chords: chordsToWire(chords) });
+    await this.runner.call('press-keys', { ...vm, Chords: chordsToWire(chords) });
   }
 
   async mouseMove(name: string, x: number, y: number): Promise<void> {
-    await this.runner.call('send-mouse', { Name: validateName('vm', name), Action: 'move', ...coordinates(x, y) });
+    await this.runner.call('send-mouse', { ...this.ref(name), Action: 'move', ...coordinates(x, y) });
   }
 
   async click(name: string, x: number, y: number, options: { button?: MouseButton; double?: boolean } = {}): Promise<void> {
     await this.runner.call('send-mouse', {
-      Name: validateName('vm', name),
+      ...this.ref(name),
       Action: options.double ? 'double' : 'click',
       ...coordinates(x, y),
       Button: mouseButtonIndex(options.button),
+      SettleMilliseconds: this.config.mouseSettleMs,
     });
   }
 
   async scroll(name: string, delta: number): Promise<void> {
     if (!Number.isInteger(delta)) throw hvError('HV_FAILED', `scroll delta must be a whole number, got ${delta}`);
-    await this.runner.call('send-mouse', { Name: validateName('vm', name), Action: 'scroll', Delta: delta });
+    const units = wheelDelta(delta);
+    if (Math.abs(units) > 2 ** 31 - 1) throw hvError('HV_FAILED', `scroll delta ${delta} is out of range`);
+    await this.runner.call('send-mouse', { ...this.ref(name), Action: 'scroll', WheelDelta: units });
   }
 
   async console(name: string): Promise<ConsoleAccess> {
@@ -268,6 +295,18 @@ export class HypervHypervisor implements Hypervisor {
 
   async close(): Promise<void> {
     await this.runner.close();
+  }
+
+  /** The script parameters that find a VM: its name, and its id when one was seen. */
+  private ref(name: string): VmRef {
+    const vm = validateName('vm', name);
+    const id = this.ids.get(vm.toLowerCase());
+    return id === undefined ? { Name: vm } : { Name: vm, Id: id };
+  }
+
+  private remember(vm: NormalVm): NormalVm {
+    if (vm.name && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(vm.id)) this.ids.set(vm.name.toLowerCase(), vm.id);
+    return vm;
   }
 
   private hostPath(what: string, value: string, checkExtension = true): string {

@@ -22,8 +22,15 @@ export const hypervConfigSchema = z.object({
   automaticStopAction: z.enum(['Save', 'TurnOff', 'ShutDown']).default('Save'),
   secureBootTemplate: z.string().default('MicrosoftWindows'),
   dynamicMemory: z.boolean().default(true),
-  /** Lowest memory dynamic memory may shrink a VM to. */
-  minimumMemoryMb: z.number().int().min(32).default(1024),
+  /** Lowest memory dynamic memory may shrink a VM to; Hyper-V takes memory in 2 MB units. */
+  minimumMemoryMb: z
+    .number()
+    .int()
+    .min(32)
+    .refine((mb) => mb % 2 === 0, { message: 'minimumMemoryMb must be a multiple of 2 MB: Hyper-V refuses memory that is not aligned to 2 MB' })
+    .default(1024),
+  /** Pause between moving the pointer and clicking, so the guest has taken the move (unverified need, see docs). */
+  mouseSettleMs: z.number().int().min(0).max(1000).default(50),
   enhancedSession: z.boolean().default(true),
   /** The host has a partitionable GPU and pools may ask for GPU partitions. */
   gpu: z.boolean().default(false),

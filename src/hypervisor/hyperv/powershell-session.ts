@@ -15,6 +15,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { HypervisorError } from '../../domain/errors.js';
 import { hvError, mapPsError } from './errors.js';
+import { isPwsh, windowsPowerShellEnv } from './module-path.js';
 import { hostLoopPath } from './paths.js';
 import {
   bootstrapLine,
@@ -346,7 +347,7 @@ export class PowerShellSession implements ScriptRunner {
     const child = spawn(this.options.executable, args, {
       stdio: ['pipe', 'pipe', 'pipe'],
       windowsHide: true,
-      env: this.options.env ?? process.env,
+      env: isPwsh(this.options.executable) ? (this.options.env ?? process.env) : windowsPowerShellEnv(this.options.env ?? process.env),
     });
     this.starts++;
     const proc = new Proc(child, nonce);

@@ -98,15 +98,28 @@ const replySchema = z.union([
 ]);
 export type Reply = z.infer<typeof replySchema>;
 
+/**
+ * A frame holds the reply's JSON on its first line; a script that returns bytes (`binary`) gets
+ * them as Base64 lines after it, outside the JSON, so their size never meets the serializer's
+ * limits. They come back as `result.binary` (a Buffer).
+ */
 export function parseReply(text: string): Reply | null {
+  const newline = text.indexOf('\n');
+  const json = newline < 0 ? text : text.slice(0, newline);
+  const base64 = newline < 0 ? '' : text.slice(newline + 1).replace(/\s+/g, '');
+  if (base64 !== '' && !/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) return null;
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(json);
   } catch {
     return null;
   }
   const parsed = replySchema.safeParse(value);
-  return parsed.success ? parsed.data : null;
+  if (!parsed.success) return null;
+  const reply = parsed.data;
+  if (base64 === '') return reply;
+  if (!reply.ok || typeof reply.result !== 'object' || reply.result === null || Array.isArray(reply.result)) return null;
+  return { ...reply, result: { ...reply.result, binary: Buffer.from(base64, 'base64') } };
 }
 
 /** Frames bigger than this are a runaway process, not a reply (a 4K screenshot is ~22 MB). */

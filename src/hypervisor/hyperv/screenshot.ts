@@ -80,10 +80,12 @@ export function thumbnailToPng(result: unknown, width?: number): Buffer {
   const w = int(raw.width);
   const h = int(raw.height);
   const format = optionalString(raw.format) ?? 'rgb565le';
-  const data = optionalString(raw.dataBase64);
+  // The bytes come outside the JSON (`binary`); older hosts' scripts sent Base64 inside it.
+  const base64 = optionalString(raw.dataBase64);
+  const data = Buffer.isBuffer(raw.binary) ? raw.binary : base64 === null ? null : Buffer.from(base64, 'base64');
   if (format !== 'rgb565le' || w < 1 || h < 1 || data === null) {
     throw hvError('HV_FAILED', `unexpected thumbnail (${format}, ${w}x${h})`);
   }
-  const image = rgb565ToRgba(Buffer.from(data, 'base64'), w, h);
+  const image = rgb565ToRgba(data, w, h);
   return encodePng(width === undefined ? image : resize(image, width));
 }

@@ -11,13 +11,22 @@
 /** A parameter value that survives JSON → ConvertFrom-Json → splatting unchanged. */
 export type ScriptParamValue = string | number | boolean | readonly string[] | readonly number[];
 
+/**
+ * A VM as the scripts find it: by name, and by the id hvkube last saw for that name when it has
+ * one (`Get-VM -Id` finds one VM without listing every VM on the host; the name must still match).
+ */
+export interface VmRef {
+  Name: string;
+  Id?: string;
+}
+
 /** Each script's parameters, spelled exactly as in its `param()` block. */
 export interface ScriptParams {
   ping: { Echo?: string };
   'host-info': { VmDirectory?: string };
   doctor: { SwitchName?: string; VmDirectory?: string };
   'list-vms': { Prefix: string };
-  'get-vm': { Name: string };
+  'get-vm': VmRef;
   'new-differencing-disk': { ParentPath: string; Path: string };
   'new-vm': {
     Name: string;
@@ -32,28 +41,30 @@ export interface ScriptParams {
     AutomaticStopAction: 'Save' | 'TurnOff' | 'ShutDown';
     SecureBootTemplate: string;
   };
-  'set-enhanced-session': { Name: string; Enabled: boolean };
-  'add-gpu-partition': { Name: string };
-  'start-vm': { Name: string };
-  'save-vm': { Name: string };
-  'suspend-vm': { Name: string };
-  'resume-vm': { Name: string };
-  'stop-vm': { Name: string; TurnOff: boolean };
-  'remove-vm': { Name: string };
-  'checkpoint-vm': { Name: string; SnapshotName: string };
-  'restore-checkpoint': { Name: string; SnapshotName: string };
-  'get-heartbeat': { Name: string };
-  'get-guest-address': { Name: string };
-  'get-screenshot': { Name: string; Width?: number };
-  'type-text': { Name: string; Text: string };
-  'press-keys': { Name: string; Chords: readonly string[] };
-  'send-mouse': {
-    Name: string;
+  'set-enhanced-session': VmRef & { Enabled: boolean };
+  'add-gpu-partition': VmRef;
+  'start-vm': VmRef;
+  'save-vm': VmRef;
+  'suspend-vm': VmRef;
+  'resume-vm': VmRef;
+  'stop-vm': VmRef & { TurnOff: boolean };
+  'remove-vm': VmRef & { MergeTimeoutSeconds?: number };
+  'checkpoint-vm': VmRef & { SnapshotName: string };
+  'restore-checkpoint': VmRef & { SnapshotName: string };
+  'get-heartbeat': VmRef;
+  'get-guest-address': VmRef;
+  'get-screenshot': VmRef & { Width?: number };
+  'type-text': VmRef & { Text: string };
+  'press-keys': VmRef & { Chords: readonly string[] };
+  'send-mouse': VmRef & {
     Action: 'move' | 'click' | 'double' | 'down' | 'up' | 'scroll';
     X?: number;
     Y?: number;
     Button?: number;
-    Delta?: number;
+    /** The wheel delta as Msvm_SyntheticMouse.SetScrollPosition takes it (scrollPositionDelta). */
+    WheelDelta?: number;
+    /** Pause between the move and a click (0..1000 ms). */
+    SettleMilliseconds?: number;
   };
 }
 

@@ -1,5 +1,8 @@
-# Helpers dot-sourced by the operation scripts. Defines functions only; no side effects.
+# Helpers dot-sourced by the operation scripts. Defines functions and one constant; no side effects.
 # Every lookup is exact and non-wildcard: Get-VM -Name would expand * ? and [ ] in a name.
+
+# Notes of a VM whose clean state is a fresh disk (no checkpoints with a GPU partition).
+$FreshDiskMarker = 'hvkube-fresh-disk:'
 
 function New-HvkError {
   param(
@@ -13,7 +16,18 @@ function New-HvkError {
 }
 
 function Find-HvkVm {
-  param([Parameter(Mandatory = $true)][string]$Name)
+  param(
+    [Parameter(Mandatory = $true)][string]$Name,
+    [string]$Id = ''
+  )
+  # The id the caller stored finds the VM without listing every VM on the host. The name must
+  # still match: a VM removed and created again under its name has a new id.
+  if ($Id -match '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$') {
+    # A VM that is gone is an error for -Id; the name lookup below then decides.
+    $byId = @()
+    try { $byId = @(Hyper-V\Get-VM -Id $Id -ErrorAction Stop) } catch { $byId = @() }
+    if ($byId.Count -eq 1 -and [string]$byId[0].Name -eq $Name) { return $byId[0] }
+  }
   $found = @(Hyper-V\Get-VM -ErrorAction Stop | Where-Object { $_.Name -eq $Name })
   if ($found.Count -gt 1) {
     throw (New-HvkError -Message ('More than one virtual machine is named "' + $Name + '".') -ErrorId 'AmbiguousName' -Category InvalidOperation -Target $Name)
@@ -23,8 +37,11 @@ function Find-HvkVm {
 }
 
 function Get-HvkVm {
-  param([Parameter(Mandatory = $true)][string]$Name)
-  $vm = Find-HvkVm -Name $Name
+  param(
+    [Parameter(Mandatory = $true)][string]$Name,
+    [string]$Id = ''
+  )
+  $vm = Find-HvkVm -Name $Name -Id $Id
   if ($null -eq $vm) {
     # Same text and category as Hyper-V's own not-found error.
     throw (New-HvkError -Message ('Hyper-V was unable to find a virtual machine with name "' + $Name + '".') -ErrorId 'ObjectNotFound' -Category ObjectNotFound -Target $Name)
@@ -48,6 +65,8 @@ function Assert-HvkState {
 function ConvertTo-HvkVmView {
   param([Parameter(Mandatory = $true)]$Vm)
   $checkpoints = @(Hyper-V\Get-VMSnapshot -VM $Vm -ErrorAction Stop | ForEach-Object { [string]$_.Name })
+  $notes = [string]$Vm.Notes
+  if ($notes.StartsWith($FreshDiskMarker)) { $checkpoints += $notes.Substring($FreshDiskMarker.Length) }
   $heartbeat = $null
   if ($null -ne $Vm.Heartbeat) { $heartbeat = [string]$Vm.Heartbeat }
   $parent = $null
@@ -98,18 +117,48 @@ function Get-HvkDevice {
   return $device
 }
 
-function Assert-HvkWmiResult {
+function Get-HvkWmiError {
   param(
-    [Parameter(Mandatory = $true)]$Result,
-    [Parameter(Mandatory = $true)][string]$Method
+    [Parameter(Mandatory = $true)][string]$Method,
+    [Parameter(Mandatory = $true)][int]$Code,
+    [string]$Detail = ''
   )
-  $code = [int]$Result.ReturnValue
-  if ($code -eq 0) { return }
   # Codes of the Msvm method table: 32769 access denied, 32772 timeout, 32775 invalid state.
-  $id = 'WmiError' + $code
+  $id = 'WmiError' + $Code
   $category = [System.Management.Automation.ErrorCategory]::InvalidResult
-  if ($code -eq 32769) { $id = 'AccessDenied'; $category = [System.Management.Automation.ErrorCategory]::PermissionDenied }
-  if ($code -eq 32772) { $id = 'Timeout'; $category = [System.Management.Automation.ErrorCategory]::OperationTimeout }
-  if ($code -eq 32775) { $id = 'InvalidState'; $category = [System.Management.Automation.ErrorCategory]::InvalidOperation }
-  throw (New-HvkError -Message ($Method + ' returned ' + $code + '.') -ErrorId $id -Category $category -Target $Method)
+  if ($Code -eq 32769) { $id = 'AccessDenied'; $category = [System.Management.Automation.ErrorCategory]::PermissionDenied }
+  if ($Code -eq 32772) { $id = 'Timeout'; $category = [System.Management.Automation.ErrorCategory]::OperationTimeout }
+  if ($Code -eq 32775) { $id = 'InvalidState'; $category = [System.Management.Automation.ErrorCategory]::InvalidOperation }
+  $text = $Method + ' returned ' + $Code + '.'
+  if (-not [string]::IsNullOrEmpty($Detail)) { $text = $text + ' ' + $Detail }
+  New-HvkError -Message $text -ErrorId $id -Category $category -Target $Method
+}
+
+# Calls a WMI method and answers its result once the work is done. 4096 means "parameters checked,
+# job started": the method goes on in the Msvm_ConcreteJob it returns, so wait for that job
+# (JobState 7 Completed; 8 and above ended badly) and take its ErrorCode as the outcome.
+function Invoke-HvkWmiMethod {
+  param(
+    [Parameter(Mandatory = $true)]$InputObject,
+    [Parameter(Mandatory = $true)][string]$MethodName,
+    [System.Collections.IDictionary]$Arguments = @{},
+    [int]$TimeoutSeconds = 60
+  )
+  $result = Invoke-CimMethod -InputObject $InputObject -MethodName $MethodName -Arguments $Arguments -ErrorAction Stop
+  $code = [int]$result.ReturnValue
+  if ($code -eq 4096) {
+    $job = Get-CimInstance -InputObject $result.Job -ErrorAction Stop
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+    while ([int]$job.JobState -lt 7) {
+      if ([DateTime]::UtcNow -gt $deadline) { throw (Get-HvkWmiError -Method $MethodName -Code 32772 -Detail 'Its job did not finish in time.') }
+      Start-Sleep -Milliseconds 50
+      $job = Get-CimInstance -InputObject $job -ErrorAction Stop
+    }
+    $code = [int]$job.ErrorCode
+    if ([int]$job.JobState -ne 7 -and $code -eq 0) { $code = 32768 }
+    if ($code -ne 0) { throw (Get-HvkWmiError -Method $MethodName -Code $code -Detail ([string]$job.ErrorDescription)) }
+    return $result
+  }
+  if ($code -ne 0) { throw (Get-HvkWmiError -Method $MethodName -Code $code) }
+  return $result
 }

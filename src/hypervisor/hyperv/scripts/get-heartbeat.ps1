@@ -1,10 +1,11 @@
 # The Heartbeat integration service, matched by GUID (names are localized).
 param(
-  [Parameter(Mandatory = $true)][string]$Name
+  [Parameter(Mandatory = $true)][string]$Name,
+  [string]$Id = ''
 )
 $ErrorActionPreference = 'Stop'
 . (Join-Path -Path $PSScriptRoot -ChildPath '_lib.ps1')
-$vm = Get-HvkVm -Name $Name
+$vm = Get-HvkVm -Name $Name -Id $Id
 $service = Hyper-V\Get-VMIntegrationService -VM $vm -ErrorAction Stop |
   Where-Object { $_.Id -match '84EAAE65-2F2E-45F5-9BB5-0E857DC8EB47' } |
   Select-Object -First 1

@@ -1,12 +1,14 @@
 # The console as raw RGB565 (little-endian, top-down), from the WMI thumbnail method.
-# The PNG is made by the caller: a per-pixel loop in PowerShell would take seconds.
+# The PNG is made by the caller: a per-pixel loop in PowerShell would take seconds. The bytes go
+# back under 'binary', which the host loop sends outside the JSON (a 1080p frame is ~4 MB).
 param(
   [Parameter(Mandatory = $true)][string]$Name,
+  [string]$Id = '',
   [int]$Width = 0
 )
 $ErrorActionPreference = 'Stop'
 . (Join-Path -Path $PSScriptRoot -ChildPath '_lib.ps1')
-$vm = Get-HvkVm -Name $Name
+$vm = Get-HvkVm -Name $Name -Id $Id
 Assert-HvkState -Vm $vm -Allowed @('Running', 'Paused') -Operation 'Screenshot'
 $cs = Get-HvkComputerSystem -Vm $vm
 $settings = Get-CimAssociatedInstance -InputObject $cs -ResultClassName 'Msvm_VirtualSystemSettingData' -ErrorAction Stop |
@@ -27,8 +29,7 @@ if ($Width -gt 0 -and $Width -lt $nativeWidth) {
 }
 $service = Get-CimInstance -Namespace 'root\virtualization\v2' -ClassName 'Msvm_VirtualSystemManagementService' -ErrorAction Stop
 $arguments = @{ TargetSystem = $settings; WidthPixels = [uint16]$w; HeightPixels = [uint16]$h }
-$result = Invoke-CimMethod -InputObject $service -MethodName 'GetVirtualSystemThumbnailImage' -Arguments $arguments -ErrorAction Stop
-Assert-HvkWmiResult -Result $result -Method 'GetVirtualSystemThumbnailImage'
+$result = Invoke-HvkWmiMethod -InputObject $service -MethodName 'GetVirtualSystemThumbnailImage' -Arguments $arguments
 $bytes = [byte[]]$result.ImageData
 $expected = $w * $h * 2
 if ($bytes.Length -ne $expected) {
@@ -38,5 +39,5 @@ if ($bytes.Length -ne $expected) {
   width      = $w
   height     = $h
   format     = 'rgb565le'
-  dataBase64 = [System.Convert]::ToBase64String($bytes)
+  binary     = $bytes
 }

@@ -6,6 +6,8 @@
 #   <<<HVK:<nonce>:BEGIN>>>
 #   {"id":n,"ok":true,"result":...}   or   {"id":n,"ok":false,"error":{type,message,category,fqid,hresult}}
 #   <<<HVK:<nonce>:END>>>
+# A script may return bytes under the key 'binary': they travel as Base64 lines between the JSON
+# line and the END marker, outside the JSON, so no serializer limit applies to their size.
 # Anything else on stdout (warnings, Write-Host, progress) lies outside the markers and is ignored.
 # The first reply (id 0) says the loop is ready and whether the Hyper-V module loaded.
 param(
@@ -34,7 +36,10 @@ $moduleError = $null
 try { Import-Module -Name 'Hyper-V' -ErrorAction Stop } catch { $moduleError = $_.Exception.Message }
 
 function Write-HvkReply {
-  param([Parameter(Mandatory = $true)]$Reply)
+  param(
+    [Parameter(Mandatory = $true)]$Reply,
+    [byte[]]$Binary = $null
+  )
   try {
     $json = ConvertTo-Json -InputObject $Reply -Depth 16 -Compress
   } catch {
@@ -42,7 +47,9 @@ function Write-HvkReply {
   }
   # ASCII on the wire whatever the code page, and no < or > so a payload never forms a marker.
   $json = [regex]::Replace($json, '[^\x00-\x7E]|[<>]', { param($m) '\u{0:x4}' -f [int][char]$m.Value })
-  [Console]::Out.Write($begin + "`n" + $json + "`n" + $end + "`n")
+  $lines = ''
+  if ($null -ne $Binary) { $lines = [System.Convert]::ToBase64String($Binary, [System.Base64FormattingOptions]::InsertLineBreaks) + "`n" }
+  [Console]::Out.Write($begin + "`n" + $json + "`n" + $lines + $end + "`n")
   [Console]::Out.Flush()
 }
 
@@ -62,6 +69,7 @@ while ($true) {
   $line = $line.Trim()
   if ($line.Length -eq 0) { continue }
   $id = $null
+  $binary = $null
   try {
     $request = ConvertFrom-Json -InputObject $line
     $id = $request.id
@@ -78,6 +86,10 @@ while ($true) {
     $result = $null
     if ($output.Count -eq 1) { $result = $output[0] }
     if ($output.Count -gt 1) { $result = $output }
+    if ($result -is [System.Collections.IDictionary] -and $result.Contains('binary')) {
+      $binary = [byte[]]$result['binary']
+      $result.Remove('binary')
+    }
     $reply = [ordered]@{ id = $id; ok = $true; result = $result }
   } catch {
     $record = $_
@@ -93,5 +105,5 @@ while ($true) {
       }
     }
   }
-  Write-HvkReply -Reply $reply
+  Write-HvkReply -Reply $reply -Binary $binary
 }

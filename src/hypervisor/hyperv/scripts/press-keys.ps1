@@ -2,16 +2,17 @@
 # first, the key last (modifiers held while the key is typed). "cad" sends Ctrl+Alt+Del.
 param(
   [Parameter(Mandatory = $true)][string]$Name,
+  [string]$Id = '',
   [Parameter(Mandatory = $true)][string[]]$Chords
 )
 $ErrorActionPreference = 'Stop'
 . (Join-Path -Path $PSScriptRoot -ChildPath '_lib.ps1')
-$vm = Get-HvkVm -Name $Name
+$vm = Get-HvkVm -Name $Name -Id $Id
 Assert-HvkState -Vm $vm -Allowed @('Running') -Operation 'Press keys'
 $keyboard = Get-HvkDevice -Vm $vm -ClassName 'Msvm_Keyboard'
 foreach ($chord in $Chords) {
   if ($chord -eq 'cad') {
-    Assert-HvkWmiResult -Result (Invoke-CimMethod -InputObject $keyboard -MethodName 'TypeCtrlAltDel' -ErrorAction Stop) -Method 'TypeCtrlAltDel'
+    Invoke-HvkWmiMethod -InputObject $keyboard -MethodName 'TypeCtrlAltDel' | Out-Null
     continue
   }
   # Parsed as numbers: anything else fails here, before a key goes down.
@@ -21,14 +22,14 @@ foreach ($chord in $Chords) {
   $key = $codes[$codes.Count - 1]
   try {
     foreach ($m in $modifiers) {
-      Assert-HvkWmiResult -Result (Invoke-CimMethod -InputObject $keyboard -MethodName 'PressKey' -Arguments @{ keyCode = [uint32]$m } -ErrorAction Stop) -Method 'PressKey'
+      Invoke-HvkWmiMethod -InputObject $keyboard -MethodName 'PressKey' -Arguments @{ keyCode = [uint32]$m } | Out-Null
     }
-    Assert-HvkWmiResult -Result (Invoke-CimMethod -InputObject $keyboard -MethodName 'TypeKey' -Arguments @{ keyCode = [uint32]$key } -ErrorAction Stop) -Method 'TypeKey'
+    Invoke-HvkWmiMethod -InputObject $keyboard -MethodName 'TypeKey' -Arguments @{ keyCode = [uint32]$key } | Out-Null
   } finally {
     # Never leave a modifier down, even when a key failed.
     [array]::Reverse($modifiers)
     foreach ($m in $modifiers) {
-      Invoke-CimMethod -InputObject $keyboard -MethodName 'ReleaseKey' -Arguments @{ keyCode = [uint32]$m } -ErrorAction SilentlyContinue | Out-Null
+      try { Invoke-HvkWmiMethod -InputObject $keyboard -MethodName 'ReleaseKey' -Arguments @{ keyCode = [uint32]$m } | Out-Null } catch { $null = $_ }
     }
   }
 }

@@ -3,11 +3,12 @@
 # A Paused VM cannot react to a shutdown request: it is turned off.
 param(
   [Parameter(Mandatory = $true)][string]$Name,
+  [string]$Id = '',
   [bool]$TurnOff = $false
 )
 $ErrorActionPreference = 'Stop'
 . (Join-Path -Path $PSScriptRoot -ChildPath '_lib.ps1')
-$vm = Get-HvkVm -Name $Name
+$vm = Get-HvkVm -Name $Name -Id $Id
 $state = [string]$vm.State
 if ($state -eq 'Off') {
   # Already where the caller wants it.
@@ -19,5 +20,5 @@ if ($state -eq 'Off') {
   Assert-HvkState -Vm $vm -Allowed @('Running') -Operation 'Stop'
   Hyper-V\Stop-VM -VM $vm -Force -ErrorAction Stop
 }
-$vm = Get-HvkVm -Name $Name
+$vm = Get-HvkVm -Name $Name -Id $Id
 [ordered]@{ state = [string]$vm.State }

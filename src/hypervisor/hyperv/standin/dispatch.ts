@@ -11,7 +11,8 @@ import { PsError, accessDenied, commandNotFound } from './ps-errors.js';
 import { addGpuPartition, doctor, getVm, hostInfo, listVms, newDifferencingDisk, newVm, ping, setEnhancedSession } from './ops-host.js';
 import { checkpointVm, removeVm, restoreCheckpoint, saveVm, startVm, stopVm, suspendVm, resumeVm } from './ops-vm.js';
 import { getGuestAddress, getHeartbeat, getScreenshot, pressKeys, sendMouse, typeText } from './ops-console.js';
-import type { Op, OpContext } from './ops-context.js';
+import type { Op, OpContext, RunContext } from './ops-context.js';
+import { assertScriptMatchesModel, loadScript } from './strict.js';
 import { findVms, STATE } from './view.js';
 
 const OPS: Record<ScriptName, Op> = {
@@ -67,21 +68,23 @@ function sleep(ms: number): Promise<void> {
 }
 
 export async function runRequest(ctx: OpContext, scriptsDir: string, allowed: ReadonlySet<string>, request: RequestLike): Promise<unknown> {
-  const script = request.script;
-  if (!allowed.has(script) || !(script in OPS)) {
+  if (!allowed.has(request.script) || !(request.script in OPS)) {
     // `throw (New-Object System.ArgumentException ...)` in the host loop.
-    throw new PsError(`Unknown script "${script}".`, 'OperationStopped', `Unknown script "${script}".`, 'System.ArgumentException', -2147024809);
+    throw new PsError(`Unknown script "${request.script}".`, 'OperationStopped', `Unknown script "${request.script}".`, 'System.ArgumentException', -2147024809);
   }
-  const name = script as ScriptName;
+  const name = request.script as ScriptName;
   const scriptPath = path.join(scriptsDir, `${name}.ps1`);
   if (!existsSync(scriptPath)) throw commandNotFound(scriptPath);
   const params = bindParams(scriptPath, name, request.params);
+  const script = loadScript(scriptsDir, name);
+  assertScriptMatchesModel(script);
   if (!WITHOUT_HYPERV.has(name)) {
     const [cmdlet, cmdletClass] = FIRST_CMDLET[name] ?? ['Hyper-V\\Get-VM', 'GetVM'];
     if (ctx.faults.noHyperV) throw commandNotFound(cmdlet);
     if (ctx.faults.notElevated) throw accessDenied(ctx.store.read().hostname, cmdletClass);
   }
-  const result = OPS[name](ctx, params);
+  const run: RunContext = { ...ctx, script };
+  const result = OPS[name](run, params);
   const ms = ctx.latency[name] ?? 0;
   const transient = TRANSIENT[name];
   const vmName = typeof params.Name === 'string' ? params.Name : null;

@@ -5,9 +5,12 @@
  *   `garbage` (noise and fake frames on stdout), `warnings` (WARNING/VERBOSE lines and progress
  *   records on stdout and stderr), `badReply` (scripts whose framed reply is not JSON),
  *   `noHyperV` (module missing), `notElevated` (access denied), `startupDelayMs`,
- *   `savedStateIncompatible` (VM names whose saved state no longer restores).
+ *   `savedStateIncompatible` (VM names whose saved state no longer restores), `jobRate` (share of
+ *   WMI calls that answer 4096 "job started", default 0.25) and `seed` (makes that sequence
+ *   reproducible), `screen` (the guest's resolution, default 1024×768).
  * - `HVKUBE_STANDIN_LATENCY` JSON: milliseconds per script name, plus `boot` (cold boot until the
- *   guest's heartbeat turns OK). During a slow operation other processes see the transient state.
+ *   guest's heartbeat turns OK), `merge` (a checkpoint merge after its checkpoint is deleted) and
+ *   `getVmPerVm` (a modelled cost per VM object that `Get-VM` without `-Id` enumerates). During a slow operation other processes see the transient state.
  * - `HVKUBE_STANDIN_LOG`: a file that receives one JSON line per request as it arrived.
  * @module
  */
@@ -24,6 +27,9 @@ const faultsSchema = z.object({
   notElevated: z.boolean().default(false),
   startupDelayMs: z.number().int().min(0).default(0),
   savedStateIncompatible: z.array(z.string()).default([]),
+  jobRate: z.number().min(0).max(1).default(0.25),
+  seed: z.number().int().default(1),
+  screen: z.object({ width: z.number().int().min(64).max(7680), height: z.number().int().min(64).max(4320) }).default({ width: 1024, height: 768 }),
 });
 
 export type Faults = z.infer<typeof faultsSchema>;

@@ -11,6 +11,7 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { pwshModuleDir } from '../module-path.js';
 import { parseBootstrapLine } from '../protocol.js';
 import { runRequest } from './dispatch.js';
 import { readFaults, readLatency, type Faults } from './faults.js';
@@ -18,6 +19,7 @@ import { PS_VERSION } from './ops-host.js';
 import { PsError } from './ps-errors.js';
 import { toPs51Json } from './ps-json.js';
 import { StateStore } from './state.js';
+import { JobDice } from './strict.js';
 
 const USAGE = 'hvkube-hyperv-standin emulates only: powershell.exe -NoLogo -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command -';
 
@@ -77,8 +79,31 @@ function noise(faults: Faults, nonce: string): void {
   }
 }
 
-function writeFrame(nonce: string, payload: string): void {
-  process.stdout.write(`<<<HVK:${nonce}:BEGIN>>>\n${payload}\n<<<HVK:${nonce}:END>>>\n`);
+function writeFrame(nonce: string, payload: string, binary: Buffer | null = null): void {
+  // [Convert]::ToBase64String(bytes, InsertLineBreaks): 76 characters a line, CRLF.
+  const lines = binary === null ? '' : `${(binary.toString('base64').match(/.{1,76}/g) ?? []).join('\r\n')}\r\n`;
+  process.stdout.write(`<<<HVK:${nonce}:BEGIN>>>\n${payload}\n${lines}<<<HVK:${nonce}:END>>>\n`);
+}
+
+/**
+ * Windows PowerShell 5.1 serialises through JavaScriptSerializer, whose MaxJsonLength defaults to
+ * 2,097,152 characters; whether ConvertTo-Json lifts it is not documented, so the stand-in keeps it
+ * (the conservative reading) and answers what the host loop's catch would.
+ */
+const PS51_MAX_JSON = 2_097_152;
+
+function serialise(reply: Record<string, unknown>): { json: string; binary: Buffer | null } {
+  let binary: Buffer | null = null;
+  const result = reply.result;
+  if (typeof result === 'object' && result !== null && Buffer.isBuffer((result as Record<string, unknown>).binary)) {
+    const { binary: bytes, ...rest } = result as Record<string, unknown>;
+    binary = bytes as Buffer;
+    reply = { ...reply, result: rest };
+  }
+  const json = toPs51Json(reply);
+  if (json.length <= PS51_MAX_JSON) return { json, binary };
+  const message = 'Error during serialization or deserialization using the JSON JavaScriptSerializer. The length of the string exceeds the value set on the maxJsonLength property.';
+  return { json: toPs51Json({ id: reply.id, ok: false, error: { type: 'SerializationError', message, category: 'InvalidResult', fqid: 'SerializationError', hresult: 0 } }), binary: null };
 }
 
 function errorReply(id: unknown, e: unknown): Record<string, unknown> {
@@ -93,6 +118,14 @@ async function main(): Promise<void> {
   if (!flagsOk(process.argv.slice(2))) {
     process.stderr.write(`${USAGE}\n`);
     process.exit(64);
+  }
+  // Windows keeps one PSModulePath whatever the key's case.
+  const foreign = pwshModuleDir(Object.entries(process.env).find(([k]) => k.toLowerCase() === 'psmodulepath')?.[1]);
+  if (foreign !== null) {
+    process.stderr.write(
+      `ConvertTo-Json : The term 'ConvertTo-Json' is not recognized as the name of a cmdlet, function, script file, or operable program. (Microsoft.PowerShell.Utility was loaded from ${foreign}, a PowerShell 7 module folder.)\n`,
+    );
+    return exitSoon(1);
   }
   const faults = readFaults(process.env);
   const latency = readLatency(process.env);
@@ -115,7 +148,7 @@ async function main(): Promise<void> {
   }
   const nonce = boot.config.nonce;
   const allowed = new Set(boot.config.scripts);
-  const ctx = { store, faults, latency, now: () => Date.now() };
+  const ctx = { store, faults, latency, now: () => Date.now(), dice: new JobDice(faults.seed, faults.jobRate) };
   if (faults.startupDelayMs > 0) await new Promise((r) => setTimeout(r, faults.startupDelayMs));
   noise(faults, nonce);
   const ready = { ready: true, pid: process.pid, psVersion: PS_VERSION, psEdition: 'Desktop', hypervModule: !faults.noHyperV, moduleError: faults.noHyperV ? "The specified module 'Hyper-V' was not loaded because no valid module file was found in any module directory." : null };
@@ -150,7 +183,11 @@ async function main(): Promise<void> {
     } catch (e) {
       reply = errorReply(request.id ?? null, e);
     }
-    writeFrame(nonce, faults.badReply.includes(script) ? '{"id":' : toPs51Json(reply));
+    if (faults.badReply.includes(script)) writeFrame(nonce, '{"id":');
+    else {
+      const out = serialise(reply);
+      writeFrame(nonce, out.json, out.binary);
+    }
   }
 }
 

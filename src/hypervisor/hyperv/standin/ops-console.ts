@@ -6,17 +6,14 @@
 import { PsError, wmiResult } from './ps-errors.js';
 import type { Bound } from './params.js';
 import { pressChord, typeText as typeOnScreen } from './keyboard.js';
-import { renderScreen, scaleRgb565, SCREEN_HEIGHT, SCREEN_WIDTH } from './screen.js';
+import { renderScreen, scaleRgb565 } from './screen.js';
 import { isGuestReady, stateName, STATE } from './view.js';
-import { assertState, vmOrThrow } from './ops-host.js';
-import type { OpContext } from './ops-context.js';
+import { assertState, lookupVm } from './ops-host.js';
+import type { RunContext } from './ops-context.js';
+import { invokeWmi } from './strict.js';
 
-function name(p: Bound): string {
-  return typeof p.Name === 'string' ? p.Name : '';
-}
-
-export function getHeartbeat(ctx: OpContext, p: Bound): unknown {
-  const vm = vmOrThrow(ctx.store.read(), name(p));
+export function getHeartbeat(ctx: RunContext, p: Bound): unknown {
+  const vm = lookupVm(ctx, ctx.store.read(), p);
   const now = ctx.now();
   const running = vm.state === STATE.Running;
   const ready = isGuestReady(vm, now);
@@ -29,8 +26,8 @@ export function getHeartbeat(ctx: OpContext, p: Bound): unknown {
   };
 }
 
-export function getGuestAddress(ctx: OpContext, p: Bound): unknown {
-  const vm = vmOrThrow(ctx.store.read(), name(p));
+export function getGuestAddress(ctx: RunContext, p: Bound): unknown {
+  const vm = lookupVm(ctx, ctx.store.read(), p);
   const known = isGuestReady(vm, ctx.now());
   const suffix = vm.macAddress.slice(-4).toLowerCase();
   return {
@@ -46,39 +43,49 @@ export function getGuestAddress(ctx: OpContext, p: Bound): unknown {
   };
 }
 
-export function getScreenshot(ctx: OpContext, p: Bound): unknown {
-  const vm = vmOrThrow(ctx.store.read(), name(p));
-  assertState(vm, [STATE.Running, STATE.Paused], 'Screenshot');
-  let data = renderScreen(vm.name, vm.screen);
-  let width = SCREEN_WIDTH;
-  let height = SCREEN_HEIGHT;
-  const asked = typeof p.Width === 'number' ? p.Width : 0;
-  if (asked > 0 && asked < SCREEN_WIDTH) {
-    width = asked;
-    height = Math.max(1, Math.round((SCREEN_HEIGHT * asked) / SCREEN_WIDTH));
-    data = scaleRgb565(data, SCREEN_WIDTH, SCREEN_HEIGHT, width, height);
-  }
-  return { width, height, format: 'rgb565le', dataBase64: data.toString('base64') };
+/** get-screenshot.ps1 returns its bytes under 'binary' (outside the JSON). */
+function returnsBinary(ctx: RunContext): boolean {
+  return /^\s*binary\s*=/m.test(ctx.script.script.source);
 }
 
-export function typeText(ctx: OpContext, p: Bound): unknown {
+export function getScreenshot(ctx: RunContext, p: Bound): unknown {
+  const vm = lookupVm(ctx, ctx.store.read(), p);
+  assertState(vm, [STATE.Running, STATE.Paused], 'Screenshot');
+  const native = ctx.faults.screen;
+  let data = renderScreen(vm.name, vm.screen, native.width, native.height);
+  let width = native.width;
+  let height = native.height;
+  const asked = typeof p.Width === 'number' ? p.Width : 0;
+  if (asked > 0 && asked < native.width) {
+    width = asked;
+    height = Math.max(1, Math.round((native.height * asked) / native.width));
+  }
+  invokeWmi(ctx.script, ctx.dice, 'GetVirtualSystemThumbnailImage');
+  if (width !== native.width) data = scaleRgb565(data, native.width, native.height, width, height);
+  // What the script returns: bytes under 'binary' (sent outside the JSON), or Base64 inside it.
+  return returnsBinary(ctx) ? { width, height, format: 'rgb565le', binary: data } : { width, height, format: 'rgb565le', dataBase64: data.toString('base64') };
+}
+
+export function typeText(ctx: RunContext, p: Bound): unknown {
   return ctx.store.update((host) => {
-    const vm = vmOrThrow(host, name(p));
+    const vm = lookupVm(ctx, host, p);
     assertState(vm, [STATE.Running], 'Type text');
     const text = typeof p.Text === 'string' ? p.Text : '';
     // TypeText answers 1 for characters it cannot translate (anything outside ASCII).
     if (/[^\x20-\x7e]/.test(text)) throw wmiResult('TypeText', 1);
+    if (text.length > 0) invokeWmi(ctx.script, ctx.dice, 'TypeText');
     typeOnScreen(vm.screen, text);
     return { returnValue: 0 };
   });
 }
 
-export function pressKeys(ctx: OpContext, p: Bound): unknown {
+export function pressKeys(ctx: RunContext, p: Bound): unknown {
   return ctx.store.update((host) => {
-    const vm = vmOrThrow(host, name(p));
+    const vm = lookupVm(ctx, host, p);
     assertState(vm, [STATE.Running], 'Press keys');
     const chords = Array.isArray(p.Chords) ? p.Chords.map(String) : [];
     for (const chord of chords) {
+      invokeWmi(ctx.script, ctx.dice, chord === 'cad' ? 'TypeCtrlAltDel' : 'TypeKey');
       try {
         pressChord(vm.screen, chord);
       } catch {
@@ -95,32 +102,40 @@ export function pressKeys(ctx: OpContext, p: Bound): unknown {
   });
 }
 
-export function sendMouse(ctx: OpContext, p: Bound): unknown {
+export function sendMouse(ctx: RunContext, p: Bound): unknown {
   return ctx.store.update((host) => {
-    const vm = vmOrThrow(host, name(p));
+    const vm = lookupVm(ctx, host, p);
     assertState(vm, [STATE.Running], 'Mouse input');
     const x = typeof p.X === 'number' ? p.X : -1;
     const y = typeof p.Y === 'number' ? p.Y : -1;
     const button = typeof p.Button === 'number' ? p.Button : 1;
     if (x >= 0 && y >= 0) {
-      vm.screen.mouseX = Math.min(x, SCREEN_WIDTH - 1);
-      vm.screen.mouseY = Math.min(y, SCREEN_HEIGHT - 1);
+      invokeWmi(ctx.script, ctx.dice, 'SetAbsolutePosition');
+      vm.screen.mouseX = Math.min(x, ctx.faults.screen.width - 1);
+      vm.screen.mouseY = Math.min(y, ctx.faults.screen.height - 1);
     }
     switch (p.Action) {
       case 'click':
+        invokeWmi(ctx.script, ctx.dice, 'ClickButton');
         vm.screen.clicks += 1;
         break;
       case 'double':
+        invokeWmi(ctx.script, ctx.dice, 'ClickButton');
+        invokeWmi(ctx.script, ctx.dice, 'ClickButton');
         vm.screen.clicks += 2;
         break;
       case 'down':
+        invokeWmi(ctx.script, ctx.dice, 'SetButtonState');
         if (!vm.screen.buttonsDown.includes(button)) vm.screen.buttonsDown.push(button);
         break;
       case 'up':
+        invokeWmi(ctx.script, ctx.dice, 'SetButtonState');
         vm.screen.buttonsDown = vm.screen.buttonsDown.filter((b) => b !== button);
         break;
       case 'scroll':
-        vm.screen.scroll += typeof p.Delta === 'number' ? p.Delta : 0;
+        invokeWmi(ctx.script, ctx.dice, 'SetScrollPosition');
+        // The raw wheel delta as the guest receives it (see backend.ts for the notch mapping).
+        vm.screen.scroll += typeof p.WheelDelta === 'number' ? p.WheelDelta : 0;
         break;
       default:
         break;

@@ -10,7 +10,9 @@ import { PsError, hyperVFailure, invalidState, vmNotFound } from './ps-errors.js
 import type { Bound } from './params.js';
 import { newScreen, type SimHost, type SimVm } from './state.js';
 import { findVms, STATE, stateName, vmView } from './view.js';
-import type { OpContext } from './ops-context.js';
+import type { OpContext, RunContext } from './ops-context.js';
+import { MEMORY_ALIGNMENT_BYTES } from './hyperv-model.js';
+import { callsInFunction } from './script-facts.js';
 
 export const PS_VERSION = '5.1.20348.2849';
 const OS_RESERVED_BYTES = 4 * 1024 ** 3;
@@ -31,6 +33,52 @@ export function vmOrThrow(host: SimHost, name: string): SimVm {
   const vm = found[0];
   if (!vm) throw vmNotFound(name);
   return vm;
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** Whether _lib.ps1's lookup asks Get-VM for one id instead of listing every VM. */
+function looksUpById(ctx: RunContext): boolean {
+  return callsInFunction(ctx.script.lib, 'Find-HvkVm').some((c) => c.cmdlet === 'Get-VM' && c.params.some((p) => p.toLowerCase() === 'id'));
+}
+
+/**
+ * The VM a script finds: by id when the caller passed one and the lookup uses `Get-VM -Id`, else
+ * by listing every VM (`Get-VM | Where-Object`), which costs the modelled `getVmPerVm` per VM.
+ */
+export function lookupVm(ctx: RunContext, host: SimHost, p: Bound): SimVm {
+  const wanted = str(p, 'Name');
+  const id = str(p, 'Id').toLowerCase();
+  if (id !== '' && looksUpById(ctx)) {
+    const vm = host.vms.find((v) => v.id.toLowerCase() === id);
+    if (vm && vm.name.toLowerCase() === wanted.toLowerCase()) return vm;
+  }
+  const perVm = ctx.latency.getVmPerVm ?? 0;
+  if (perVm > 0) Atomics.wait(pause, 0, 0, perVm * host.vms.length);
+  return vmOrThrow(host, wanted);
+}
+
+/** `Find-HvkVm`: like lookupVm, null when there is none. */
+export function findVm(ctx: RunContext, host: SimHost, p: Bound): SimVm | null {
+  const found = findVms(host.vms, str(p, 'Name'));
+  return found.length === 0 ? null : lookupVm(ctx, host, p);
+}
+
+function misaligned(bytes: number): boolean {
+  return bytes % MEMORY_ALIGNMENT_BYTES !== 0;
+}
+
+/** New-VM / Set-VMMemory refuse a size that is not a whole number of 2 MB units (minikube#6973). */
+function assertAligned(vmName: string, id: string, bytes: number, cmdlet: string): void {
+  if (bytes <= 0 || !misaligned(bytes)) return;
+  const mb = Math.floor(bytes / (1024 * 1024));
+  const vmId = id.toUpperCase();
+  throw hyperVFailure(
+    `Failed to modify device 'Memory'.\r\nInvalid memory value assigned for '${vmName}'. Memory values must be properly aligned.\r\n'${vmName}' failed to modify device 'Memory'. (Virtual machine ID ${vmId})\r\nInvalid memory value assigned for '${vmName}'. The memory value assigned ('${mb}' MB) is not properly aligned. Try again with a memory value that is properly aligned. (Virtual machine ID ${vmId})`,
+    'InvalidArgument',
+    'InvalidParameter',
+    cmdlet,
+  );
 }
 
 export function assertState(vm: SimVm, allowed: readonly number[], operation: string): void {
@@ -108,12 +156,9 @@ export function listVms(ctx: OpContext, p: Bound): unknown {
   return { vms: ctx.store.read().vms.filter((v) => v.name.startsWith(prefix)).map((v) => vmView(v, now)) };
 }
 
-export function getVm(ctx: OpContext, p: Bound): unknown {
-  const host = ctx.store.read();
-  const name = str(p, 'Name');
-  const found = findVms(host.vms, name);
-  if (found.length > 1) vmOrThrow(host, name);
-  return { vm: found[0] ? vmView(found[0], ctx.now()) : null };
+export function getVm(ctx: RunContext, p: Bound): unknown {
+  const vm = findVm(ctx, ctx.store.read(), p);
+  return { vm: vm ? vmView(vm, ctx.now()) : null };
 }
 
 export function newDifferencingDisk(ctx: OpContext, p: Bound): unknown {
@@ -161,10 +206,16 @@ export function newVm(ctx: OpContext, p: Bound): unknown {
     if (switchName !== '' && !host.switches.includes(switchName)) {
       throw hyperVFailure(`Hyper-V was unable to find a virtual switch with name "${switchName}".`, 'ObjectNotFound', 'ObjectNotFound', 'NewVM');
     }
+    const id = randomUUID();
+    assertAligned(name, id, num(p, 'MemoryStartupBytes'), 'NewVM');
+    if (p.DynamicMemory !== false) {
+      assertAligned(name, id, num(p, 'MemoryMinimumBytes'), 'SetVMMemory');
+      assertAligned(name, id, num(p, 'MemoryMaximumBytes'), 'SetVMMemory');
+    }
     const mac = host.nextMac++;
     const dir = str(p, 'Path');
     const vm: SimVm = {
-      id: randomUUID(),
+      id,
       name,
       state: STATE.Off,
       memoryStartupBytes: num(p, 'MemoryStartupBytes'),
@@ -179,6 +230,7 @@ export function newVm(ctx: OpContext, p: Bound): unknown {
       automaticCheckpointsEnabled: false,
       enhancedSessionTransport: 'VMBus',
       gpuPartitions: 0,
+      notes: '',
       secureBootTemplate: str(p, 'SecureBootTemplate') || 'MicrosoftWindows',
       checkpoints: [],
       parentCheckpointName: null,
@@ -196,17 +248,17 @@ export function newVm(ctx: OpContext, p: Bound): unknown {
   });
 }
 
-export function setEnhancedSession(ctx: OpContext, p: Bound): unknown {
+export function setEnhancedSession(ctx: RunContext, p: Bound): unknown {
   return ctx.store.update((host) => {
-    const vm = vmOrThrow(host, str(p, 'Name'));
+    const vm = lookupVm(ctx, host, p);
     vm.enhancedSessionTransport = p.Enabled === true ? 'HvSocket' : 'VMBus';
     return { supported: true, enabled: p.Enabled === true };
   });
 }
 
-export function addGpuPartition(ctx: OpContext, p: Bound): unknown {
+export function addGpuPartition(ctx: RunContext, p: Bound): unknown {
   return ctx.store.update((host) => {
-    const vm = vmOrThrow(host, str(p, 'Name'));
+    const vm = lookupVm(ctx, host, p);
     assertState(vm, [STATE.Off], 'Add GPU partition');
     vm.gpuPartitions = 1;
     return { adapters: vm.gpuPartitions };

@@ -1,5 +1,5 @@
 /**
- * The simulated console: a 1024×768 RGB565 frame with a title bar, the text typed so far and the
+ * The simulated console: an RGB565 frame (1024×768 unless the test asks for another size) with a title bar, the text typed so far and the
  * mouse pointer, so typing, clicking and moving all change the screenshot.
  * @module
  */
@@ -67,10 +67,10 @@ export function visibleLines(lines: readonly string[]): string[] {
   return wrapped.slice(-MAX_LINES);
 }
 
-export function renderScreen(title: string, screen: SimScreen): Buffer {
-  const frame = new Frame(SCREEN_WIDTH, SCREEN_HEIGHT);
-  frame.fill(0, 0, SCREEN_WIDTH, SCREEN_HEIGHT, DESKTOP);
-  frame.fill(0, 0, SCREEN_WIDTH, 28, TITLE);
+export function renderScreen(title: string, screen: SimScreen, width = SCREEN_WIDTH, height = SCREEN_HEIGHT): Buffer {
+  const frame = new Frame(width, height);
+  frame.fill(0, 0, width, height, DESKTOP);
+  frame.fill(0, 0, width, 28, TITLE);
   frame.text(8, 7, title.slice(0, MAX_COLUMNS), TEXT);
   visibleLines(screen.lines).forEach((line, i) => frame.text(8, 40 + i * CELL_H, line, TEXT));
   frame.fill(screen.mouseX - 3, screen.mouseY - 3, 7, 7, POINTER);

@@ -42,6 +42,8 @@ export interface SimVm {
   automaticCheckpointsEnabled: boolean;
   enhancedSessionTransport: string;
   gpuPartitions: number;
+  /** Set-VM -Notes (the fresh-disk marker of VMs that cannot have checkpoints). */
+  notes: string;
   secureBootTemplate: string;
   checkpoints: SimCheckpoint[];
   parentCheckpointName: string | null;

@@ -17,6 +17,9 @@ export const STATE = {
   Resuming: 32777,
 } as const;
 
+/** `$FreshDiskMarker` of _lib.ps1. */
+export const FRESH_DISK_MARKER = 'hvkube-fresh-disk:';
+
 export function stateName(vm: SimVm): string {
   return VM_STATE_NAMES[vm.state] ?? String(vm.state);
 }
@@ -52,7 +55,7 @@ export function vmView(vm: SimVm, now: number): Record<string, unknown> {
     checkpointType: vm.checkpointType,
     automaticCheckpointsEnabled: vm.automaticCheckpointsEnabled,
     parentCheckpointName: vm.parentCheckpointName,
-    checkpoints: vm.checkpoints.map((c) => c.name),
+    checkpoints: [...vm.checkpoints.map((c) => c.name), ...(vm.notes.startsWith(FRESH_DISK_MARKER) ? [vm.notes.slice(FRESH_DISK_MARKER.length)] : [])],
     path: vm.path,
   };
 }
