@@ -178,7 +178,7 @@ spec:
     // Without prune the extra pool is left alone.
     expect((await applyFleet(deps, { files })).changed).toBe(false);
 
-    await h.orch.release(lease.vm.name, { wait: true });
+    await (await h.orch.release(lease.vm.name)).done;
     const r = await applyFleet(deps, { files }, { prune: true });
     expect(r.entries.filter((e) => e.action === 'delete').map((e) => `${e.kind}/${e.name}`)).toEqual(['Pool/batch']);
     expect(await h.store.getPool('batch')).toBeNull();
@@ -217,5 +217,22 @@ spec:
       rmSync(empty, { recursive: true, force: true });
     }
     expect(readdirSync(path.join(h.dir, 'workflows'))).toEqual(['hello.yaml']);
+  });
+});
+
+describe('the example fleet file', () => {
+  it('examples/fleet.yaml is a valid set of documents', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { parseFleet } = await import('./documents.js');
+    const file = path.join(import.meta.dirname, '../../../examples/fleet.yaml');
+    const docs = parseFleet([{ name: file, text: await readFile(file, 'utf8') }]);
+    expect(docs.map((d) => `${d.kind}/${d.name}`)).toEqual(['Template/win11-office', 'Pool/office', 'Workflow/open-notepad']);
+  });
+
+  it('an empty set of files is refused rather than pruning everything', async () => {
+    const { h, deps } = await setup();
+    await applyFleet(deps, { files: [{ name: 'fleet.yaml', text: fleet(h.image) }] });
+    await refusal(applyFleet(deps, { files: [{ name: 'empty.yaml', text: '# nothing yet\n' }] }, { prune: true }));
+    expect(await h.store.getPool('web')).not.toBeNull();
   });
 });

@@ -3,6 +3,7 @@
  * keeps every reference valid: templates before the pools cloned from them, removals last.
  * @module
  */
+import { HvkubeError } from '../../domain/errors.js';
 import type { Orchestrator } from '../orchestrator.js';
 import type { WorkflowCatalog } from '../workflows/workflow-catalog.js';
 import { parseFleet, type FleetFile } from './documents.js';
@@ -102,6 +103,8 @@ export async function applyFleet(deps: ApplyDeps, input: ApplyInput, options: Ap
   const prune = options.prune === true;
   const dryRun = options.dryRun === true;
   const docs = parseFleet(input.files ?? [], input.objects ?? []);
+  // An empty set is almost always a wrong path, and with --prune it would remove everything.
+  if (docs.length === 0) throw new HvkubeError('INVALID_INPUT', 'the fleet files hold no documents, nothing was changed', { hint: 'check the -f paths; see docs/apply.md for the format' });
   const steps = await planFleet({ ctx: deps.orch.ctx, workflows: deps.workflows }, docs, { prune });
   if (!dryRun) {
     for (const step of executionOrder(steps)) await execute(deps, step);
