@@ -21,6 +21,7 @@ import { EventTail } from './event-tail.js';
 import { ApiLifecycle } from './lifecycle.js';
 import { HvkubeMetrics } from './metrics.js';
 import { agentRoutes } from './routes/agents.js';
+import { applyRoutes } from './routes/apply.js';
 import { consoleRoutes } from './routes/console.js';
 import { eventRoutes } from './routes/events.js';
 import { hostRoutes } from './routes/hosts.js';
@@ -121,6 +122,7 @@ export function createApi(options: ApiOptions): Api {
   const v1 = new OpenAPIHono<Env>({ defaultHook: validationHook });
   for (const register of [templateRoutes, poolRoutes, vmRoutes, consoleRoutes, leaseRoutes, systemRoutes, hostRoutes, ...(options.extraRoutes ?? [])]) register(v1, deps);
   eventRoutes(v1, deps, tail);
+  applyRoutes(v1, deps, options.scheduler?.workflows ?? null);
   if (options.scheduler) agentRoutes(v1, options.scheduler);
   v1.onError(onError);
   v1.notFound(notFound);

@@ -5,10 +5,8 @@
  * @module
  */
 import { CommanderError } from '@commander-js/extra-typings';
-import { HvkubeError, InternalError } from '../domain/errors.js';
 import { buildProgram } from './program.js';
-
-const USAGE_CODES = new Set(['INVALID_NAME', 'INVALID_PATH', 'INVALID_INPUT', 'WORKFLOW_INVALID']);
+import { reportError } from './report-error.js';
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
@@ -27,15 +25,7 @@ export async function main(argv: string[]): Promise<number> {
       // Help and version end here too, with code 0.
       return e.exitCode === 0 ? 0 : 2;
     }
-    const wantsJson = argv.includes('--json');
-    if (e instanceof HvkubeError) {
-      if (wantsJson) process.stdout.write(JSON.stringify({ error: e.toJSON() }, null, 2) + '\n');
-      process.stderr.write(`error: ${e.describe()}\n`);
-      if (e instanceof InternalError) process.stderr.write(`${e.stack ?? ''}\nthis is a bug in hvkube; please report it with the output above\n`);
-      return USAGE_CODES.has(e.code) ? 2 : 1;
-    }
-    process.stderr.write(`error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    return 1;
+    return reportError(e, argv.includes('--json'));
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { Command, Option } from '@commander-js/extra-typings';
 import { agentCommand } from './commands/agent.js';
+import { applyCommand, diffCommand, exportCommand } from './commands/apply.js';
 import { demoCommand } from './commands/demo.js';
 import { doctorCommand } from './commands/doctor.js';
 import { hostCommand } from './commands/host.js';
@@ -35,6 +36,9 @@ export function buildProgram(): Command {
   program.addCommand(agentCommand());
   program.addCommand(workflowCommand());
   program.addCommand(hostCommand());
+  program.addCommand(applyCommand());
+  program.addCommand(diffCommand());
+  program.addCommand(exportCommand());
   program.addCommand(reconcileCommand());
   program.addCommand(serveCommand());
   program.addCommand(demoCommand());

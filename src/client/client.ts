@@ -17,6 +17,7 @@ import { ERROR_CODES, HvkubeError, type ErrorCode } from '../domain/errors.js';
 import type { AgentStatus } from '../domain/agent-state.js';
 import type { Agent, Pool, StateEvent, Template, Vm } from '../domain/types.js';
 import type { ConsoleAccess, HostInfo, MouseButton } from '../hypervisor/hypervisor.js';
+import type { ApplyResult, FleetFile, FleetObject } from '../orchestrator/apply/index.js';
 import type { PoolInput, ScaleInput, TemplateInput } from '../orchestrator/catalog.js';
 import type { ProgressEvent } from '../orchestrator/context.js';
 import type { PoolStatus, ProvisionReport } from '../orchestrator/orchestrator.js';
@@ -222,6 +223,14 @@ export class HvkubeClient implements HvkubeOperations {
   /** Forgets a host that is gone for good, with the rows of its VMs (its hypervisor is not touched). */
   removeHost(name: string, options: { force?: boolean } = {}): Promise<{ removed: string; vmsForgotten: string[] }> {
     return this.#json('DELETE', `/hosts/${enc(name)}`, { query: { force: options.force } });
+  }
+
+  // ---- fleet documents (docs/apply.md) ----
+  apply(request: { files?: FleetFile[]; documents?: unknown[]; prune?: boolean; dryRun?: boolean }): Promise<ApplyResult> {
+    return this.#json('POST', '/apply', { body: request });
+  }
+  exportFleet(): Promise<FleetObject[]> {
+    return this.#json('GET', '/export');
   }
 
   // ---- agents, workflows (served when the server runs the scheduler) ----
