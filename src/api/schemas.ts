@@ -172,13 +172,21 @@ export const NoOptionsSchema = z.object({}).strict().openapi('NoOptions');
 export const ForceSchema = z.object({ force: z.boolean().optional() }).strict().openapi('Force');
 export const ForceQuerySchema = z.object({ force: QueryBool.optional() });
 
-export const TypeTextSchema = z.object({ text: z.string().max(10_000) }).strict().openapi('TypeText');
+/** The caller's lease on a console operation: a stale one is refused with 409 (LEASE_MISMATCH). */
+const ConsoleLeaseId = z
+  .string()
+  .min(1)
+  .max(100)
+  .optional()
+  .openapi({ description: 'the lease the acquire answered; when given, the operation is refused with 409 unless the VM still holds it' });
+
+export const TypeTextSchema = z.object({ text: z.string().max(10_000), lease_id: ConsoleLeaseId }).strict().openapi('TypeText');
 export const KeysSchema = z
-  .object({ chords: z.array(z.string().min(1).max(64)).min(1).max(100).openapi({ example: ['ctrl+l', 'enter'] }) })
+  .object({ chords: z.array(z.string().min(1).max(64)).min(1).max(100).openapi({ example: ['ctrl+l', 'enter'] }), lease_id: ConsoleLeaseId })
   .strict()
   .openapi('Keys');
 export const ClickSchema = z
-  .object({ x: int(0, 16384), y: int(0, 16384), button: z.enum(['left', 'right', 'middle']).optional(), double: z.boolean().optional() })
+  .object({ x: int(0, 16384), y: int(0, 16384), button: z.enum(['left', 'right', 'middle']).optional(), double: z.boolean().optional(), lease_id: ConsoleLeaseId })
   .strict()
   .openapi('Click');
 export const ScreenshotQuerySchema = z.object({
@@ -189,6 +197,7 @@ export const ScreenshotQuerySchema = z.object({
     .pipe(int(16, 7680))
     .optional()
     .openapi({ type: 'string', description: 'scale to this width in pixels (16-7680)' }),
+  lease_id: ConsoleLeaseId,
 });
 export const ConsoleAccessSchema = z
   .object({ command: z.array(z.string()).nullable(), instructions: z.string() })

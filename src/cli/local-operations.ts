@@ -75,8 +75,8 @@ export class LocalOperations implements HvkubeOperations {
   removeVm: HvkubeOperations['removeVm'] = (name, options) => this.#orch.removeVm(name, options);
 
   screenshot: HvkubeOperations['screenshot'] = (name, options) => this.#orch.screenshot(name, options);
-  typeText: HvkubeOperations['typeText'] = (name, text) => this.#orch.typeText(name, text);
-  pressKeys: HvkubeOperations['pressKeys'] = (name, chords) => this.#orch.pressKeys(name, chords);
+  typeText: HvkubeOperations['typeText'] = (name, text, options) => this.#orch.typeText(name, text, options);
+  pressKeys: HvkubeOperations['pressKeys'] = (name, chords, options) => this.#orch.pressKeys(name, chords, options);
   click: HvkubeOperations['click'] = (name, x, y, options) => this.#orch.click(name, x, y, options);
   console: HvkubeOperations['console'] = (name) => this.#orch.console(name);
 

@@ -7,7 +7,7 @@
  * import { HvkubeClient } from 'hvkube';
  * const hv = new HvkubeClient({ url: 'http://127.0.0.1:8080', token: process.env.HVKUBE_API_TOKEN });
  * const vm = await hv.acquire({ pool: 'win11' });
- * await hv.typeText(vm.vm_name, 'hello');
+ * await hv.typeText(vm.vm_name, 'hello', { leaseId: vm.lease_id });
  * await hv.release(vm.vm_name, { leaseId: vm.lease_id });
  * ```
  * @module
@@ -20,7 +20,7 @@ import type { ConsoleAccess, HostInfo, MouseButton } from '../hypervisor/hypervi
 import type { ApplyResult, FleetFile, FleetObject } from '../orchestrator/apply/index.js';
 import type { PoolInput, ScaleInput, TemplateInput } from '../orchestrator/catalog.js';
 import type { ProgressEvent } from '../orchestrator/context.js';
-import type { PoolStatus, ProvisionReport } from '../orchestrator/orchestrator.js';
+import type { ConsoleOptions, PoolStatus, ProvisionReport } from '../orchestrator/orchestrator.js';
 import type { ReconcileReport } from '../orchestrator/reconcile.js';
 import type { HostView } from '../fleet/registry.js';
 import type { EventQuery, HostRecord } from '../store/store.js';
@@ -177,18 +177,18 @@ export class HvkubeClient implements HvkubeOperations {
   }
 
   // ---- console ----
-  async screenshot(name: string, options: { width?: number } = {}): Promise<Uint8Array> {
-    const res = await this.#call('GET', `/vms/${enc(name)}/screenshot`, { query: { width: options.width }, accept: 'image/png' });
+  async screenshot(name: string, options: { width?: number } & ConsoleOptions = {}): Promise<Uint8Array> {
+    const res = await this.#call('GET', `/vms/${enc(name)}/screenshot`, { query: { width: options.width, lease_id: options.leaseId }, accept: 'image/png' });
     return new Uint8Array(await res.arrayBuffer());
   }
-  async typeText(name: string, text: string): Promise<void> {
-    await this.#json('POST', `/vms/${enc(name)}/type`, { body: { text } });
+  async typeText(name: string, text: string, options: ConsoleOptions = {}): Promise<void> {
+    await this.#json('POST', `/vms/${enc(name)}/type`, { body: { text, lease_id: options.leaseId } });
   }
-  async pressKeys(name: string, chords: string[]): Promise<void> {
-    await this.#json('POST', `/vms/${enc(name)}/keys`, { body: { chords } });
+  async pressKeys(name: string, chords: string[], options: ConsoleOptions = {}): Promise<void> {
+    await this.#json('POST', `/vms/${enc(name)}/keys`, { body: { chords, lease_id: options.leaseId } });
   }
-  async click(name: string, x: number, y: number, options: { button?: MouseButton; double?: boolean } = {}): Promise<void> {
-    await this.#json('POST', `/vms/${enc(name)}/click`, { body: { x, y, button: options.button, double: options.double } });
+  async click(name: string, x: number, y: number, options: { button?: MouseButton; double?: boolean } & ConsoleOptions = {}): Promise<void> {
+    await this.#json('POST', `/vms/${enc(name)}/click`, { body: { x, y, button: options.button, double: options.double, lease_id: options.leaseId } });
   }
   console(name: string): Promise<ConsoleAccess> {
     return this.#json('GET', `/vms/${enc(name)}/console`);

@@ -10,7 +10,7 @@ import type { Pool, ReleasePolicy, StateEvent, Template, Vm } from '../domain/ty
 import type { ConsoleAccess, HostInfo, MouseButton } from '../hypervisor/hypervisor.js';
 import type { PoolInput, ScaleInput, TemplateInput } from '../orchestrator/catalog.js';
 import type { ProgressEvent } from '../orchestrator/context.js';
-import type { PoolStatus, ProvisionReport } from '../orchestrator/orchestrator.js';
+import type { ConsoleOptions, PoolStatus, ProvisionReport } from '../orchestrator/orchestrator.js';
 import type { ReconcileReport } from '../orchestrator/reconcile.js';
 import type { EventQuery } from '../store/store.js';
 
@@ -62,11 +62,15 @@ export interface HvkubeOperations {
   stopVm(name: string, options?: { force?: boolean }): Promise<Vm>;
   removeVm(name: string, options?: { force?: boolean }): Promise<void>;
 
-  /** A PNG of the VM's screen. */
-  screenshot(name: string, options?: { width?: number }): Promise<Uint8Array>;
-  typeText(name: string, text: string): Promise<void>;
-  pressKeys(name: string, chords: string[]): Promise<void>;
-  click(name: string, x: number, y: number, options?: { button?: MouseButton; double?: boolean }): Promise<void>;
+  /**
+   * Console operations take the caller's lease id where it has one: a stale lease (expired,
+   * released, the VM now someone else's) is refused with LEASE_MISMATCH and nothing is sent.
+   * `screenshot` answers a PNG of the VM's screen.
+   */
+  screenshot(name: string, options?: { width?: number } & ConsoleOptions): Promise<Uint8Array>;
+  typeText(name: string, text: string, options?: ConsoleOptions): Promise<void>;
+  pressKeys(name: string, chords: string[], options?: ConsoleOptions): Promise<void>;
+  click(name: string, x: number, y: number, options?: { button?: MouseButton; double?: boolean } & ConsoleOptions): Promise<void>;
   console(name: string): Promise<ConsoleAccess>;
 
   reconcile(options?: { removeOrphans?: boolean }): Promise<ReconcileReport>;

@@ -1,5 +1,5 @@
 export { Orchestrator, createOrchestrator } from './orchestrator.js';
-export type { OrchestratorOptions, PoolStatus, ProvisionReport } from './orchestrator.js';
+export type { ConsoleOptions, OrchestratorOptions, PoolStatus, ProvisionReport } from './orchestrator.js';
 export type { AcquireOptions, AcquireResult } from './acquire.js';
 export type { ReleaseOptions, ReleaseResult } from './release.js';
 export type { ReconcileReport } from './reconcile.js';

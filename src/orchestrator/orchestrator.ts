@@ -46,6 +46,12 @@ export interface PoolStatus {
   health: PoolHealth;
 }
 
+/** What a console operation takes besides its input. */
+export interface ConsoleOptions {
+  /** The caller's lease: the operation is refused (LEASE_MISMATCH) unless the VM still holds it. */
+  leaseId?: string;
+}
+
 export interface ProvisionReport {
   pool: string;
   provisioned: string[];
@@ -405,46 +411,64 @@ export class Orchestrator {
   }
 
   // ---- console ----
-  async screenshot(name: string, options: { width?: number } = {}): Promise<Buffer> {
+  /**
+   * The one place agent input checks the lease: a caller that holds a lease passes its id, and a
+   * stale one (expired, released, the VM handed to someone else) is refused before anything
+   * reaches the screen. Callers without a lease id (an operator, the dashboard) are not checked.
+   */
+  async #consoleVm(name: string, leaseId: string | undefined): Promise<Vm> {
     const vm = await requireVm(this.ctx, name);
-    if (options.width !== undefined) validateInt('width', options.width, 16, 7680);
-    const fleet = this.#remote(vm);
-    if (fleet) return fleet.remote.screenshot(vm, options);
-    return this.ctx.hv.screenshot(name, options);
+    if (leaseId !== undefined && vm.lease?.id !== leaseId) {
+      throw new HvkubeError('LEASE_MISMATCH', `VM ${name} is not held under lease ${leaseId}; nothing was sent to it`, {
+        hint: vm.lease ? 'your lease ended and the VM was handed to someone else: acquire a VM again' : 'your lease ended (expired or released): acquire a VM again',
+        details: { vm: name },
+      });
+    }
+    return vm;
   }
-  async typeText(name: string, text: string): Promise<void> {
-    const vm = await requireVm(this.ctx, name);
+
+  async screenshot(name: string, options: { width?: number } & ConsoleOptions = {}): Promise<Buffer> {
+    const vm = await this.#consoleVm(name, options.leaseId);
+    if (options.width !== undefined) validateInt('width', options.width, 16, 7680);
+    const shape = options.width === undefined ? {} : { width: options.width };
+    const fleet = this.#remote(vm);
+    if (fleet) return fleet.remote.screenshot(vm, shape);
+    return this.ctx.hv.screenshot(name, shape);
+  }
+  async typeText(name: string, text: string, options: ConsoleOptions = {}): Promise<void> {
+    const vm = await this.#consoleVm(name, options.leaseId);
     if (typeof text !== 'string' || text.length > 10_000) throw new HvkubeError('INVALID_INPUT', 'text must be at most 10000 characters');
     const fleet = this.#remote(vm);
     if (fleet) return fleet.remote.typeText(vm, text);
     await this.ctx.hv.typeText(name, text);
   }
-  async pressKeys(name: string, chords: string[]): Promise<void> {
-    const vm = await requireVm(this.ctx, name);
+  async pressKeys(name: string, chords: string[], options: ConsoleOptions = {}): Promise<void> {
+    const vm = await this.#consoleVm(name, options.leaseId);
     if (chords.length === 0 || chords.length > 100) throw new HvkubeError('INVALID_INPUT', 'give 1 to 100 key chords', { hint: 'e.g. ctrl+l enter' });
     for (const c of chords) parseKeyChord(c);
     const fleet = this.#remote(vm);
     if (fleet) return fleet.remote.pressKeys(vm, chords);
     await this.ctx.hv.pressKeys(name, chords);
   }
-  async click(name: string, x: number, y: number, options: { button?: MouseButton; double?: boolean } = {}): Promise<void> {
-    const vm = await requireVm(this.ctx, name);
+  async click(name: string, x: number, y: number, options: { button?: MouseButton; double?: boolean } & ConsoleOptions = {}): Promise<void> {
+    const vm = await this.#consoleVm(name, options.leaseId);
     validateInt('x', x, 0, 16384);
     validateInt('y', y, 0, 16384);
+    const how = { button: options.button, double: options.double };
     const fleet = this.#remote(vm);
-    if (fleet) return fleet.remote.click(vm, x, y, options);
-    await this.ctx.hv.click(name, x, y, options);
+    if (fleet) return fleet.remote.click(vm, x, y, how);
+    await this.ctx.hv.click(name, x, y, how);
   }
-  async mouseMove(name: string, x: number, y: number): Promise<void> {
-    const vm = await requireVm(this.ctx, name);
+  async mouseMove(name: string, x: number, y: number, options: ConsoleOptions = {}): Promise<void> {
+    const vm = await this.#consoleVm(name, options.leaseId);
     validateInt('x', x, 0, 16384);
     validateInt('y', y, 0, 16384);
     const fleet = this.#remote(vm);
     if (fleet) return fleet.remote.mouseMove(vm, x, y);
     await this.ctx.hv.mouseMove(name, x, y);
   }
-  async scroll(name: string, delta: number): Promise<void> {
-    const vm = await requireVm(this.ctx, name);
+  async scroll(name: string, delta: number, options: ConsoleOptions = {}): Promise<void> {
+    const vm = await this.#consoleVm(name, options.leaseId);
     const fleet = this.#remote(vm);
     if (!fleet && !this.ctx.hv.capabilities.scroll) throw new HvkubeError('INVALID_INPUT', `the ${this.ctx.hv.backend} backend cannot scroll`);
     validateInt('scroll delta', delta, -100, 100);

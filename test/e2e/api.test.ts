@@ -343,6 +343,29 @@ describe('API: leases', () => {
     await expect(c.renewLease(got.vm_name, got.lease_id, 60)).rejects.toMatchObject({ code: 'LEASE_MISMATCH' });
     expect((await c.acquire({ pool: 'p', wait: false })).vm_name).toBe(got.vm_name);
   });
+
+  it('console operations and release with a stale lease answer 409 and reach nothing', async () => {
+    api = makeApi();
+    await h.pool('p', 1);
+    const c = clientFor(api);
+    const old = await c.acquire({ pool: 'p' });
+    await c.release(old.vm_name, { leaseId: old.lease_id, wait: true });
+    const now = await c.acquire({ pool: 'p' });
+    expect(now.vm_name).toBe(old.vm_name);
+    const vm = old.vm_name;
+    const stale = { leaseId: old.lease_id };
+    await expect(c.typeText(vm, 'stale', stale)).rejects.toMatchObject({ code: 'LEASE_MISMATCH' });
+    await expect(c.pressKeys(vm, ['enter'], stale)).rejects.toMatchObject({ code: 'LEASE_MISMATCH' });
+    await expect(c.click(vm, 1, 1, stale)).rejects.toMatchObject({ code: 'LEASE_MISMATCH' });
+    await expect(c.screenshot(vm, stale)).rejects.toMatchObject({ code: 'LEASE_MISMATCH' });
+    await expect(c.release(vm, stale)).rejects.toMatchObject({ code: 'LEASE_MISMATCH' });
+    const raw = await api.app.request(`/api/v1/vms/${vm}/type`, json('POST', { text: 'stale', lease_id: old.lease_id }));
+    expect(raw.status).toBe(409);
+    expect((await h.hv.screenText(vm)).join('\n')).not.toContain('stale');
+    await c.typeText(vm, 'fresh', { leaseId: now.lease_id });
+    expect((await h.hv.screenText(vm)).join('\n')).toContain('fresh');
+    expect((await h.orch.getVm(vm)).lease?.id).toBe(now.lease_id);
+  });
 });
 
 describe('API: agents and workflows (served with a scheduler)', () => {

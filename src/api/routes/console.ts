@@ -24,15 +24,16 @@ export function consoleRoutes(app: ApiApp, { orch }: RouteDeps): void {
       },
     }),
     async (c) => {
-      const { width } = c.req.valid('query');
-      const png = await orch.screenshot(c.req.valid('param').name, width === undefined ? {} : { width });
+      const { width, lease_id } = c.req.valid('query');
+      const png = await orch.screenshot(c.req.valid('param').name, { width, leaseId: lease_id });
       return c.body(new Uint8Array(png), 200, { 'Content-Type': 'image/png', 'Cache-Control': 'no-store' });
     },
   );
   app.openapi(
     createRoute({ method: 'post', path: '/vms/{name}/type', tags, summary: 'Type text', request: { params, body: jsonBody(TypeTextSchema) }, responses: { 200: jsonAnswer(OkSchema, 'typed'), ...errors(404, 409, 502) } }),
     async (c) => {
-      await orch.typeText(c.req.valid('param').name, c.req.valid('json').text);
+      const { text, lease_id } = c.req.valid('json');
+      await orch.typeText(c.req.valid('param').name, text, { leaseId: lease_id });
       return c.json({ ok: true as const }, 200);
     },
   );
@@ -46,15 +47,16 @@ export function consoleRoutes(app: ApiApp, { orch }: RouteDeps): void {
       responses: { 200: jsonAnswer(OkSchema, 'pressed'), ...errors(404, 409, 502) },
     }),
     async (c) => {
-      await orch.pressKeys(c.req.valid('param').name, c.req.valid('json').chords);
+      const { chords, lease_id } = c.req.valid('json');
+      await orch.pressKeys(c.req.valid('param').name, chords, { leaseId: lease_id });
       return c.json({ ok: true as const }, 200);
     },
   );
   app.openapi(
     createRoute({ method: 'post', path: '/vms/{name}/click', tags, summary: 'Click at screen coordinates', request: { params, body: jsonBody(ClickSchema) }, responses: { 200: jsonAnswer(OkSchema, 'clicked'), ...errors(404, 409, 502) } }),
     async (c) => {
-      const { x, y, button, double } = c.req.valid('json');
-      await orch.click(c.req.valid('param').name, x, y, { button, double });
+      const { x, y, button, double, lease_id } = c.req.valid('json');
+      await orch.click(c.req.valid('param').name, x, y, { button, double, leaseId: lease_id });
       return c.json({ ok: true as const }, 200);
     },
   );

@@ -44,6 +44,8 @@ const int = (what: string, v: string): number => {
   return Number(v);
 };
 
+const LEASE_HELP = 'the lease id the acquire answered: refused (exit 1) if the VM no longer holds it';
+
 export function vmCommand(): Command {
   const cmd = new Command('vm').description('single VMs: acquire, release, lifecycle and console');
 
@@ -89,7 +91,7 @@ export function vmCommand(): Command {
         if (asJson) json(out, answer);
         else {
           const lease = answer.lease_expires_at ? `; lease ${answer.lease_id} until ${answer.lease_expires_at} (renew with: hvkube vm renew ${answer.vm_name} --lease ${answer.lease_id})` : '';
-          out.write(`acquired ${answer.vm_name} (ip ${answer.ip_address ?? '-'}) — resumed in ${ms(answer.resume_ms)}${answer.hot ? ' from the hot tier' : ''}${lease}\nrelease it with: hvkube vm release ${answer.vm_name}\n`);
+          out.write(`acquired ${answer.vm_name} (ip ${answer.ip_address ?? '-'}) — resumed in ${ms(answer.resume_ms)}${answer.hot ? ' from the hot tier' : ''}${lease}\nrelease it with: hvkube vm release ${answer.vm_name} --lease ${answer.lease_id}\n`);
         }
       });
     });
@@ -157,9 +159,10 @@ export function vmCommand(): Command {
     .argument('<name>')
     .option('-o, --output <file>', 'where to write it (default: NAME.png)')
     .option('--width <px>', 'scale to this width')
+    .option('--lease <id>', LEASE_HELP)
     .action(async (name, o, command) => {
       await withOps(command, async ({ ops, out, json: asJson }) => {
-        const png = await ops.screenshot(name, o.width ? { width: int('width', o.width) } : {});
+        const png = await ops.screenshot(name, { width: o.width === undefined ? undefined : int('width', o.width), leaseId: o.lease });
         const file = path.resolve(o.output ?? `${name}.png`);
         await writeFile(file, png);
         if (asJson) json(out, { file, bytes: png.length });
@@ -172,8 +175,9 @@ export function vmCommand(): Command {
     .description('type text into the VM')
     .argument('<name>')
     .argument('<text>')
-    .action(async (name, text, _o, command) => {
-      await withOps(command, async ({ ops }) => ops.typeText(name, text));
+    .option('--lease <id>', LEASE_HELP)
+    .action(async (name, text, o, command) => {
+      await withOps(command, async ({ ops }) => ops.typeText(name, text, { leaseId: o.lease }));
     });
 
   cmd
@@ -181,8 +185,9 @@ export function vmCommand(): Command {
     .description('press key chords, e.g. ctrl+l enter alt+f4')
     .argument('<name>')
     .argument('<chords...>')
-    .action(async (name, chords, _o, command) => {
-      await withOps(command, async ({ ops }) => ops.pressKeys(name, chords));
+    .option('--lease <id>', LEASE_HELP)
+    .action(async (name, chords, o, command) => {
+      await withOps(command, async ({ ops }) => ops.pressKeys(name, chords, { leaseId: o.lease }));
     });
 
   cmd
@@ -193,9 +198,10 @@ export function vmCommand(): Command {
     .argument('<y>')
     .addOption(new Option('--button <button>').choices(['left', 'right', 'middle'] as const).default('left' as const))
     .option('--double', 'double-click')
+    .option('--lease <id>', LEASE_HELP)
     .action(async (name, x, y, o, command) => {
       await withOps(command, async ({ ops }) =>
-        ops.click(name, int('x', x), int('y', y), { button: o.button, double: o.double === true }),
+        ops.click(name, int('x', x), int('y', y), { button: o.button, double: o.double === true, leaseId: o.lease }),
       );
     });
 
