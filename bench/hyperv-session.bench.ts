@@ -2,7 +2,8 @@
  * One persistent PowerShell session vs a new process per call, against the stand-in.
  * The stand-in is bundled first so that both modes pay plain `node` start-up, not a TypeScript
  * compile; on a Windows host the spawn cost is larger (powershell.exe start plus the Hyper-V
- * module import). Writes bench/results/hyperv-session.json.
+ * module import). Writes bench/results/hyperv-session.json; then the VM lookup comparison
+ * (hyperv-lookup.bench.ts, bench/results/hyperv-lookup.json).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -11,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { PowerShellSession, type SessionOptions } from '../src/hypervisor/hyperv/powershell-session.js';
 import { standinHost } from '../src/hypervisor/hyperv/standin/testing.js';
+import { lookupBench } from './hyperv-lookup.bench.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PERSISTENT_CALLS = Number(process.env.HVKUBE_BENCH_CALLS ?? 500);
@@ -78,6 +80,7 @@ async function main(): Promise<void> {
     console.log(`persistent is ${(results.spawn.p50_ms / results.persistent.p50_ms).toFixed(0)}x faster per call at p50`);
     mkdirSync(path.join(root, 'bench/results'), { recursive: true });
     writeFileSync(path.join(root, 'bench/results/hyperv-session.json'), `${JSON.stringify(results, null, 2)}\n`);
+    await lookupBench(host, options);
   } finally {
     host.dispose();
   }

@@ -2,8 +2,22 @@
 # Result: a Generation 2 VHDX with auto-login, RDP on, integration services, and optionally the
 # in-guest MCP automation agent. Register it with `hvkube template add --disk <vhdx>`.
 #
+#   packer init .
 #   packer build -var iso_url=D:\iso\Win11_24H2_English_x64.iso -var iso_checksum=sha256:<hash> \
-#                -var admin_password=<secret> windows11.pkr.hcl
+#                -var admin_password=<secret> -var switch_name=hvkube windows11.pkr.hcl
+#
+# Packer 1.9 and later no longer contain the hyperv-iso builder: `packer init` installs the hyperv
+# plugin named below ("Unknown source type hyperv-iso" means it was skipped).
+
+packer {
+  required_version = ">= 1.9.0"
+  required_plugins {
+    hyperv = {
+      source  = "github.com/hashicorp/hyperv"
+      version = ">= 1.1.1, < 2.0.0"
+    }
+  }
+}
 
 variable "iso_url" {
   type        = string
@@ -26,9 +40,12 @@ variable "admin_user" {
   default = "hvkube"
 }
 
+# No default: Windows Server has no "Default Switch", and for a switch that does not exist the
+# plugin creates an Internal one without DHCP or NAT (no address, no internet for the build).
+# On the host kit use "hvkube" (NAT and DHCP, made by infra/terraform); on Windows 10/11 "Default Switch".
 variable "switch_name" {
-  type    = string
-  default = "Default Switch"
+  type        = string
+  description = "An existing virtual switch with DHCP and internet access, e.g. hvkube (host kit) or Default Switch (Windows 10/11)."
 }
 
 variable "cpus" {

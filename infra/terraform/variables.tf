@@ -17,10 +17,11 @@ variable "name" {
 variable "vm_size" {
   type        = string
   default     = "Standard_D8s_v5"
-  description = "Must support nested virtualization: Dv3/Dsv3 and later, Ev3 and later (not the Dasv/Eav AMD sizes on older generations)."
+  description = "Must support nested virtualization and run the x64 image: Intel Dv3/Dsv3 and later, Ev3 and later. Not the Arm64 sizes (a 'p' in the suffix, e.g. Standard_D4ps_v5) nor the AMD ones ('a', e.g. Standard_D8as_v5), which this kit does not support."
   validation {
-    condition     = can(regex("^Standard_[DE][0-9]+[a-z]*_v[3-9]$", var.vm_size))
-    error_message = "Use a D- or E-series v3 or later size: Hyper-V inside the VM needs nested virtualization."
+    # RE2 has no lookahead: the Intel shape first, then no 'a' (AMD) or 'p' (Arm64) among the suffix letters.
+    condition     = can(regex("^Standard_[DE][0-9]+[a-z]*_v[3-9]$", var.vm_size)) && !can(regex("^Standard_[DE][0-9]+[a-z]*[ap][a-z]*_v[0-9]+$", var.vm_size))
+    error_message = "Use an Intel D- or E-series v3 or later size (e.g. Standard_D8s_v5): Hyper-V inside the VM needs nested virtualization, and Arm64 (p) and AMD (a) sizes are not supported."
   }
 }
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isHvkubeError } from './errors.js';
-import { isValidName, validateFilePath, validateInt, validateName } from './validation.js';
+import { isValidName, validateFilePath, validateInt, validateMemoryMb, validateName } from './validation.js';
 import { HOSTILE_NAMES } from '../../test/helpers/hostile.js';
 
 
@@ -87,5 +87,25 @@ describe('numbers', () => {
   it('accepts numbers and numeric strings in range', () => {
     expect(validateInt('cpus', '4', 1, 64)).toBe(4);
     expect(validateInt('cpus', 64, 1, 64)).toBe(64);
+  });
+});
+
+describe('memory sizes', () => {
+  it('refuses on Hyper-V what is not a multiple of 2 MB, naming the nearest valid sizes', () => {
+    try {
+      validateMemoryMb('hyperv', 4019);
+      expect.unreachable();
+    } catch (e) {
+      expect(isHvkubeError(e) && e.code).toBe('INVALID_INPUT');
+      expect(String(e)).toMatch(/multiple of 2 MB on hyperv, got 4019/);
+      expect(isHvkubeError(e) && e.hint).toBe('use 4018 or 4020');
+    }
+    expect(validateMemoryMb('hyperv', 4096)).toBe(4096);
+  });
+
+  it('accepts any whole MB on QEMU and the fake backend, within the same range', () => {
+    expect(validateMemoryMb('qemu', 4019)).toBe(4019);
+    expect(validateMemoryMb('fake', 1025)).toBe(1025);
+    expect(() => validateMemoryMb('qemu', 63)).toThrow(/from 64/);
   });
 });

@@ -31,6 +31,8 @@ describe('hvkube --backend hyperv against the PowerShell stand-in', () => {
     const r = await runCli(['vm', 'rdp', got.vm_name, '-o', rdp], options());
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(rdp, 'utf8')).toContain(`full address:s:${got.ip_address}:3389`);
+    // An RDP logon takes the console that screenshots and input use: the command says so.
+    expect(r.stdout).toMatch(/Remote Desktop logon takes the console session/);
     const rec = parseJson<{ fixed: string[]; orphans: string[]; missing: string[] }>(await runCli(['reconcile', '--json'], options()));
     expect(rec).toMatchObject({ fixed: [], orphans: [], missing: [] });
     const doctor = await runCli(['doctor', '--json'], options());

@@ -235,7 +235,7 @@ export function vmCommand(): Command {
             hint: `acquire or resume it first: hvkube vm acquire --pool ${vm.pool}`,
           });
         }
-        const { writeRdpFile } = await import('../../hypervisor/hyperv/rdp.js');
+        const { RDP_CONSOLE_WARNING, writeRdpFile } = await import('../../hypervisor/hyperv/rdp.js');
         const file = path.resolve(o.output ?? `${name}.rdp`);
         await writeRdpFile(file, address, vm.rdpPort);
         if (o.open) {
@@ -243,8 +243,10 @@ export function vmCommand(): Command {
           const { spawn } = await import('node:child_process');
           spawn('mstsc', [file], { detached: true, stdio: 'ignore' }).unref();
         }
-        if (asJson) json(out, { file, address, port: vm.rdpPort });
-        else out.write(`${file} (${address}:${vm.rdpPort})\n`);
+        // Console automation and an RDP logon share one session on Windows client guests (Hyper-V console).
+        const warning = host.backend === 'hyperv' ? RDP_CONSOLE_WARNING : null;
+        if (asJson) json(out, { file, address, port: vm.rdpPort, warning });
+        else out.write(`${file} (${address}:${vm.rdpPort})\n${warning === null ? '' : `${warning}\n`}`);
       });
     });
   return cmd;

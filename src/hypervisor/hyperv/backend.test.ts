@@ -179,10 +179,21 @@ describe('hyperv backend with host faults (stand-in)', () => {
       await expectHvError(hv.listVms('hvk-'), 'HV_MODULE_MISSING');
       const checks = await hypervDoctor(hv.scripts, { switchName: 'Default Switch' });
       expect(checks.find((c) => c.check === 'hyperv-module')).toMatchObject({ ok: false });
-      expect(checks.find((c) => c.check === 'hyperv-enabled')?.fix).toMatch(/Enable-WindowsOptionalFeature/);
+      // The stand-in is a Windows Server host: features come from Install-WindowsFeature there.
+      expect(checks.find((c) => c.check === 'hyperv-enabled')?.fix).toMatch(/Install-WindowsFeature -Name Hyper-V -IncludeManagementTools/);
+      expect(checks.find((c) => c.check === 'hyperv-enabled')?.fix).not.toMatch(/Enable-WindowsOptionalFeature/);
     } finally {
       await hv.close();
       host.dispose();
+    }
+    const client = standinHost({ faults: { noHyperV: true, productType: 1 } });
+    const hvClient = createHypervHypervisor(client.backendConfig({ sessions: 1 }));
+    try {
+      const checks = await hypervDoctor(hvClient.scripts, { switchName: 'Default Switch' });
+      expect(checks.find((c) => c.check === 'hyperv-enabled')?.fix).toMatch(/Enable-WindowsOptionalFeature -Online -FeatureName Microsoft-Hyper-V-All/);
+    } finally {
+      await hvClient.close();
+      client.dispose();
     }
     const denied = standinHost({ faults: { notElevated: true } });
     const hv2 = createHypervHypervisor(denied.backendConfig({ sessions: 1 }));

@@ -69,6 +69,8 @@ export async function hypervDoctor(session: ScriptRunner, options: DoctorOptions
     return checks;
   }
 
+  // Win32_OperatingSystem.ProductType: 1 workstation; 2 domain controller and 3 server use Server Manager features.
+  const server = facts.productType === 2 || facts.productType === 3;
   const service = optionalString(facts.vmmsService);
   checks.push({
     check: 'hyperv-enabled',
@@ -77,7 +79,9 @@ export async function hypervDoctor(session: ScriptRunner, options: DoctorOptions
     fix:
       service === 'Running'
         ? null
-        : 'enable Hyper-V: Enable-WindowsOptionalFeature -Online -FeatureName Microsoft-Hyper-V-All (then reboot); on Azure use a size with nested virtualization',
+        : server
+          ? 'enable Hyper-V: Install-WindowsFeature -Name Hyper-V -IncludeManagementTools -Restart; on Azure use a size with nested virtualization'
+          : 'enable Hyper-V: Enable-WindowsOptionalFeature -Online -FeatureName Microsoft-Hyper-V-All (then reboot); on Azure use a size with nested virtualization',
   });
 
   const module = facts.hypervModule === true;
@@ -85,7 +89,11 @@ export async function hypervDoctor(session: ScriptRunner, options: DoctorOptions
     check: 'hyperv-module',
     ok: module,
     detail: module ? 'Hyper-V PowerShell module available' : 'Hyper-V PowerShell module missing',
-    fix: module ? null : 'Enable-WindowsOptionalFeature -Online -FeatureName Microsoft-Hyper-V-Management-PowerShell',
+    fix: module
+      ? null
+      : server
+        ? 'Install-WindowsFeature -Name Hyper-V-PowerShell'
+        : 'Enable-WindowsOptionalFeature -Online -FeatureName Microsoft-Hyper-V-Management-PowerShell',
   });
 
   const elevated = facts.elevated === true;

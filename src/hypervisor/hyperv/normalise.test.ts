@@ -50,7 +50,7 @@ describe('normalising real Windows PowerShell 5.1 output (fixtures)', () => {
 
 describe('normalisation rules', () => {
   it('maps every VMState integer and accepts names', () => {
-    expect(Object.keys(VM_STATE_NAMES)).toHaveLength(27);
+    expect(Object.keys(VM_STATE_NAMES)).toHaveLength(29);
     expect([2, 3, 6, 9, 10, 32773, 4].map(toHvState)).toEqual(['running', 'off', 'saved', 'paused', 'starting', 'saving', 'stopping']);
     expect(['Running', 'Saved', '6', 'RunningCritical', 32783, 99999, null].map(toHvState)).toEqual(['running', 'saved', 'saved', 'other', 'other', 'other', 'other']);
     expect(enumName(5, { 5: 'Standard' })).toBe('Standard');
@@ -86,5 +86,24 @@ describe('normalisation rules', () => {
     expect(heartbeatVerdict({ state: 'Running', heartbeat: 'OkApplicationsUnknown' })).toBe('ok');
     expect(heartbeatVerdict({ state: 'Off', heartbeat: null })).toBe('no-contact');
     expect(heartbeatVerdict({ state: 'Running', enabled: false, primaryOperationalStatus: 'Degraded' })).toBe('unknown');
+  });
+
+  it('reads the VMState numbers of the Hyper-V 2.0 module: Hibernated and ComponentServicing before the *Critical states', () => {
+    expect(VM_STATE_NAMES[32783]).toBe('Hibernated');
+    expect(VM_STATE_NAMES[32784]).toBe('ComponentServicing');
+    expect(VM_STATE_NAMES[32785]).toBe('RunningCritical');
+    expect(VM_STATE_NAMES[32788]).toBe('SavedCritical');
+    expect(VM_STATE_NAMES[32796]).toBe('FastSavingCritical');
+    expect(normaliseVm({ Id: 'a', Name: 'a', State: 32783 })).toMatchObject({ state: 'other', stateName: 'Hibernated' });
+    expect(normaliseVm({ Id: 'a', Name: 'a', State: 32788 })).toMatchObject({ state: 'other', stateName: 'SavedCritical' });
+  });
+
+  it('counts every heartbeat whose guest answers as ok, critical applications included, and nothing else', () => {
+    for (const ok of ['OkApplicationsUnknown', 'OkApplicationsHealthy', 'OkApplicationsCritical']) {
+      expect(heartbeatVerdict({ state: 'Running', heartbeat: ok }), ok).toBe('ok');
+    }
+    for (const not of ['NoContact', 'LostCommunication']) expect(heartbeatVerdict({ state: 'Running', heartbeat: not }), not).toBe('no-contact');
+    // A made-up name that merely starts with "Ok" is not a guest that answers.
+    expect(heartbeatVerdict({ state: 'Running', heartbeat: 'Okay' })).not.toBe('ok');
   });
 });

@@ -8,7 +8,11 @@
  */
 import type { HvState } from '../hypervisor.js';
 
-/** `Microsoft.HyperV.PowerShell.VMState` by value (the WMI enum uses other numbers). */
+/**
+ * `Microsoft.HyperV.PowerShell.VMState` by value (the WMI enum uses other numbers), as the Hyper-V
+ * module 2.0.0.0 of Windows Server 2019+ defines it (dsccommunity/HyperVDsc's stub generated from a
+ * host): 32783 Hibernated and 32784 ComponentServicing come before the *Critical states.
+ */
 export const VM_STATE_NAMES: Readonly<Record<number, string>> = {
   1: 'Other',
   2: 'Running',
@@ -25,18 +29,20 @@ export const VM_STATE_NAMES: Readonly<Record<number, string>> = {
   32780: 'FastSaving',
   32781: 'ForceShutdown',
   32782: 'ForceReboot',
-  32783: 'RunningCritical',
-  32784: 'OffCritical',
-  32785: 'StoppingCritical',
-  32786: 'SavedCritical',
-  32787: 'PausedCritical',
-  32788: 'StartingCritical',
-  32789: 'ResetCritical',
-  32790: 'SavingCritical',
-  32791: 'PausingCritical',
-  32792: 'ResumingCritical',
-  32793: 'FastSavedCritical',
-  32794: 'FastSavingCritical',
+  32783: 'Hibernated',
+  32784: 'ComponentServicing',
+  32785: 'RunningCritical',
+  32786: 'OffCritical',
+  32787: 'StoppingCritical',
+  32788: 'SavedCritical',
+  32789: 'PausedCritical',
+  32790: 'StartingCritical',
+  32791: 'ResetCritical',
+  32792: 'SavingCritical',
+  32793: 'PausingCritical',
+  32794: 'ResumingCritical',
+  32795: 'FastSavedCritical',
+  32796: 'FastSavingCritical',
 };
 
 export const CHECKPOINT_TYPE_NAMES: Readonly<Record<number, string>> = { 2: 'Disabled', 3: 'Production', 4: 'ProductionOnly', 5: 'Standard' };
@@ -232,10 +238,15 @@ export function normaliseHost(value: unknown): NormalHost {
 
 export type HeartbeatVerdict = 'ok' | 'no-contact' | 'unknown';
 
+/** VMHeartbeatStatus names whose guest answers (HyperVDsc stub: 5, 6, 7). */
+const OK_HEARTBEATS: ReadonlySet<string> = new Set(['OkApplicationsUnknown', 'OkApplicationsHealthy', 'OkApplicationsCritical']);
+
 /**
  * Readiness from the Heartbeat integration service. `PrimaryOperationalStatus` 2 is OK; its
  * description is localized, so the English text is only a fallback. 12 (No Contact) and 13 (Lost
  * Communication) mean the guest is not answering; a VM that is not running has no contact either.
+ * `OkApplicationsCritical` counts as ok: the guest OS answers (the desktop is up), only an
+ * application it monitors reports trouble, which is no reason to keep a desktop from its pool.
  */
 export function heartbeatVerdict(value: unknown): HeartbeatVerdict {
   const raw = isRecord(value) ? value : {};
@@ -244,7 +255,7 @@ export function heartbeatVerdict(value: unknown): HeartbeatVerdict {
   const status = optionalString(raw.primaryOperationalStatus);
   const description = optionalString(raw.primaryStatusDescription);
   const heartbeat = optionalString(raw.heartbeat);
-  if (status === '2' || status === 'Ok' || status === 'OK' || description === 'OK' || heartbeat?.startsWith('Ok')) return 'ok';
+  if (status === '2' || status === 'Ok' || status === 'OK' || description === 'OK' || (heartbeat !== null && OK_HEARTBEATS.has(heartbeat))) return 'ok';
   if (status === '12' || status === '13' || status === 'NoContact' || status === 'LostCommunication') return 'no-contact';
   if (description === 'No Contact' || description === 'Lost Communication' || heartbeat === 'NoContact' || heartbeat === 'LostCommunication') {
     return 'no-contact';

@@ -37,6 +37,19 @@ describe('framing', () => {
     expect(parseReply('{"id":1,"ok":false,"error":{"message":"m","category":"ObjectNotFound","fqid":"x"}}')).toMatchObject({ ok: false });
   });
 
+  it('reads bytes sent as Base64 lines after the JSON line, outside the JSON', () => {
+    const bytes = Buffer.from(Array.from({ length: 300 }, (_, i) => i % 256));
+    const lines = (bytes.toString('base64').match(/.{1,76}/g) ?? []).join('\r\n');
+    const frame = new FrameReader('abc').push(`${beginMarker('abc')}\n{"id":5,"ok":true,"result":{"width":1}}\n${lines}\r\n${endMarker('abc')}\n`)[0] ?? '';
+    const reply = parseReply(frame);
+    expect(reply).toMatchObject({ id: 5, ok: true, result: { width: 1 } });
+    expect((reply as { result: { binary: Buffer } }).result.binary.equals(bytes)).toBe(true);
+    // Lines that are not Base64, or bytes on an error or a non-object result, are not a reply.
+    expect(parseReply('{"id":5,"ok":true,"result":{}}\nnot base64!')).toBeNull();
+    expect(parseReply('{"id":5,"ok":true,"result":[1]}\nAAAA')).toBeNull();
+    expect(parseReply('{"id":5,"ok":false,"error":{"message":"m"}}\nAAAA')).toBeNull();
+  });
+
   it('sends requests as 7-bit JSON', () => {
     expect(asciiJson({ s: 'é‘' })).toBe('{"s":"\\u00e9\\u2018"}');
     expect(JSON.parse(asciiJson({ s: 'é‘🙂' }))).toEqual({ s: 'é‘🙂' });

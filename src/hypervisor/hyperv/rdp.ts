@@ -5,6 +5,16 @@
  */
 import { writeFile } from 'node:fs/promises';
 
+/**
+ * On a Windows 10/11 guest an RDP logon takes over the only interactive session: the console
+ * (what screenshots, typing and clicks act on) shows the lock screen, and stays there after the
+ * RDP client disconnects. Releasing or resetting the VM restores the clean checkpoint, whose
+ * console session is logged on again.
+ */
+export const RDP_CONSOLE_WARNING =
+  'note: on a Windows 10/11 guest a Remote Desktop logon takes the console session: until the VM is released or reset, ' +
+  'its screenshots show the lock screen and typed input and clicks go there. Release or reset the VM after using RDP.';
+
 export interface RdpOptions {
   /** Connect in full screen (default false: a 1280×800 window). */
   fullScreen?: boolean;

@@ -44,4 +44,5 @@ if ($null -ne $service) { $serviceStatus = [string]$service.Status }
   totalMemoryKB        = [int64]$os.TotalVisibleMemorySize
   freeDiskBytes        = $freeDisk
   psVersion            = [string]$PSVersionTable.PSVersion
+  productType          = [int]$os.ProductType
 }

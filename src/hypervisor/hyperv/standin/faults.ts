@@ -27,6 +27,8 @@ const faultsSchema = z.object({
   notElevated: z.boolean().default(false),
   startupDelayMs: z.number().int().min(0).default(0),
   savedStateIncompatible: z.array(z.string()).default([]),
+  /** Win32_OperatingSystem.ProductType: 3 Windows Server (default, like the host kit), 1 Windows 10/11. */
+  productType: z.number().int().default(3),
   jobRate: z.number().min(0).max(1).default(0.25),
   seed: z.number().int().default(1),
   screen: z.object({ width: z.number().int().min(64).max(7680), height: z.number().int().min(64).max(4320) }).default({ width: 1024, height: 768 }),

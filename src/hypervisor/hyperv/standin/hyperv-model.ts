@@ -106,8 +106,8 @@ export interface WmiMethodModel {
 export const RETURN_CODES: readonly number[] = [0, 4096, 32768, 32769, 32770, 32771, 32772, 32773, 32774, 32775, 32776, 32777, 32778];
 export const JOB_STARTED = 4096;
 
-/** CIM_ConcreteJob.JobState values the scripts test (CIMJOB): 4 Running, 7 Completed; above 7 ended badly. */
-export const JOB_STATE = { New: 2, Starting: 3, Running: 4, Completed: 7, Terminated: 8, Killed: 9, Exception: 10 } as const;
+// A 4096 answer's Msvm_ConcreteJob (CIMJOB) runs while JobState < 7 and is done at 7 (Completed);
+// 8 Terminated, 9 Killed and 10 Exception ended badly. _lib.ps1's Invoke-HvkWmiMethod waits on it.
 
 const WMI_PAGE = 'https://learn.microsoft.com/windows/win32/hyperv_v2/';
 

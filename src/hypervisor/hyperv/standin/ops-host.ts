@@ -147,6 +147,7 @@ export function doctor(ctx: OpContext, p: Bound): unknown {
     totalMemoryKB: Math.floor(host.memoryCapacityBytes / 1024),
     freeDiskBytes: host.freeDiskBytes,
     psVersion: PS_VERSION,
+    productType: ctx.faults.productType,
   };
 }
 
