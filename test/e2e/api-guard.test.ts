@@ -135,7 +135,7 @@ describe('a server on loopback and the pages of other sites', () => {
         const a = await send(server.url, 'POST', path, { host: `127.0.0.1:${port}`, ...(type ? { 'content-type': type } : {}) }, type ? '{"pool_name":"p"}' : undefined);
         expect(a.status, `${path} ${type}`).toBe(415);
         expect(codeOf(a)).toBe('UNSUPPORTED_MEDIA_TYPE');
-        expect(JSON.parse(a.body).error.message).toContain('Content-Type: application/json');
+        expect((JSON.parse(a.body) as { error: { message: string } }).error.message).toContain('Content-Type: application/json');
       }
     }
     expect(await snapshot()).toBe(before);
