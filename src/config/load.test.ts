@@ -44,8 +44,9 @@ describe('loadConfig', () => {
     expect(loadConfig({ dataDir: d }, { HVKUBE_DATABASE_URL: 'postgresql://u@db/hvkube' }).databaseUrl).toBe('postgresql://u@db/hvkube');
     expect(loadConfig({ dataDir: d, databaseUrl: 'POSTGRES://u@db/x' }, {}).databaseUrl).toBe('POSTGRES://u@db/x');
     expect(() => loadConfig({ dataDir: d }, { HVKUBE_DATABASE_URL: 'postgress://u@db/hvkube' })).toThrow(/HVKUBE_DATABASE_URL uses the scheme "postgress"/);
-    expect(() => loadConfig({ dataDir: d, databaseUrl: 'mysql://u@db/x' }, {})).toThrow(/--database-url uses the scheme "mysql"/);
+    expect(() => loadConfig({ dataDir: d, databaseUrl: 'mysql://u@db/x' }, {})).toThrow(/the databaseUrl option uses the scheme "mysql"/);
     rmSync(dir, { recursive: true, force: true });
     expect(() => loadConfig({ dataDir: withConfig({ databaseUrl: 'sqlite:///tmp/x.db' }) }, {})).toThrow(/databaseUrl in config.json uses the scheme "sqlite"/);
+    expect(() => loadConfig({ dataDir: d }, { HVKUBE_DATABASE_URL: 'db.example:5432/hvkube' })).toThrow(/HVKUBE_DATABASE_URL is not a URL/);
   });
 });
