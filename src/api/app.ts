@@ -66,11 +66,7 @@ export interface Api {
 export const API_INFO = { title: 'hvkube API', version: '1' } as const;
 const PUBLIC_PATHS = ['/healthz', '/readyz'];
 const OPENAPI_PATH = '/api/v1/openapi.json';
-/**
- * The API reference holds no data: it is public so a person can open /docs in a browser and
- * enter the token there. `/.well-known/*` answers 404 without a token, so MCP clients probing for
- * OAuth metadata learn that there is none instead of starting a sign-in.
- */
+/** The API reference holds no data: it is public so a person can open /docs in a browser and enter the token there. */
 const DOCS_PATHS = ['/docs', OPENAPI_PATH, ...Object.keys(DOCS_ASSETS).map((name) => `/docs/${name}`)];
 
 /** Times every request, counts it in flight for shutdown, and logs it — never its headers. */
@@ -115,6 +111,8 @@ export function createApi(options: ApiOptions): Api {
   // Dashboard + MCP mount (src/web/mount.ts): the dashboard's page shells and assets hold no data, so they are public.
   const agents = options.scheduler ? agentsFromScheduler(options.scheduler) : null;
   const faces = createFaces({ agents, ...options.faces, orchestrator: orch, tokens: options.tokens ?? [], logger, hostPolicy: options.hostPolicy });
+  // `/.well-known/*` answers 404 without a token: MCP clients probing for OAuth metadata learn
+  // that there is none instead of starting a sign-in.
   app.use(bearerAuth({ tokens: options.tokens ?? [], publicPaths: [...PUBLIC_PATHS, ...DOCS_PATHS, ...faces.publicPaths], publicPrefixes: ['/.well-known/'] }));
   // MCP ends a session with a body-less DELETE that MCP clients send without a media type.
   app.use(bodyGuard({ maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, exempt: (method, path) => method === 'DELETE' && path === '/mcp' }));

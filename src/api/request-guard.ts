@@ -69,12 +69,8 @@ export function foreignRequest(req: Request, policy: HostPolicy): HvkubeError | 
   }
   const origin = req.headers.get('origin');
   if (origin === null) return null;
-  let o: URL | null = null;
-  try {
-    o = origin === 'null' ? null : new URL(origin);
-  } catch {
-    o = null;
-  }
+  // `null` is what sandboxed frames, file: pages and some redirects send: never this server.
+  const o = origin === 'null' || !URL.canParse(origin) ? null : new URL(origin);
   const sameOrigin =
     o !== null &&
     host !== null &&

@@ -86,7 +86,7 @@ function envToken(value: string | undefined): string[] {
 export function checkDatabaseUrl(url: string | null, source: string): string | null {
   if (url === null) return null;
   if (/^postgres(ql)?:\/\/./i.test(url)) return url;
-  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(url)?.[1];
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(url)?.[1];
   throw new HvkubeError('INVALID_INPUT', `${source} ${scheme ? `uses the scheme ${JSON.stringify(scheme)}` : 'is not a URL'}; only postgres:// or postgresql:// is supported`, {
     hint: 'fix the URL, or unset it to use the SQLite file in the data directory',
   });
@@ -98,7 +98,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   const tokens = [...(file.api?.tokens ?? []), ...envToken(env.HVKUBE_API_TOKEN)];
   const databaseUrl =
     overrides.databaseUrl !== undefined
-      ? checkDatabaseUrl(overrides.databaseUrl, '--database-url')
+      ? checkDatabaseUrl(overrides.databaseUrl, 'the databaseUrl option')
       : env.HVKUBE_DATABASE_URL
         ? checkDatabaseUrl(env.HVKUBE_DATABASE_URL, 'HVKUBE_DATABASE_URL')
         : checkDatabaseUrl(file.databaseUrl ?? null, 'databaseUrl in config.json');

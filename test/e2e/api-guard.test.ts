@@ -135,7 +135,7 @@ describe('a server on loopback and the pages of other sites', () => {
         const a = await send(server.url, 'POST', path, { host: `127.0.0.1:${port}`, ...(type ? { 'content-type': type } : {}) }, type ? '{"pool_name":"p"}' : undefined);
         expect(a.status, `${path} ${type}`).toBe(415);
         expect(codeOf(a)).toBe('UNSUPPORTED_MEDIA_TYPE');
-        expect(JSON.parse(a.body).error.message).toContain('Content-Type: application/json');
+        expect((JSON.parse(a.body) as { error: { message: string } }).error.message).toContain('Content-Type: application/json');
       }
     }
     expect(await snapshot()).toBe(before);
@@ -144,7 +144,7 @@ describe('a server on loopback and the pages of other sites', () => {
     expect(ok.status).toBe(200);
   });
 
-  it('answers a body over the limit with a 413 every fetch receives, and closes the connection', async () => {
+  it('answers a body over the limit with a 413 every fetch receives and closes the connection; refuses deep nesting on every face', async () => {
     const big = JSON.stringify({ pool_name: 'p', pad: 'x'.repeat(2 * 1024 * 1024) });
     for (let i = 0; i < 20; i++) {
       const res = await fetch(`${server.url}/api/v1/acquire`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
@@ -161,6 +161,12 @@ describe('a server on loopback and the pages of other sites', () => {
     });
     const res = await fetch(`${server.url}/api/v1/acquire`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: chunked, duplex: 'half' } as RequestInit);
     expect(res.status).toBe(413);
+    // Deep nesting is refused on every face that takes JSON, MCP included.
+    for (const path of ['/mcp', '/api/v1/acquire']) {
+      const deep = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: `{"jsonrpc":"2.0","id":1,"method":"initialize","params":${'['.repeat(5000)}${']'.repeat(5000)}}` });
+      expect(deep.status, path).toBe(400);
+      expect(((await deep.json()) as { error: { message: string } }).error.message).toContain('nests JSON');
+    }
     // The server is still fine afterwards.
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   });

@@ -407,7 +407,9 @@ describe('API: agents and workflows (served with a scheduler)', () => {
       const deep = `{"pool":"p","workflow":"ext","input":{"a":${'['.repeat(5000)}${']'.repeat(5000)}}}`;
       const nested = await api.app.request('/api/v1/agents', { method: 'POST', headers: { 'content-type': 'application/json' }, body: deep });
       expect(nested.status).toBe(400);
-      expect(((await nested.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('nests JSON') });
+      const refusal = ((await nested.json()) as { error: { code: string; message: string } }).error;
+      expect(refusal.code).toBe('INVALID_INPUT');
+      expect(refusal.message).toContain('nests JSON');
       expect((await c.listAgents()).map((a) => a.id)).toEqual([agent.id]);
       const doc = (await (await api.app.request('/api/v1/openapi.json')).json()) as { paths: Record<string, unknown> };
       expect(doc.paths).toHaveProperty(['/api/v1/agents/{id}/complete']);

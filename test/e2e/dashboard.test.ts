@@ -99,6 +99,18 @@ describe.skipIf(BROWSER_SKIP)(`dashboard (browser)${BROWSER_SKIP_NOTE}`, () => {
     await page.close();
   });
 
+  it('body-less actions (resume, save) carry the JSON media type the server requires', async () => {
+    const { page, errors } = await open();
+    const state = card(page, held).locator('[data-role=state]');
+    await expect.poll(() => state.textContent()).toBe('saved');
+    await card(page, held).locator('button[data-action=resume]').click();
+    await expect.poll(() => state.textContent(), { timeout: 15_000 }).toBe('running');
+    await card(page, held).locator('button[data-action=save]').click();
+    await expect.poll(() => state.textContent(), { timeout: 15_000 }).toBe('saved');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('cancelling the confirmation leaves the VM alone', async () => {
     const vm = await acquireJson(served, 'web');
     const { page } = await open();

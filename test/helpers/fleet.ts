@@ -168,7 +168,7 @@ export interface AcquireAnswer {
 export async function api<T>(base: string, method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
   const res = await fetch(`${base}/api/v1${route}`, {
     method,
-    headers: { authorization: `Bearer ${API_TOKEN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: { authorization: `Bearer ${API_TOKEN}`, ...(method !== 'GET' ? { 'content-type': 'application/json' } : {}) },
     body: body !== undefined ? JSON.stringify(body) : undefined,
   });
   return { status: res.status, body: (await res.json()) as T };

@@ -52,9 +52,10 @@ describe.skipIf(!enabled)('SQLite store', () => {
     try {
       expect(store.dialect).toBe('sqlite');
       expect(await store.listPools()).toEqual([]);
-      const again = await openStore({ dataDir, databaseUrl: 'file-not-a-url' });
-      expect(again.dialect).toBe('sqlite');
-      await again.close();
+      // A URL that is not PostgreSQL's is a mistake, never a quiet fallback to this file.
+      for (const databaseUrl of ['file-not-a-url', 'postgress://u@db/x', 'mysql://u@db/x']) {
+        await expect(openStore({ dataDir, databaseUrl })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+      }
     } finally {
       await store.close();
     }
