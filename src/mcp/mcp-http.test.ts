@@ -292,6 +292,33 @@ describe('MCP over streamable HTTP', () => {
     );
   });
 
+  it('a session that presents an MCP lease renews it; a lease from the API is left to its holder', async () => {
+    const alice = await connect();
+    const desk = structured<Acquired>(
+      await alice.callTool({ name: 'acquire_desktop', arguments: { pool: 'p' } }),
+    );
+    // Most of the lease has gone by.
+    const soon = new Date(Date.now() + 5_000).toISOString();
+    const vm = await h.orch.getVm(desk.vm_name);
+    await h.store.patchVm(vm.name, { lease: { ...vm.lease!, expiresAt: soon } });
+    const bob = await connect();
+    await bob.callTool({
+      name: 'move_mouse',
+      arguments: { vm: desk.vm_name, x: 1, y: 1, lease_id: desk.lease_id },
+    });
+    expect((await h.orch.getVm(desk.vm_name)).lease?.expiresAt ?? '').not.toBe(soon);
+    expect(Date.parse((await h.orch.getVm(desk.vm_name)).lease?.expiresAt ?? '')).toBeGreaterThan(
+      Date.parse(soon),
+    );
+
+    const api = await h.orch.acquire({ pool: 'p', holder: 'api', leaseTtlMs: 60_000 });
+    await bob.callTool({
+      name: 'move_mouse',
+      arguments: { vm: api.vm.name, x: 1, y: 1, lease_id: api.leaseId },
+    });
+    expect((await h.orch.getVm(api.vm.name)).lease?.expiresAt).toBe(api.vm.lease?.expiresAt);
+  });
+
   it('a desktop is released when the last session driving it ends, not before', async () => {
     const alice = await connect();
     const bob = await connect();
