@@ -5,7 +5,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import { AGENT_ID_PATTERN } from '../orchestrator/scheduler/agent-ids.js';
-import { AgentStatusSchema, NameSchema } from './schemas.js';
+import { AgentStatusSchema, NameSchema, queryInt } from './schemas.js';
 
 const iso = z.string().openapi({ format: 'date-time' });
 
@@ -62,7 +62,7 @@ export const AgentSubmitSchema = z
 export const AgentListQuery = z.object({
   pool: NameSchema.optional(),
   status: AgentStatusSchema.optional(),
-  limit: z.string().regex(/^\d{1,4}$/).transform(Number).pipe(z.number().int().min(1).max(1000)).optional().openapi({ type: 'string' }),
+  limit: queryInt(1, 1000).optional(),
 });
 
 export const AgentCompleteSchema = z.object({ output: z.unknown().optional() }).strict().openapi('AgentComplete');
@@ -74,7 +74,7 @@ export const AgentLogLineSchema = z
 
 export const AgentArtifactsSchema = z.object({ screenshots: z.array(z.string()) }).openapi('AgentArtifacts');
 export const ScreenshotIndexParam = AgentIdParam.extend({
-  index: z.string().regex(/^\d{1,4}$/).transform(Number).openapi({ param: { name: 'index', in: 'path' }, type: 'string' }),
+  index: queryInt(0, 9999).openapi({ param: { name: 'index', in: 'path' } }),
 });
 
 export const WorkflowSummarySchema = z

@@ -18,6 +18,7 @@ import { DOCS_ASSETS, docsAsset, docsPage, type DocsAsset } from './docs-page.js
 import { errorHandler, notFound, validationHook } from './errors.js';
 import { bodyGuard, hostGuard, LOOPBACK_POLICY, type HostPolicy } from './request-guard.js';
 import { EventTail } from './event-tail.js';
+import { withBodyErrors } from './openapi.js';
 import { ApiLifecycle } from './lifecycle.js';
 import { HvkubeMetrics } from './metrics.js';
 import { agentRoutes } from './routes/agents.js';
@@ -127,13 +128,19 @@ export function createApi(options: ApiOptions): Api {
   app.route('/api/v1', v1);
   faces.mount(app);
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
-  app.doc31(OPENAPI_PATH, {
+  // Declared only when a token is required, so a server without one documents no unused scheme.
+  if ((options.tokens ?? []).length > 0) app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  const openApi = {
     openapi: '3.1.0',
-    info: { ...API_INFO, description: 'Pools of saved desktop VMs, handed out in about a second. See docs/api.md.' },
+    info: {
+      ...API_INFO,
+      description: 'Pools of saved desktop VMs, handed out in about a second. See docs/api.md.',
+      license: { name: 'MIT', url: 'https://opensource.org/license/mit' },
+    },
     servers: [{ url: '/' }],
     security: (options.tokens ?? []).length > 0 ? [{ bearer: [] }] : [],
-  });
+  };
+  app.get(OPENAPI_PATH, (c) => c.json(withBodyErrors(app.getOpenAPI31Document(openApi))));
   app.get('/docs', (c) => c.html(docsPage(OPENAPI_PATH)));
   for (const name of Object.keys(DOCS_ASSETS) as DocsAsset[]) {
     app.get(`/docs/${name}`, async (c) => c.body(new Uint8Array(await docsAsset(name)), 200, { 'content-type': DOCS_ASSETS[name], 'cache-control': 'max-age=3600' }));

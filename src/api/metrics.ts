@@ -13,6 +13,14 @@ import type { Orchestrator } from '../orchestrator/orchestrator.js';
 import type { EventTail } from './event-tail.js';
 
 const SECONDS = (ms: number): number => ms / 1000;
+const PREFIX = 'hvkube_';
+
+/**
+ * prom-client's default collectors name three gauges `…_total`, a suffix Prometheus reserves for
+ * counters (`promtool check metrics` fails on them). Each repeats the sum of the gauge of the same
+ * name without the suffix (`hvkube_nodejs_active_handles{type}` …), so they are left out.
+ */
+const MISNAMED_GAUGES = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
 export class HvkubeMetrics {
   readonly registry = new Registry();
@@ -59,7 +67,10 @@ export class HvkubeMetrics {
   #detach: (() => void) | null = null;
 
   constructor(options: { processMetrics?: boolean } = {}) {
-    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'hvkube_' });
+    if (options.processMetrics !== false) {
+      collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
+      for (const name of MISNAMED_GAUGES) this.registry.removeSingleMetric(PREFIX + name);
+    }
   }
 
   /**

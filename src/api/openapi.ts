@@ -35,3 +35,21 @@ export function errors(...statuses: ErrorStatus[]) {
     { description: string; content: { 'application/json': { schema: typeof ErrorSchema } } }
   >;
 }
+
+type OpenApiDocument = { paths?: Record<string, Record<string, { responses?: Record<string, unknown> } | undefined> | undefined> };
+
+/**
+ * Adds the answers every state-changing route can give before its handler runs — 413 (a body over
+ * the limit) and 415 (a body that is not JSON) — so generated clients know them too.
+ */
+export function withBodyErrors<T extends object>(doc: T): T {
+  for (const item of Object.values((doc as OpenApiDocument).paths ?? {})) {
+    for (const [method, op] of Object.entries(item ?? {})) {
+      if (!op?.responses || !['post', 'put', 'patch', 'delete'].includes(method)) continue;
+      for (const status of [413, 415] as const) {
+        op.responses[status] ??= { description: ERROR_DESCRIPTIONS[status], content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+      }
+    }
+  }
+  return doc;
+}

@@ -25,11 +25,20 @@ export const NameSchema = z
 export const nameParam = (what: string): z.ZodObject<{ name: typeof NameSchema }> =>
   z.object({ name: NameSchema.openapi({ param: { name: 'name', in: 'path' }, description: `${what} name` }) });
 
-/** `?flag=true` in a query string. */
+/** `?flag=true` in a query string (`1` and `0` are accepted too); documented as a boolean. */
 export const QueryBool = z
   .enum(['true', 'false', '1', '0'])
   .transform((v) => v === 'true' || v === '1')
-  .openapi({ type: 'string', enum: ['true', 'false', '1', '0'] });
+  .openapi({ type: 'boolean', enum: undefined });
+
+/** A whole number in a query string (digits only), documented as an integer. */
+export const queryInt = (min: number, max: number, description?: string) =>
+  z
+    .string()
+    .regex(new RegExp(`^\\d{1,${String(max).length}}$`))
+    .transform(Number)
+    .pipe(int(min, max))
+    .openapi({ type: 'integer', pattern: undefined, minimum: min, maximum: max, ...(description ? { description } : {}) });
 
 export const ErrorSchema = z
   .object({
@@ -190,13 +199,7 @@ export const ClickSchema = z
   .strict()
   .openapi('Click');
 export const ScreenshotQuerySchema = z.object({
-  width: z
-    .string()
-    .regex(/^\d{1,5}$/)
-    .transform(Number)
-    .pipe(int(16, 7680))
-    .optional()
-    .openapi({ type: 'string', description: 'scale to this width in pixels (16-7680)' }),
+  width: queryInt(16, 7680, 'scale to this width in pixels').optional(),
   lease_id: ConsoleLeaseId,
 });
 export const ConsoleAccessSchema = z
@@ -262,8 +265,8 @@ export const StateEventSchema = z
   .openapi('StateEvent');
 
 export const EventsQuerySchema = z.object({
-  after: z.string().regex(/^\d{1,15}$/).transform(Number).optional().openapi({ type: 'string', description: 'only events with a larger id' }),
-  limit: z.string().regex(/^\d{1,4}$/).transform(Number).pipe(int(1, 1000)).optional().openapi({ type: 'string' }),
+  after: queryInt(0, 999_999_999_999_999, 'only events with a larger id').optional(),
+  limit: queryInt(1, 1000).optional(),
   kind: z.enum(['vm', 'pool', 'template', 'agent', 'host']).optional(),
   subject: z.string().max(100).optional(),
 });

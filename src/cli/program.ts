@@ -3,7 +3,7 @@
  * lives here.
  * @module
  */
-import { Command, Option } from '@commander-js/extra-typings';
+import { Command, CommanderError, Option } from '@commander-js/extra-typings';
 import { agentCommand } from './commands/agent.js';
 import { applyCommand, diffCommand, exportCommand } from './commands/apply.js';
 import { demoCommand } from './commands/demo.js';
@@ -22,7 +22,8 @@ export const VERSION = '0.1.0';
 export function buildProgram(): Command {
   const program = new Command('hvkube')
     .description('pools of saved desktop VMs, handed out in about a second')
-    .version(VERSION)
+    // Not .version(): its output comes before a later --json is parsed (see the listener below).
+    .option('-V, --version', 'output the version number')
     .option('--data-dir <dir>', 'where hvkube keeps its state (default: $HVKUBE_DATA_DIR or ~/.hvkube)')
     .addOption(new Option('--backend <backend>', 'hypervisor backend (default: auto-detect)').choices(['auto', 'hyperv', 'qemu', 'fake']))
     .option('--json', 'machine-readable output')
@@ -30,6 +31,12 @@ export function buildProgram(): Command {
     .option('--token <token>', 'API token for --server (default: $HVKUBE_API_TOKEN, which stays out of `ps`)')
     .showHelpAfterError('(run with --help for usage)')
     .enablePositionalOptions(false);
+  // `--json --version` (either order) prints JSON; the parse ends as with commander's .version().
+  program.on('option:version', () => {
+    const asJson = (program as unknown as { rawArgs: string[] }).rawArgs.includes('--json');
+    process.stdout.write(asJson ? `${JSON.stringify({ version: VERSION })}\n` : `${VERSION}\n`);
+    throw new CommanderError(0, 'commander.version', VERSION);
+  });
   program.addCommand(templateCommand());
   program.addCommand(poolCommand());
   program.addCommand(vmCommand());

@@ -23,6 +23,7 @@ import type { ProgressEvent } from '../orchestrator/context.js';
 import type { ConsoleOptions, PoolStatus, ProvisionReport } from '../orchestrator/orchestrator.js';
 import type { ReconcileReport } from '../orchestrator/reconcile.js';
 import type { HostView } from '../fleet/registry.js';
+import type { Workflow } from '../orchestrator/workflows/index.js';
 import type { EventQuery, HostRecord } from '../store/store.js';
 import type { AcquireAnswer, AcquireRequest, HvkubeOperations, ReleaseAnswer, ReleaseRequest } from './operations.js';
 import { readSse } from './sse.js';
@@ -260,6 +261,10 @@ export class HvkubeClient implements HvkubeOperations {
   async agentScreenshot(id: string, index: number): Promise<Uint8Array> {
     const res = await this.#call('GET', `/agents/${enc(id)}/artifacts/${index}`, { accept: 'image/png' });
     return new Uint8Array(await res.arrayBuffer());
+  }
+  /** One workflow as the server reads it (its parsed definition). */
+  getWorkflow(name: string): Promise<Workflow> {
+    return this.#json('GET', `/workflows/${enc(name)}`);
   }
   listWorkflows(): Promise<{ name: string; file: string; valid: boolean; executor: string | null; description: string | null; error: string | null }[]> {
     return this.#json('GET', '/workflows');

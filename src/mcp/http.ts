@@ -1,9 +1,12 @@
 /**
  * MCP over streamable HTTP, as a web-standard handler the API mounts at `/mcp` behind its
  * bearer auth. Each client gets a session (the `Mcp-Session-Id` header) with its own server
- * instance and ownership map, so it drives only the desktops it acquired. A session ends on
- * DELETE, after `sessionIdleMs` without a request, or when the server closes; its desktops are
- * released then, so a client that vanishes leaks nothing.
+ * instance. Desktops belong to leases, not sessions: a session drives the desktops it acquired and
+ * those whose lease id it presents, so clients that open a session per call (stateless tool
+ * runners, the Inspector CLI) work. A session ends on DELETE, after `sessionIdleMs` without a
+ * request, or when the server closes; a desktop acquired over MCP is released when the last
+ * session driving it ends, so a client that vanishes leaks nothing. When `maxSessions` are open, a
+ * new one is refused with 503 and a `Retry-After` of when the longest-idle session expires.
  * @module
  */
 import { randomUUID } from 'node:crypto';
@@ -13,6 +16,7 @@ import { foreignRequest, LOOPBACK_POLICY, type HostPolicy } from '../api/request
 import { errorMessage, silentLogger, type Logger } from '../_util/logger.js';
 import type { AgentsPort } from './agents.js';
 import { createHvkubeMcpServer } from './server.js';
+import { McpLeases } from './leases.js';
 import { McpSession } from './session.js';
 
 export interface McpHttpOptions {
@@ -23,7 +27,7 @@ export interface McpHttpOptions {
   allowAnyVm?: boolean;
   /** Lease of a desktop acquired over MCP, renewed on use. Default 15 min. */
   leaseTtlMs?: number;
-  /** A session without requests for this long is closed. Default 30 min. */
+  /** A session without requests for this long is closed. Default 10 min. */
   sessionIdleMs?: number;
   /** Sessions open at once; more are refused with 503. Default 200. */
   maxSessions?: number;
@@ -44,18 +48,26 @@ interface Entry {
   closing: Promise<void> | null;
 }
 
-function rpcError(status: number, code: number, message: string): Response {
+function rpcError(
+  status: number,
+  code: number,
+  message: string,
+  headers: Record<string, string> = {},
+): Response {
   return new Response(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }), {
     status,
-    headers: { 'Content-Type': 'application/json' },
+    headers: { 'Content-Type': 'application/json', ...headers },
   });
 }
 
+export const DEFAULT_SESSION_IDLE_MS = 10 * 60_000;
+
 export function createMcpHttpHandler(options: McpHttpOptions): McpHttpHandler {
   const logger = options.logger ?? silentLogger;
-  const idleMs = options.sessionIdleMs ?? 30 * 60_000;
+  const idleMs = options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS;
   const maxSessions = options.maxSessions ?? 200;
   const sessions = new Map<string, Entry>();
+  const leases = new McpLeases();
 
   const closeEntry = (id: string, entry: Entry, why: string): Promise<void> => {
     entry.closing ??= (async () => {
@@ -84,13 +96,22 @@ export function createMcpHttpHandler(options: McpHttpOptions): McpHttpHandler {
   );
   sweep.unref();
 
+  /** Seconds until the longest-idle session expires and frees a place. */
+  const retryAfterS = (): number => {
+    const oldest = Math.min(...[...sessions.values()].map((e) => e.lastUsed));
+    return Math.max(1, Math.ceil((oldest + idleMs - Date.now()) / 1000));
+  };
+
   async function open(req: Request): Promise<Response> {
-    if (sessions.size >= maxSessions)
+    if (sessions.size >= maxSessions) {
+      const wait = retryAfterS();
       return rpcError(
         503,
         -32000,
-        `too many MCP sessions open (${maxSessions}); close one or retry later`,
+        `too many MCP sessions open (${maxSessions}); end yours with DELETE /mcp, or retry in ${wait} s`,
+        { 'Retry-After': String(wait) },
       );
+    }
     const id = randomUUID();
     // The session id works like a credential: listings and logs show an unrelated tag instead.
     const tag = randomUUID().slice(0, 8);
@@ -98,6 +119,7 @@ export function createMcpHttpHandler(options: McpHttpOptions): McpHttpHandler {
       holder: `mcp:${tag}`,
       allowAnyVm: options.allowAnyVm,
       leaseTtlMs: options.leaseTtlMs,
+      leases,
       logger,
     });
     const transport = new WebStandardStreamableHTTPServerTransport({

@@ -1,4 +1,6 @@
 import type { Client } from '@modelcontextprotocol/client';
+import { Ajv } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { harness, type Harness } from '../../test/helpers/harness.js';
 import { createMcpHttpHandler, type McpHttpHandler } from './http.js';
@@ -6,6 +8,8 @@ import { httpClient, imageOf, structured, textOf } from './mcp-client.case.js';
 
 interface Acquired {
   vm_name: string;
+  lease_id: string;
+  lease_expires_at: string | null;
   ip_address: string | null;
   mcp_endpoint: string | null;
   resume_ms: number;
@@ -54,6 +58,16 @@ describe('MCP over streamable HTTP', () => {
       expect(t.description?.length, t.name).toBeGreaterThan(20);
       expect(t.inputSchema.type).toBe('object');
     }
+    // Older SDK v1 clients compile tool schemas with a draft-07 validator, newer ones with 2020-12.
+    const draft07 = new Ajv({ strict: true });
+    const draft2020 = new Ajv2020({ strict: true });
+    for (const t of tools) {
+      for (const schema of [t.inputSchema, t.outputSchema].filter((x) => x !== undefined)) {
+        expect(schema, t.name).not.toHaveProperty('$schema');
+        expect(() => draft07.compile(schema), t.name).not.toThrow();
+        expect(() => draft2020.compile(schema), t.name).not.toThrow();
+      }
+    }
     const click = tools.find((t) => t.name === 'click');
     expect(click?.inputSchema.required).toEqual(expect.arrayContaining(['vm', 'x', 'y']));
   });
@@ -70,12 +84,17 @@ describe('MCP over streamable HTTP', () => {
     expect(desk.vm_name).toMatch(/^hvk-/);
     expect(Object.keys(desk).sort()).toEqual([
       'ip_address',
+      'lease_expires_at',
+      'lease_id',
       'mcp_endpoint',
       'resume_ms',
       'vm_name',
     ]);
     expect(JSON.parse(textOf(acquired))).toEqual(desk);
-    expect((await h.orch.getVm(desk.vm_name)).lease?.holder).toMatch(/^mcp:/);
+    expect((await h.orch.getVm(desk.vm_name)).lease).toMatchObject({
+      holder: expect.stringMatching(/^mcp:/) as unknown,
+      id: desk.lease_id,
+    });
 
     const shot = await client.callTool({ name: 'screenshot', arguments: { vm: desk.vm_name } });
     const png = imageOf(shot);
@@ -261,5 +280,141 @@ describe('MCP over streamable HTTP', () => {
     } finally {
       await behindProxy.close();
     }
+  });
+
+  it('ownership follows the lease: each call in a new session that never ends, given the lease id', async () => {
+    // What a stateless tool runner does: one session per call, no DELETE.
+    const call = async (name: string, args: Record<string, unknown>) =>
+      (await connect()).callTool({ name, arguments: args });
+    const desk = structured<Acquired>(await call('acquire_desktop', { pool: 'p' }));
+    const vm = desk.vm_name;
+    const lease = desk.lease_id;
+
+    const without = await call('type_text', { vm, text: 'x' });
+    expect(textOf(without)).toMatch(/FORBIDDEN: .*pass the lease_id/);
+    expect(textOf(await call('type_text', { vm, text: 'x', lease_id: 'not-the-lease' }))).toMatch(
+      /LEASE_MISMATCH/,
+    );
+    expect(imageOf(await call('screenshot', { vm, lease_id: lease })).width).toBeGreaterThan(0);
+    expect(
+      (await call('type_text', { vm, text: 'by lease', lease_id: lease })).isError,
+    ).toBeFalsy();
+    expect((await call('press_keys', { vm, keys: 'enter', lease_id: lease })).isError).toBeFalsy();
+    expect((await call('click', { vm, x: 1, y: 1, lease_id: lease })).isError).toBeFalsy();
+    expect((await h.hv.screenText(vm)).join('\n')).toContain('by lease');
+
+    const released = await call('release_desktop', { vm, lease_id: lease });
+    expect(released.isError).toBeFalsy();
+    await expect.poll(async () => (await h.orch.getVm(vm)).state).toBe('saved');
+    expect((await h.orch.getVm(vm)).lease).toBeNull();
+    // The lease is spent: no session can drive the desktop with it any more.
+    expect(textOf(await call('type_text', { vm, text: 'late', lease_id: lease }))).toMatch(
+      /LEASE_MISMATCH/,
+    );
+  });
+
+  it('a session that presents an MCP lease renews it; a lease from the API is left to its holder', async () => {
+    const alice = await connect();
+    const desk = structured<Acquired>(
+      await alice.callTool({ name: 'acquire_desktop', arguments: { pool: 'p' } }),
+    );
+    // Most of the lease has gone by.
+    const soon = new Date(Date.now() + 5_000).toISOString();
+    const vm = await h.orch.getVm(desk.vm_name);
+    await h.store.patchVm(vm.name, { lease: { ...vm.lease!, expiresAt: soon } });
+    const bob = await connect();
+    await bob.callTool({
+      name: 'move_mouse',
+      arguments: { vm: desk.vm_name, x: 1, y: 1, lease_id: desk.lease_id },
+    });
+    expect((await h.orch.getVm(desk.vm_name)).lease?.expiresAt ?? '').not.toBe(soon);
+    expect(Date.parse((await h.orch.getVm(desk.vm_name)).lease?.expiresAt ?? '')).toBeGreaterThan(
+      Date.parse(soon),
+    );
+
+    const api = await h.orch.acquire({ pool: 'p', holder: 'api', leaseTtlMs: 60_000 });
+    await bob.callTool({
+      name: 'move_mouse',
+      arguments: { vm: api.vm.name, x: 1, y: 1, lease_id: api.leaseId },
+    });
+    expect((await h.orch.getVm(api.vm.name)).lease?.expiresAt).toBe(api.vm.lease?.expiresAt);
+  });
+
+  it('a desktop is released when the last session driving it ends, not before', async () => {
+    const alice = await connect();
+    const bob = await connect();
+    const desk = structured<Acquired>(
+      await alice.callTool({ name: 'acquire_desktop', arguments: { pool: 'p' } }),
+    );
+    await bob.callTool({
+      name: 'type_text',
+      arguments: { vm: desk.vm_name, text: 'b', lease_id: desk.lease_id },
+    });
+    const end = (c: Client) =>
+      (c.transport as { terminateSession?: () => Promise<void> }).terminateSession?.();
+    await end(alice);
+    expect(handler.sessionCount).toBe(1);
+    expect((await h.orch.getVm(desk.vm_name)).lease?.id).toBe(desk.lease_id);
+    // Bob holds it now without passing the lease id again.
+    expect(
+      (await bob.callTool({ name: 'type_text', arguments: { vm: desk.vm_name, text: 'c' } }))
+        .isError,
+    ).toBeFalsy();
+    await end(bob);
+    await expect.poll(async () => (await h.orch.getVm(desk.vm_name)).lease).toBeNull();
+  });
+
+  it('a desktop leased through the API or CLI is driven by its lease id and stays with its holder', async () => {
+    const got = await h.orch.acquire({ pool: 'p', holder: 'cli:me' });
+    const client = await connect();
+    const r = await client.callTool({
+      name: 'type_text',
+      arguments: { vm: got.vm.name, text: 'from mcp', lease_id: got.leaseId },
+    });
+    expect(r.isError).toBeFalsy();
+    await (client.transport as { terminateSession?: () => Promise<void> }).terminateSession?.();
+    expect(handler.sessionCount).toBe(0);
+    const vm = await h.orch.getVm(got.vm.name);
+    expect(vm.state).toBe('running');
+    expect(vm.lease).toMatchObject({ id: got.leaseId, holder: 'cli:me' });
+  });
+
+  it('idle sessions end, and a full server answers 503 with Retry-After', async () => {
+    await handler.close();
+    handler = createMcpHttpHandler({ orchestrator: h.orch, maxSessions: 2, sessionIdleMs: 60_000 });
+    await connect();
+    await connect();
+    const refused = await handler(
+      new Request('http://127.0.0.1/mcp', {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: {
+            protocolVersion: '2025-06-18',
+            capabilities: {},
+            clientInfo: { name: 'x', version: '1' },
+          },
+        }),
+      }),
+    );
+    expect(refused.status).toBe(503);
+    const retry = Number(refused.headers.get('retry-after'));
+    expect(retry).toBeGreaterThanOrEqual(1);
+    expect(retry).toBeLessThanOrEqual(60);
+
+    await handler.close();
+    handler = createMcpHttpHandler({ orchestrator: h.orch, sessionIdleMs: 1 });
+    const idle = await connect();
+    const desk = structured<Acquired>(
+      await idle.callTool({ name: 'acquire_desktop', arguments: { pool: 'p' } }),
+    );
+    await expect.poll(() => handler.sessionCount, { timeout: 30_000 }).toBe(0);
+    await expect.poll(async () => (await h.orch.getVm(desk.vm_name)).lease).toBeNull();
   });
 });

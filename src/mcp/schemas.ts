@@ -4,9 +4,18 @@
  * @module
  */
 import { z } from 'zod';
+import { portable } from './portable-schema.js';
 
 const name = (what: string): z.ZodString => z.string().min(1).max(63).describe(`${what} name`);
 const vm = name('VM').describe('VM name, as answered by acquire_desktop');
+const leaseId = z
+  .string()
+  .min(1)
+  .max(100)
+  .optional()
+  .describe(
+    'lease id answered by acquire_desktop (in any session) or by an acquire through the CLI or API; lets this session drive that desktop. Default: the lease this session holds on the VM',
+  );
 const coordinate = (axis: 'x' | 'y'): z.ZodNumber =>
   z
     .number()
@@ -15,101 +24,133 @@ const coordinate = (axis: 'x' | 'y'): z.ZodNumber =>
     .max(16384)
     .describe(`${axis} in full-size screen pixels (0 = ${axis === 'x' ? 'left' : 'top'} edge)`);
 
-export const ListVmsInput = z.object({
-  pool: name('pool').optional().describe('only VMs of this pool'),
-});
+export const ListVmsInput = portable(
+  z.object({
+    pool: name('pool').optional().describe('only VMs of this pool'),
+  }),
+);
 
-export const AcquireInput = z.object({
-  pool: name('pool').describe('pool to take a desktop from (see list_pools)'),
-  timeout_s: z
-    .number()
-    .int()
-    .min(0)
-    .max(600)
-    .optional()
-    .describe('seconds to wait when no desktop is ready; 0 fails at once. Default 30'),
-});
+export const AcquireInput = portable(
+  z.object({
+    pool: name('pool').describe('pool to take a desktop from (see list_pools)'),
+    timeout_s: z
+      .number()
+      .int()
+      .min(0)
+      .max(600)
+      .optional()
+      .describe('seconds to wait when no desktop is ready; 0 fails at once. Default 30'),
+  }),
+);
 
-export const AcquireOutput = z.object({
-  vm_name: z.string(),
-  ip_address: z.string().nullable(),
-  mcp_endpoint: z.string().nullable(),
-  resume_ms: z.number(),
-});
+export const AcquireOutput = portable(
+  z.object({
+    vm_name: z.string(),
+    lease_id: z.string(),
+    lease_expires_at: z.string().nullable(),
+    ip_address: z.string().nullable(),
+    mcp_endpoint: z.string().nullable(),
+    resume_ms: z.number(),
+  }),
+);
 
-export const ScreenshotInput = z.object({
-  vm,
-  scale: z
-    .number()
-    .min(0.05)
-    .max(1)
-    .optional()
-    .describe(
-      'shrink the image by this factor (e.g. 0.5); coordinates for click stay in full-size pixels. Default 1',
-    ),
-});
+export const ScreenshotInput = portable(
+  z.object({
+    vm,
+    lease_id: leaseId,
+    scale: z
+      .number()
+      .min(0.05)
+      .max(1)
+      .optional()
+      .describe(
+        'shrink the image by this factor (e.g. 0.5); coordinates for click stay in full-size pixels. Default 1',
+      ),
+  }),
+);
 
-export const TypeTextInput = z.object({
-  vm,
-  text: z
-    .string()
-    .min(1)
-    .max(10_000)
-    .describe('text typed as keystrokes (US layout); use press_keys for Enter, Tab, shortcuts'),
-});
+export const TypeTextInput = portable(
+  z.object({
+    vm,
+    lease_id: leaseId,
+    text: z
+      .string()
+      .min(1)
+      .max(10_000)
+      .describe('text typed as keystrokes (US layout); use press_keys for Enter, Tab, shortcuts'),
+  }),
+);
 
-export const PressKeysInput = z.object({
-  vm,
-  keys: z
-    .union([z.string().min(1).max(2000), z.array(z.string().min(1).max(64)).min(1).max(100)])
-    .describe(
-      'key chords pressed in order, e.g. ["ctrl+l", "enter"] or "ctrl+l enter"; names: ctrl shift alt meta enter esc tab space backspace delete up down left right home end pageup pagedown f1-f12 a-z 0-9',
-    ),
-});
+export const PressKeysInput = portable(
+  z.object({
+    vm,
+    lease_id: leaseId,
+    keys: z
+      .union([z.string().min(1).max(2000), z.array(z.string().min(1).max(64)).min(1).max(100)])
+      .describe(
+        'key chords pressed in order, e.g. ["ctrl+l", "enter"] or "ctrl+l enter"; names: ctrl shift alt meta enter esc tab space backspace delete up down left right home end pageup pagedown f1-f12 a-z 0-9',
+      ),
+  }),
+);
 
-export const ClickInput = z.object({
-  vm,
-  x: coordinate('x'),
-  y: coordinate('y'),
-  button: z.enum(['left', 'right', 'middle']).optional().describe('default left'),
-  double: z.boolean().optional().describe('double-click. Default false'),
-});
+export const ClickInput = portable(
+  z.object({
+    vm,
+    lease_id: leaseId,
+    x: coordinate('x'),
+    y: coordinate('y'),
+    button: z.enum(['left', 'right', 'middle']).optional().describe('default left'),
+    double: z.boolean().optional().describe('double-click. Default false'),
+  }),
+);
 
-export const MoveMouseInput = z.object({ vm, x: coordinate('x'), y: coordinate('y') });
+export const MoveMouseInput = portable(
+  z.object({ vm, lease_id: leaseId, x: coordinate('x'), y: coordinate('y') }),
+);
 
-export const ScrollInput = z.object({
-  vm,
-  delta: z
-    .number()
-    .int()
-    .min(-100)
-    .max(100)
-    .refine((d) => d !== 0, 'delta must not be 0')
-    .describe('wheel notches: negative scrolls up, positive down'),
-});
+export const ScrollInput = portable(
+  z.object({
+    vm,
+    lease_id: leaseId,
+    delta: z
+      .number()
+      .int()
+      .min(-100)
+      .max(100)
+      .refine((d) => d !== 0, 'delta must not be 0')
+      .describe('wheel notches: negative scrolls up, positive down'),
+  }),
+);
 
-export const ReleaseInput = z.object({
-  vm,
-  policy: z
-    .enum(['save', 'reset', 'destroy'])
-    .optional()
-    .describe(
-      "save keeps the session, reset restores the clean state, destroy deletes the VM. Default: the pool's policy",
-    ),
-});
+export const ReleaseInput = portable(
+  z.object({
+    vm,
+    lease_id: leaseId,
+    policy: z
+      .enum(['save', 'reset', 'destroy'])
+      .optional()
+      .describe(
+        "save keeps the session, reset restores the clean state, destroy deletes the VM. Default: the pool's policy",
+      ),
+  }),
+);
 
-export const SubmitAgentInput = z.object({
-  pool: name('pool').describe('pool whose VMs run the agent'),
-  workflow: name('workflow').describe("workflow to run (see the server's workflow list)"),
-  input: z
-    .record(z.string(), z.unknown())
-    .optional()
-    .describe('workflow inputs, by name. Default {}'),
-});
+export const SubmitAgentInput = portable(
+  z.object({
+    pool: name('pool').describe('pool whose VMs run the agent'),
+    workflow: name('workflow').describe("workflow to run (see the server's workflow list)"),
+    input: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('workflow inputs, by name. Default {}'),
+  }),
+);
 
-export const AgentStatusInput = z.object({
-  id: z.string().min(1).max(100).describe('agent id, as answered by submit_agent'),
-});
+export const AgentStatusInput = portable(
+  z.object({
+    id: z.string().min(1).max(100).describe('agent id, as answered by submit_agent'),
+  }),
+);
 
 /** `"ctrl+l enter"` or `["ctrl+l","enter"]` → chords. Commas also separate. */
 export function chordList(keys: string | string[]): string[] {

@@ -16,7 +16,8 @@ export const MCP_SERVER_INFO = { name: 'hvkube', version: '0.1.0' } as const;
 const INSTRUCTIONS =
   'hvkube hands out desktop VMs that resume in about a second. Typical use: list_pools, acquire_desktop(pool), ' +
   'then screenshot / click / type_text / press_keys on the vm_name it answers, and release_desktop when done. ' +
-  'Coordinates are full-size screen pixels. You can only drive desktops acquired in this session.';
+  'Coordinates are full-size screen pixels. A session drives the desktops it acquired; pass lease_id (answered by acquire_desktop) ' +
+  'to drive or release a desktop acquired in another session, e.g. when every call opens a new session.';
 
 export interface McpServerDeps {
   orchestrator: Orchestrator;

@@ -1,6 +1,7 @@
 /**
  * MCP over stdio (`hvkube mcp`): one client per process, so one session. When the client
- * closes the pipe, the desktops it still holds are released before the process ends.
+ * closes the pipe, the desktops it acquired are released before the process ends; a desktop
+ * acquired elsewhere (CLI, API) and driven here by its lease id stays with its holder.
  * @module
  */
 import type { Readable, Writable } from 'node:stream';

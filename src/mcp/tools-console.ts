@@ -1,7 +1,7 @@
 /**
  * MCP tools over a VM's screen, keyboard and mouse: screenshot, type_text, press_keys, click,
- * move_mouse, and scroll where the backend supports it. Each checks that the session may drive
- * the VM first.
+ * move_mouse, and scroll where the backend supports it. Each runs under the caller's lease
+ * (`lease_id`, or the one the session holds), which the orchestrator checks.
  * @module
  */
 import type { CallToolResult, McpServer } from '@modelcontextprotocol/server';
@@ -22,17 +22,19 @@ async function capture(
   { orch, session }: ToolDeps,
   vm: string,
   scale: number,
+  leaseId: string | undefined,
 ): Promise<CallToolResult> {
   let native = session.screenWidth(vm);
   let png: Buffer;
+  const scaled = (width: number): Promise<Buffer> =>
+    orch.screenshot(vm, { width: Math.max(16, Math.round(width * scale)), leaseId });
   if (scale < 1 && native !== undefined) {
-    png = await orch.screenshot(vm, { width: Math.max(16, Math.round(native * scale)) });
+    png = await scaled(native);
   } else {
-    png = await orch.screenshot(vm);
+    png = await orch.screenshot(vm, { leaseId });
     native = pngSize(png).width;
     session.rememberScreenWidth(vm, native);
-    if (scale < 1)
-      png = await orch.screenshot(vm, { width: Math.max(16, Math.round(native * scale)) });
+    if (scale < 1) png = await scaled(native);
   }
   const shown = pngSize(png);
   const factor = native / shown.width;
@@ -59,11 +61,10 @@ export function registerConsoleTools(server: McpServer, deps: ToolDeps): void {
       inputSchema: ScreenshotInput,
       annotations: { readOnlyHint: true },
     },
-    ({ vm, scale }) =>
-      guarded('screenshot', logger, async () => {
-        await session.requireDrivable(vm);
-        return capture(deps, vm, scale ?? 1);
-      }),
+    ({ vm, lease_id, scale }) =>
+      guarded('screenshot', logger, () =>
+        session.drive(vm, lease_id, (leaseId) => capture(deps, vm, scale ?? 1, leaseId)),
+      ),
   );
 
   server.registerTool(
@@ -74,10 +75,9 @@ export function registerConsoleTools(server: McpServer, deps: ToolDeps): void {
         'Types text on an acquired desktop, as if on its keyboard, into whatever has the focus.',
       inputSchema: TypeTextInput,
     },
-    ({ vm, text }) =>
+    ({ vm, lease_id, text }) =>
       guarded('type_text', logger, async () => {
-        await session.requireDrivable(vm);
-        await orch.typeText(vm, text);
+        await session.drive(vm, lease_id, (leaseId) => orch.typeText(vm, text, { leaseId }));
         return textResult(`typed ${text.length} character(s) on ${vm}`);
       }),
   );
@@ -89,11 +89,10 @@ export function registerConsoleTools(server: McpServer, deps: ToolDeps): void {
       description: 'Presses key chords on an acquired desktop, in order (e.g. ctrl+l, then enter).',
       inputSchema: PressKeysInput,
     },
-    ({ vm, keys }) =>
+    ({ vm, lease_id, keys }) =>
       guarded('press_keys', logger, async () => {
-        await session.requireDrivable(vm);
         const chords = chordList(keys);
-        await orch.pressKeys(vm, chords);
+        await session.drive(vm, lease_id, (leaseId) => orch.pressKeys(vm, chords, { leaseId }));
         return textResult(`pressed ${chords.join(', ')} on ${vm}`);
       }),
   );
@@ -106,10 +105,11 @@ export function registerConsoleTools(server: McpServer, deps: ToolDeps): void {
         'Clicks the mouse at a point of an acquired desktop, in full-size screen pixels.',
       inputSchema: ClickInput,
     },
-    ({ vm, x, y, button, double }) =>
+    ({ vm, lease_id, x, y, button, double }) =>
       guarded('click', logger, async () => {
-        await session.requireDrivable(vm);
-        await orch.click(vm, x, y, { button: button ?? 'left', double: double ?? false });
+        await session.drive(vm, lease_id, (leaseId) =>
+          orch.click(vm, x, y, { button: button ?? 'left', double: double ?? false, leaseId }),
+        );
         return textResult(
           `${double ? 'double-' : ''}clicked ${button ?? 'left'} at ${x},${y} on ${vm}`,
         );
@@ -124,10 +124,9 @@ export function registerConsoleTools(server: McpServer, deps: ToolDeps): void {
         'Moves the mouse pointer of an acquired desktop (hover), in full-size screen pixels.',
       inputSchema: MoveMouseInput,
     },
-    ({ vm, x, y }) =>
+    ({ vm, lease_id, x, y }) =>
       guarded('move_mouse', logger, async () => {
-        await session.requireDrivable(vm);
-        await orch.mouseMove(vm, x, y);
+        await session.drive(vm, lease_id, (leaseId) => orch.mouseMove(vm, x, y, { leaseId }));
         return textResult(`moved the pointer to ${x},${y} on ${vm}`);
       }),
   );
@@ -141,10 +140,9 @@ export function registerConsoleTools(server: McpServer, deps: ToolDeps): void {
         description: 'Turns the mouse wheel of an acquired desktop where the pointer is.',
         inputSchema: ScrollInput,
       },
-      ({ vm, delta }) =>
+      ({ vm, lease_id, delta }) =>
         guarded('scroll', logger, async () => {
-          await session.requireDrivable(vm);
-          await orch.scroll(vm, delta);
+          await session.drive(vm, lease_id, (leaseId) => orch.scroll(vm, delta, { leaseId }));
           return textResult(`scrolled ${delta} on ${vm}`);
         }),
     );

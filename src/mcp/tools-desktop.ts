@@ -74,9 +74,10 @@ export function registerDesktopTools(server: McpServer, { orch, session, logger 
     {
       title: 'Acquire a desktop',
       description:
-        'Takes a ready desktop VM from a pool (resumed from its saved state in about a second) and reserves it for this session. ' +
-        'Answers vm_name (pass it to screenshot, type_text, press_keys, click, release_desktop), the guest IP address and the in-guest MCP endpoint if the image has one. ' +
-        'Release it with release_desktop when done.',
+        'Takes a ready desktop VM from a pool (resumed from its saved state in about a second) and leases it to the caller. ' +
+        'Answers vm_name (pass it to screenshot, type_text, press_keys, click, release_desktop), lease_id, the guest IP address and the in-guest MCP endpoint if the image has one. ' +
+        'This session drives the desktop as is; another session (or a client that opens one per call) drives it by passing lease_id. ' +
+        'The lease is renewed as the desktop is used and ends when unused for its length. Release it with release_desktop when done.',
       inputSchema: AcquireInput,
       outputSchema: AcquireOutput,
     },
@@ -91,6 +92,8 @@ export function registerDesktopTools(server: McpServer, { orch, session, logger 
         session.adopt(r);
         return jsonResult({
           vm_name: r.vm.name,
+          lease_id: r.leaseId,
+          lease_expires_at: r.vm.lease?.expiresAt ?? null,
           ip_address: r.vm.ip,
           mcp_endpoint: r.vm.mcpEndpoint,
           resume_ms: r.resumeMs,
@@ -103,13 +106,13 @@ export function registerDesktopTools(server: McpServer, { orch, session, logger 
     {
       title: 'Release a desktop',
       description:
-        'Gives an acquired desktop back to its pool. It is no longer usable by this session afterwards.',
+        'Gives an acquired desktop back to its pool (pass lease_id when it was acquired in another session). Nobody can drive it under that lease afterwards.',
       inputSchema: ReleaseInput,
       annotations: { destructiveHint: true },
     },
-    ({ vm, policy }) =>
+    ({ vm, lease_id, policy }) =>
       guarded('release_desktop', logger, async () => {
-        const r = await session.release(vm, policy);
+        const r = await session.release(vm, lease_id, policy);
         return jsonResult({ vm_name: vm, policy: r.policy, state: r.vm.state });
       }),
   );

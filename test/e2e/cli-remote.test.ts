@@ -3,7 +3,7 @@
  * process; plus the server's token and exposure rules as a user meets them.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -98,6 +98,21 @@ describe('hvkube CLI through --server', () => {
     const bad = await runCli(['agent', 'submit', '--pool', 'p', '--workflow', 'hello', '--input', '{"who": 42}'], remote);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/who/);
+
+    // A client machine without the workflow files: `workflow show` asks the server, as `list` does,
+    // and a command run with --server leaves no local store behind.
+    const elsewhere = mkdtempSync(path.join(os.tmpdir(), 'hvk-client-'));
+    try {
+      const shown = await runCli(['workflow', 'show', 'hello', '--json'], { globalArgs: ['--server', served.url, '--data-dir', elsewhere] });
+      expect(shown.code, shown.stderr).toBe(0);
+      expect(parseJson<{ name: string; executor: string }>(shown)).toMatchObject({ name: 'hello', executor: 'steps' });
+      const doctor = await runCli(['doctor'], { globalArgs: ['--server', served.url, '--data-dir', elsewhere] });
+      expect(doctor.code).toBe(2);
+      expect(doctor.stderr).toMatch(/doctor checks the host it runs on/);
+      expect(readdirSync(elsewhere)).toEqual([]);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 
   it('needs the token when one is configured, and never prints it', async () => {

@@ -49,6 +49,25 @@ describe('hvkube CLI, end to end through real processes', () => {
     expect(bad.code).toBe(2);
   });
 
+  it('--version answers JSON with --json in either order; a negative acquire timeout is refused (exit 2)', async () => {
+    for (const args of [['--json', '--version'], ['--version', '--json']]) {
+      expect(parseJson<{ version: string }>(await runCli(args)).version).toMatch(/^\d+\.\d+\.\d+$/);
+    }
+    expect((await runCli(['--version'])).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const image = path.join(dir, 'g.vhdx');
+    writeFileSync(image, 'g');
+    expect((await hv(['template', 'create', '--name', 't', '--vhdx', image])).code).toBe(0);
+    expect((await hv(['pool', 'create', '--name', 'p', '--template', 't', '--count', '1'])).code).toBe(0);
+    expect((await hv(['pool', 'provision', 'p'])).code).toBe(0);
+    for (const flag of ['--timeout', '--lease-ttl']) {
+      const r = await hv(['vm', 'acquire', '--pool', 'p', flag, '-5']);
+      expect(r.code, flag).toBe(2);
+      expect(r.stderr).toMatch(/must be 0 or more seconds/);
+    }
+    const vms = parseJson<{ state: string; lease: unknown }[]>(await hv(['vm', 'list', '--json']));
+    expect(vms.map((v) => [v.state, v.lease])).toEqual([['saved', null]]);
+  });
+
   it('unknown commands and options are usage errors (exit 2)', async () => {
     expect((await hv(['frobnicate'])).code).toBe(2);
     expect((await hv(['vm', 'list', '--bogus'])).code).toBe(2);

@@ -5,6 +5,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import {
+  axeProblems,
   launchBrowser,
   serveFake,
   shoot,
@@ -50,6 +51,8 @@ describe.skipIf(BROWSER_SKIP)(`dashboard agent queue (browser)${BROWSER_SKIP_NOT
     await page.goto(served.url + '/');
     const form = page.locator('form[data-action=submit-agent]');
     await expect.poll(() => form.count()).toBe(1);
+    // The agent form and its queue hold no serious or critical accessibility findings (axe-core).
+    expect(await axeProblems(page)).toEqual([]);
     await form.locator('select[name=workflow]').selectOption('greet');
     await form.locator('input[name=input]').fill('{"who": "dashboard"}');
     await form.locator('button[type=submit]').click();

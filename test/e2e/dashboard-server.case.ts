@@ -137,3 +137,20 @@ export function watchErrors(page: Page): string[] {
 export async function shoot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 }
+
+/**
+ * axe-core's serious and critical findings on the page as it is now, one line each (rule, the
+ * elements it flags). Minor and moderate findings are not asserted.
+ */
+export async function axeProblems(page: Page): Promise<string[]> {
+  const { source } = (await import('axe-core')).default;
+  // Evaluated through the DevTools protocol: the page's CSP (script-src 'self') stays as served.
+  await page.evaluate(source);
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; impact: string | null; nodes: { target: unknown[] }[] }[] }> } }).axe;
+    return (await axe.run(document, { resultTypes: ['violations'] })).violations;
+  });
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact}: ${v.id} at ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
+}

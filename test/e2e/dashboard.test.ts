@@ -6,6 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   acquireJson,
+  axeProblems,
   launchBrowser,
   serveFake,
   shoot,
@@ -149,6 +150,29 @@ describe.skipIf(BROWSER_SKIP)(`dashboard (browser)${BROWSER_SKIP_NOTE}`, () => {
     await shoot(page, 'vm-page');
     expect(errors).toEqual([]);
     await page.close();
+  });
+});
+
+describe.skipIf(BROWSER_SKIP)(`dashboard accessibility (axe-core)${BROWSER_SKIP_NOTE}`, () => {
+  it('the overview, a VM page and the page of a VM that does not exist have no serious or critical findings', async () => {
+    const overview = await open();
+    await expect.poll(() => overview.page.locator('article.card').count()).toBeGreaterThan(0);
+    await expect.poll(() => overview.page.locator('#events li').count()).toBeGreaterThan(0);
+    await expect.poll(() => overview.page.locator('#live').textContent()).toBe('live');
+    expect(await axeProblems(overview.page)).toEqual([]);
+    // The events list takes the keyboard focus, so it can be scrolled without a mouse.
+    expect(await overview.page.locator('#events').getAttribute('tabindex')).toBe('0');
+    await overview.page.close();
+
+    const vm = await open(`/vm?name=${held}`);
+    await expect.poll(() => vm.page.locator('#vm [data-role=state]').textContent()).toBe('running');
+    expect(await axeProblems(vm.page)).toEqual([]);
+    await vm.page.close();
+
+    const missing = await open('/vm?name=hvk-web-nosuch');
+    await expect.poll(() => missing.page.locator('#screen-note').textContent()).toMatch(/no screen: VM 'hvk-web-nosuch' does not exist/);
+    expect(await axeProblems(missing.page)).toEqual([]);
+    await missing.page.close();
   });
 });
 

@@ -29,6 +29,7 @@ const params = AgentIdParam;
 export function agentRoutes(app: ApiApp, scheduler: Scheduler): void {
   app.openapi(
     createRoute({
+      operationId: 'submitAgent',
       method: 'post',
       path: '/agents',
       tags,
@@ -39,15 +40,16 @@ export function agentRoutes(app: ApiApp, scheduler: Scheduler): void {
     async (c) => c.json(await scheduler.submit(c.req.valid('json')), 201),
   );
   app.openapi(
-    createRoute({ method: 'get', path: '/agents', tags, summary: 'List agents, queue order', request: { query: AgentListQuery }, responses: { 200: jsonAnswer(z.array(AgentSchema), 'agents'), ...errors() } }),
+    createRoute({ operationId: 'listAgents', method: 'get', path: '/agents', tags, summary: 'List agents, queue order', request: { query: AgentListQuery }, responses: { 200: jsonAnswer(z.array(AgentSchema), 'agents'), ...errors() } }),
     async (c) => c.json(await scheduler.list(c.req.valid('query')), 200),
   );
   app.openapi(
-    createRoute({ method: 'get', path: '/agents/{id}', tags, summary: 'Show an agent', request: { params }, responses: { 200: jsonAnswer(AgentSchema, 'the agent'), ...errors(404) } }),
+    createRoute({ operationId: 'getAgent', method: 'get', path: '/agents/{id}', tags, summary: 'Show an agent', request: { params }, responses: { 200: jsonAnswer(AgentSchema, 'the agent'), ...errors(404) } }),
     async (c) => c.json(await scheduler.show(c.req.valid('param').id), 200),
   );
   app.openapi(
     createRoute({
+      operationId: 'cancelAgent',
       method: 'post',
       path: '/agents/{id}/cancel',
       tags,
@@ -59,6 +61,7 @@ export function agentRoutes(app: ApiApp, scheduler: Scheduler): void {
   );
   app.openapi(
     createRoute({
+      operationId: 'completeAgent',
       method: 'post',
       path: '/agents/{id}/complete',
       tags,
@@ -70,6 +73,7 @@ export function agentRoutes(app: ApiApp, scheduler: Scheduler): void {
   );
   app.openapi(
     createRoute({
+      operationId: 'failAgent',
       method: 'post',
       path: '/agents/{id}/fail',
       tags,
@@ -83,11 +87,12 @@ export function agentRoutes(app: ApiApp, scheduler: Scheduler): void {
     },
   );
   app.openapi(
-    createRoute({ method: 'get', path: '/agents/{id}/logs', tags, summary: "An agent's log", request: { params }, responses: { 200: jsonAnswer(z.array(AgentLogLineSchema), 'log lines'), ...errors(404) } }),
+    createRoute({ operationId: 'agentLogs', method: 'get', path: '/agents/{id}/logs', tags, summary: "An agent's log", request: { params }, responses: { 200: jsonAnswer(z.array(AgentLogLineSchema), 'log lines'), ...errors(404) } }),
     async (c) => c.json(await scheduler.logs(c.req.valid('param').id), 200),
   );
   app.openapi(
     createRoute({
+      operationId: 'listAgentArtifacts',
       method: 'get',
       path: '/agents/{id}/artifacts',
       tags,
@@ -103,6 +108,7 @@ export function agentRoutes(app: ApiApp, scheduler: Scheduler): void {
   );
   app.openapi(
     createRoute({
+      operationId: 'agentScreenshot',
       method: 'get',
       path: '/agents/{id}/artifacts/{index}',
       tags,
@@ -121,11 +127,12 @@ export function agentRoutes(app: ApiApp, scheduler: Scheduler): void {
     },
   );
   app.openapi(
-    createRoute({ method: 'get', path: '/workflows', tags: ['workflows'], summary: 'List workflow definitions', responses: { 200: jsonAnswer(z.array(WorkflowSummarySchema), 'workflows'), ...errors() } }),
+    createRoute({ operationId: 'listWorkflows', method: 'get', path: '/workflows', tags: ['workflows'], summary: 'List workflow definitions', responses: { 200: jsonAnswer(z.array(WorkflowSummarySchema), 'workflows'), ...errors() } }),
     async (c) => c.json(await scheduler.workflows.list(), 200),
   );
   app.openapi(
     createRoute({
+      operationId: 'getWorkflow',
       method: 'get',
       path: '/workflows/{name}',
       tags: ['workflows'],

@@ -13,6 +13,7 @@ const params = nameParam('VM');
 export function consoleRoutes(app: ApiApp, { orch }: RouteDeps): void {
   app.openapi(
     createRoute({
+      operationId: 'screenshot',
       method: 'get',
       path: '/vms/{name}/screenshot',
       tags,
@@ -30,7 +31,7 @@ export function consoleRoutes(app: ApiApp, { orch }: RouteDeps): void {
     },
   );
   app.openapi(
-    createRoute({ method: 'post', path: '/vms/{name}/type', tags, summary: 'Type text', request: { params, body: jsonBody(TypeTextSchema) }, responses: { 200: jsonAnswer(OkSchema, 'typed'), ...errors(404, 409, 502) } }),
+    createRoute({ operationId: 'typeText', method: 'post', path: '/vms/{name}/type', tags, summary: 'Type text', request: { params, body: jsonBody(TypeTextSchema) }, responses: { 200: jsonAnswer(OkSchema, 'typed'), ...errors(404, 409, 502) } }),
     async (c) => {
       const { text, lease_id } = c.req.valid('json');
       await orch.typeText(c.req.valid('param').name, text, { leaseId: lease_id });
@@ -39,6 +40,7 @@ export function consoleRoutes(app: ApiApp, { orch }: RouteDeps): void {
   );
   app.openapi(
     createRoute({
+      operationId: 'pressKeys',
       method: 'post',
       path: '/vms/{name}/keys',
       tags,
@@ -53,7 +55,7 @@ export function consoleRoutes(app: ApiApp, { orch }: RouteDeps): void {
     },
   );
   app.openapi(
-    createRoute({ method: 'post', path: '/vms/{name}/click', tags, summary: 'Click at screen coordinates', request: { params, body: jsonBody(ClickSchema) }, responses: { 200: jsonAnswer(OkSchema, 'clicked'), ...errors(404, 409, 502) } }),
+    createRoute({ operationId: 'click', method: 'post', path: '/vms/{name}/click', tags, summary: 'Click at screen coordinates', request: { params, body: jsonBody(ClickSchema) }, responses: { 200: jsonAnswer(OkSchema, 'clicked'), ...errors(404, 409, 502) } }),
     async (c) => {
       const { x, y, button, double, lease_id } = c.req.valid('json');
       await orch.click(c.req.valid('param').name, x, y, { button, double, leaseId: lease_id });
@@ -61,7 +63,7 @@ export function consoleRoutes(app: ApiApp, { orch }: RouteDeps): void {
     },
   );
   app.openapi(
-    createRoute({ method: 'get', path: '/vms/{name}/console', tags, summary: "How to watch the VM's screen live", request: { params }, responses: { 200: jsonAnswer(ConsoleAccessSchema, 'how to attach'), ...errors(404) } }),
+    createRoute({ operationId: 'console', method: 'get', path: '/vms/{name}/console', tags, summary: "How to watch the VM's screen live", request: { params }, responses: { 200: jsonAnswer(ConsoleAccessSchema, 'how to attach'), ...errors(404) } }),
     async (c) => c.json(await orch.console(c.req.valid('param').name), 200),
   );
 }

@@ -22,6 +22,7 @@ type EventsQuery = z.output<typeof EventsQuerySchema>;
 
 export function eventRoutes(app: ApiApp, deps: RouteDeps, tail: EventTail): void {
   const route = createRoute({
+    operationId: 'listEvents',
     method: 'get',
     path: '/events',
     tags: ['events'],

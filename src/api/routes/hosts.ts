@@ -17,6 +17,7 @@ const ACTOR = 'api';
 export function hostRoutes(app: ApiApp, { orch }: RouteDeps): void {
   app.openapi(
     createRoute({
+      operationId: 'listHosts',
       method: 'get',
       path: '/hosts',
       tags,
@@ -27,11 +28,12 @@ export function hostRoutes(app: ApiApp, { orch }: RouteDeps): void {
     async (c) => c.json({ hosts: await listHostViews(orch.store) }, 200),
   );
   app.openapi(
-    createRoute({ method: 'get', path: '/hosts/{name}', tags, summary: 'Show a host', request: { params }, responses: { 200: jsonAnswer(HostViewSchema, 'the host'), ...errors(404) } }),
+    createRoute({ operationId: 'getHost', method: 'get', path: '/hosts/{name}', tags, summary: 'Show a host', request: { params }, responses: { 200: jsonAnswer(HostViewSchema, 'the host'), ...errors(404) } }),
     async (c) => c.json(await showHost(orch.store, c.req.valid('param').name), 200),
   );
   app.openapi(
     createRoute({
+      operationId: 'drainHost',
       method: 'post',
       path: '/hosts/{name}/drain',
       tags,
@@ -44,6 +46,7 @@ export function hostRoutes(app: ApiApp, { orch }: RouteDeps): void {
   );
   app.openapi(
     createRoute({
+      operationId: 'undrainHost',
       method: 'post',
       path: '/hosts/{name}/undrain',
       tags,
@@ -56,6 +59,7 @@ export function hostRoutes(app: ApiApp, { orch }: RouteDeps): void {
   );
   app.openapi(
     createRoute({
+      operationId: 'removeHost',
       method: 'delete',
       path: '/hosts/{name}',
       tags,

@@ -26,6 +26,7 @@ const params = nameParam('VM');
 export function leaseRoutes(app: ApiApp, { orch, metrics, lifecycle, leaseTtlS }: RouteDeps): void {
   app.openapi(
     createRoute({
+      operationId: 'acquire',
       method: 'post',
       path: '/acquire',
       tags,
@@ -62,6 +63,7 @@ export function leaseRoutes(app: ApiApp, { orch, metrics, lifecycle, leaseTtlS }
 
   app.openapi(
     createRoute({
+      operationId: 'release',
       method: 'post',
       path: '/vms/{name}/release',
       tags,
@@ -87,6 +89,7 @@ export function leaseRoutes(app: ApiApp, { orch, metrics, lifecycle, leaseTtlS }
 
   app.openapi(
     createRoute({
+      operationId: 'renewLease',
       method: 'post',
       path: '/vms/{name}/renew',
       tags,

@@ -22,11 +22,12 @@ const params = nameParam('pool');
 
 export function poolRoutes(app: ApiApp, { orch }: RouteDeps): void {
   app.openapi(
-    createRoute({ method: 'get', path: '/pools', tags, summary: 'List pools with their counts', responses: { 200: jsonAnswer(z.array(PoolStatusSchema), 'pools'), ...errors() } }),
+    createRoute({ operationId: 'listPools', method: 'get', path: '/pools', tags, summary: 'List pools with their counts', responses: { 200: jsonAnswer(z.array(PoolStatusSchema), 'pools'), ...errors() } }),
     async (c) => c.json(await orch.listPools(), 200),
   );
   app.openapi(
     createRoute({
+      operationId: 'createPool',
       method: 'post',
       path: '/pools',
       tags,
@@ -38,11 +39,12 @@ export function poolRoutes(app: ApiApp, { orch }: RouteDeps): void {
     async (c) => c.json(await orch.createPool(c.req.valid('json')), 201),
   );
   app.openapi(
-    createRoute({ method: 'get', path: '/pools/{name}', tags, summary: 'Show a pool', request: { params }, responses: { 200: jsonAnswer(PoolStatusSchema, 'the pool'), ...errors(404) } }),
+    createRoute({ operationId: 'getPool', method: 'get', path: '/pools/{name}', tags, summary: 'Show a pool', request: { params }, responses: { 200: jsonAnswer(PoolStatusSchema, 'the pool'), ...errors(404) } }),
     async (c) => c.json(await orch.getPool(c.req.valid('param').name), 200),
   );
   app.openapi(
     createRoute({
+      operationId: 'scalePool',
       method: 'post',
       path: '/pools/{name}/scale',
       tags,
@@ -54,6 +56,7 @@ export function poolRoutes(app: ApiApp, { orch }: RouteDeps): void {
   );
   app.openapi(
     createRoute({
+      operationId: 'provisionPool',
       method: 'post',
       path: '/pools/{name}/provision',
       tags,
@@ -66,6 +69,7 @@ export function poolRoutes(app: ApiApp, { orch }: RouteDeps): void {
   );
   app.openapi(
     createRoute({
+      operationId: 'removePool',
       method: 'delete',
       path: '/pools/{name}',
       tags,

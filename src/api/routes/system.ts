@@ -12,6 +12,7 @@ const tags = ['system'];
 export function systemRoutes(app: ApiApp, { orch }: RouteDeps): void {
   app.openapi(
     createRoute({
+      operationId: 'reconcile',
       method: 'post',
       path: '/reconcile',
       tags,
@@ -22,7 +23,7 @@ export function systemRoutes(app: ApiApp, { orch }: RouteDeps): void {
     async (c) => c.json(await orch.reconcile({ removeOrphans: c.req.valid('json').removeOrphans === true }), 200),
   );
   app.openapi(
-    createRoute({ method: 'get', path: '/host', tags, summary: "The host's memory, CPUs and disk", responses: { 200: jsonAnswer(HostInfoSchema, 'host facts'), ...errors(502) } }),
+    createRoute({ operationId: 'hostInfo', method: 'get', path: '/host', tags, summary: "The host's memory, CPUs and disk", responses: { 200: jsonAnswer(HostInfoSchema, 'host facts'), ...errors(502) } }),
     async (c) => c.json(await orch.hostInfo(), 200),
   );
 }

@@ -12,11 +12,12 @@ const params = nameParam('template');
 
 export function templateRoutes(app: ApiApp, { orch }: RouteDeps): void {
   app.openapi(
-    createRoute({ method: 'get', path: '/templates', tags, summary: 'List templates', responses: { 200: jsonAnswer(z.array(TemplateSchema), 'templates'), ...errors() } }),
+    createRoute({ operationId: 'listTemplates', method: 'get', path: '/templates', tags, summary: 'List templates', responses: { 200: jsonAnswer(z.array(TemplateSchema), 'templates'), ...errors() } }),
     async (c) => c.json(await orch.listTemplates(), 200),
   );
   app.openapi(
     createRoute({
+      operationId: 'registerTemplate',
       method: 'post',
       path: '/templates',
       tags,
@@ -27,11 +28,12 @@ export function templateRoutes(app: ApiApp, { orch }: RouteDeps): void {
     async (c) => c.json(await orch.registerTemplate(c.req.valid('json')), 201),
   );
   app.openapi(
-    createRoute({ method: 'get', path: '/templates/{name}', tags, summary: 'Show a template', request: { params }, responses: { 200: jsonAnswer(TemplateSchema, 'the template'), ...errors(404) } }),
+    createRoute({ operationId: 'getTemplate', method: 'get', path: '/templates/{name}', tags, summary: 'Show a template', request: { params }, responses: { 200: jsonAnswer(TemplateSchema, 'the template'), ...errors(404) } }),
     async (c) => c.json(await orch.getTemplate(c.req.valid('param').name), 200),
   );
   app.openapi(
     createRoute({
+      operationId: 'removeTemplate',
       method: 'delete',
       path: '/templates/{name}',
       tags,

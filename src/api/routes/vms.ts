@@ -15,6 +15,7 @@ const ListQuery = z.object({ pool: NameSchema.optional() });
 /** POST /vms/{name}/<verb>: one lifecycle operation, answered with the VM; the body is optional. */
 function operationRoute<B extends ZodType>(verb: string, summary: string, body: B) {
   return createRoute({
+    operationId: `${verb}Vm`,
     method: 'post',
     path: `/vms/{name}/${verb}`,
     tags,
@@ -27,6 +28,7 @@ function operationRoute<B extends ZodType>(verb: string, summary: string, body: 
 export function vmRoutes(app: ApiApp, { orch }: RouteDeps): void {
   app.openapi(
     createRoute({
+      operationId: 'listVms',
       method: 'get',
       path: '/vms',
       tags,
@@ -40,7 +42,7 @@ export function vmRoutes(app: ApiApp, { orch }: RouteDeps): void {
     },
   );
   app.openapi(
-    createRoute({ method: 'get', path: '/vms/{name}', tags, summary: 'Show a VM', request: { params }, responses: { 200: jsonAnswer(VmSchema, 'the VM'), ...errors(404) } }),
+    createRoute({ operationId: 'getVm', method: 'get', path: '/vms/{name}', tags, summary: 'Show a VM', request: { params }, responses: { 200: jsonAnswer(VmSchema, 'the VM'), ...errors(404) } }),
     async (c) => c.json(await orch.getVm(c.req.valid('param').name), 200),
   );
 
@@ -57,6 +59,7 @@ export function vmRoutes(app: ApiApp, { orch }: RouteDeps): void {
 
   app.openapi(
     createRoute({
+      operationId: 'removeVm',
       method: 'delete',
       path: '/vms/{name}',
       tags,

@@ -8,7 +8,8 @@ import { Command } from '@commander-js/extra-typings';
 import type { Runtime } from '../../runtime.js';
 import { findOnPath } from '../../_util/which.js';
 import { json, paint, table } from '../output.js';
-import { withRuntime } from '../runtime-scope.js';
+import { HvkubeError } from '../../domain/errors.js';
+import { globals, serverUrl, withRuntime } from '../runtime-scope.js';
 
 interface Check {
   check: string;
@@ -78,6 +79,12 @@ export function doctorCommand(): Command {
     .description('check that this host can run hvkube VMs, and say what to fix')
     .option('--probe', 'probe the accelerator again (QEMU: boot a tiny guest under KVM) instead of reading the cached verdict')
     .action(async (o, command) => {
+      // It checks the machine it runs on; with --server it would only open a local store here.
+      if (serverUrl(globals(command)) !== undefined) {
+        throw new HvkubeError('INVALID_INPUT', 'doctor checks the host it runs on and takes no --server (nor HVKUBE_SERVER)', {
+          hint: "run `hvkube doctor` on the server's host; `hvkube host list --server URL` shows the hosts of a fleet",
+        });
+      }
       await withRuntime(command, async ({ rt, out, json: asJson }) => {
         const checks = [...(await backendChecks(rt, o.probe === true)), ...(await hostChecks(rt))];
         if (asJson) json(out, { backend: rt.backend, checks });

@@ -14,7 +14,7 @@ export function mcpCommand(): Command {
     .description(
       'serve the MCP tools (acquire a desktop, screenshot, type, click, release) over stdio',
     )
-    .option('--allow-any-vm', 'let the client drive VMs it did not acquire in this session')
+    .option('--allow-any-vm', 'let the client drive any VM without a lease id (desktops it did not acquire, for a trusted operator)')
     .option(
       '--lease-ttl <s>',
       'lease of an acquired desktop in seconds, renewed while it is used',

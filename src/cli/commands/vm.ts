@@ -43,6 +43,12 @@ const int = (what: string, v: string): number => {
   if (!/^-?\d+$/.test(v)) throw new HvkubeError('INVALID_INPUT', `${what} must be a whole number, got ${JSON.stringify(v)}`);
   return Number(v);
 };
+/** Seconds: a whole number, 0 or more. */
+const seconds = (what: string, v: string): number => {
+  const n = int(what, v);
+  if (n < 0) throw new HvkubeError('INVALID_INPUT', `${what} must be 0 or more seconds, got ${n}`);
+  return n;
+};
 
 const LEASE_HELP = 'the lease id the acquire answered: refused (exit 1) if the VM no longer holds it';
 
@@ -84,9 +90,9 @@ export function vmCommand(): Command {
       await withOps(command, async ({ ops, out, json: asJson }) => {
         const answer = await ops.acquire({
           pool: o.pool,
-          timeoutS: int('timeout', o.timeout),
+          timeoutS: seconds('timeout', o.timeout),
           holder: o.holder ?? `cli:${process.env.USER ?? process.env.USERNAME ?? 'user'}`,
-          leaseTtlS: o.leaseTtl === undefined ? undefined : int('lease TTL', o.leaseTtl),
+          leaseTtlS: o.leaseTtl === undefined ? undefined : seconds('lease TTL', o.leaseTtl),
         });
         if (asJson) json(out, answer);
         else {
@@ -120,7 +126,7 @@ export function vmCommand(): Command {
     .option('--ttl <s>', 'seconds from now (with --server: default 600)')
     .action(async (name, o, command) => {
       await withOps(command, async ({ ops, out, json: asJson }) => {
-        const vm = await ops.renewLease(name, o.lease, o.ttl === undefined ? undefined : int('ttl', o.ttl));
+        const vm = await ops.renewLease(name, o.lease, o.ttl === undefined ? undefined : seconds('ttl', o.ttl));
         if (asJson) json(out, vm);
         else out.write(`${name}: lease ${o.lease} now ends ${vm.lease?.expiresAt ?? 'never'}\n`);
       });

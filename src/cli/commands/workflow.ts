@@ -71,7 +71,12 @@ export function workflowCommand(): Command {
     .argument('<name>')
     .action(async (name, _o, command) => {
       const { catalog, out, asJson } = catalogOf(command);
-      const w = await catalog.get(name);
+      const g = globals(command);
+      const url = serverUrl(g);
+      // With --server, as `workflow list`: the server's workflows folder is the one that counts.
+      const w = url
+        ? await new HvkubeClient({ url, token: g.token ?? (process.env.HVKUBE_API_TOKEN || undefined) }).getWorkflow(name)
+        : await catalog.get(name);
       if (asJson) json(out, w);
       else out.write(describeWorkflow(w));
     });

@@ -22,7 +22,7 @@ code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monosp
 .brand { color: #fff; font-weight: 700; font-size: 18px; letter-spacing: 0.3px; }
 .sub { color: #94a3b8; }
 .live { font-size: 12px; padding: 2px 8px; border-radius: 10px; background: #3b4656; color: #cbd5e1; }
-.live.on { background: #1f8a5b; color: #fff; }
+.live.on { background: #17704a; color: #fff; }
 
 main { padding: 16px 20px 40px; max-width: 1500px; margin: 0 auto; }
 .panel { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 14px 16px; margin-bottom: 16px; }
@@ -96,6 +96,7 @@ ol.events .kind { color: var(--muted); }
 ol.events .subject { font-family: ui-monospace, Menlo, Consolas, monospace; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 
 .crumbs { margin: 0 0 10px; }
+.crumbs a { color: #1f4fb0; text-decoration: underline; }
 .vm-layout { display: grid; grid-template-columns: minmax(0, 3fr) minmax(260px, 1fr); gap: 16px; align-items: start; }
 @media (max-width: 1000px) { .vm-layout { grid-template-columns: 1fr; } }
 .screen { background: #0d141c; border-radius: 6px; outline: 3px solid transparent; min-height: 200px; position: relative; margin-bottom: 10px; }

@@ -217,7 +217,10 @@ export const APP_JS = String.raw`
       var d = el.firstElementChild;
       screenHas = !!d && d.dataset.screen === '1';
       if (!screenHas) {
-        $('#screen-note').textContent = 'no screen while the VM is ' + (d ? d.dataset.state : 'unknown');
+        // A VM that does not exist renders its error line instead of the details.
+        $('#screen-note').textContent = d && d.dataset.state
+          ? 'no screen while the VM is ' + d.dataset.state
+          : 'no screen: ' + (d ? d.textContent.trim() : 'the VM is unknown');
         $('#screen-img').removeAttribute('src');
       }
     }

@@ -59,19 +59,19 @@ function SubmitForm({
     );
   return (
     <form class="submit-agent inline" data-action="submit-agent" autocomplete="off">
-      <select name="pool" required>
+      <select name="pool" required aria-label="pool">
         {pools.map((p) => (
           <option value={p.name}>{p.name}</option>
         ))}
       </select>
-      <select name="workflow" required>
+      <select name="workflow" required aria-label="workflow">
         {workflows.map((w) => (
           <option value={w.name} title={w.description ?? ''}>
             {w.name}
           </option>
         ))}
       </select>
-      <input name="input" placeholder='input as JSON, e.g. {"url": "https://example.org"}' />
+      <input name="input" aria-label="workflow input as JSON" placeholder='input as JSON, e.g. {"url": "https://example.org"}' />
       <button type="submit">submit agent</button>
     </form>
   );

@@ -42,7 +42,8 @@ export function HomePage({ authRequired }: { authRequired: boolean }): JSX.Eleme
       </div>
       <section class="panel" id="events-panel">
         <h2>Events</h2>
-        <ol id="events" class="events"></ol>
+        {/* Focusable, so the scrolling list can be read and scrolled with the keyboard. */}
+        <ol id="events" class="events" tabindex={0} aria-label="event log, newest first"></ol>
       </section>
     </Shell>
   );
@@ -76,9 +77,9 @@ export function VmPage({
             </p>
           </div>
           <form id="type-form" class="inline" autocomplete="off">
-            <input name="text" placeholder="text to type" />
+            <input name="text" placeholder="text to type" aria-label="text to type" />
             <button type="submit">type</button>
-            <input name="keys" placeholder="keys, e.g. ctrl+l enter" />
+            <input name="keys" placeholder="keys, e.g. ctrl+l enter" aria-label="keys to press" />
             <button type="submit" name="send" value="keys">
               press
             </button>
