@@ -15,6 +15,7 @@ import { reconcileCommand } from './commands/reconcile.js';
 import { serveCommand } from './commands/serve.js';
 import { templateCommand } from './commands/template.js';
 import { vmCommand } from './commands/vm.js';
+import { webhookCommand } from './commands/webhook.js';
 import { workflowCommand } from './commands/workflow.js';
 
 export const VERSION = '0.1.0';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   program.addCommand(applyCommand());
   program.addCommand(diffCommand());
   program.addCommand(exportCommand());
+  program.addCommand(webhookCommand());
   program.addCommand(reconcileCommand());
   program.addCommand(serveCommand());
   program.addCommand(demoCommand());

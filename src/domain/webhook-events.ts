@@ -50,9 +50,17 @@ export function webhookTypeOf(e: EventFacts): WebhookEventType | null {
           return null;
       }
     case 'pool':
-      return e.action === 'degraded' ? 'pool.degraded' : e.action === 'recovered' ? 'pool.recovered' : null;
+      return e.action === 'degraded'
+        ? 'pool.degraded'
+        : e.action === 'recovered'
+          ? 'pool.recovered'
+          : null;
     case 'agent':
-      return e.action === 'completed' ? 'agent.completed' : e.action === 'failed' || e.action === 'timed_out' ? 'agent.failed' : null;
+      return e.action === 'completed'
+        ? 'agent.completed'
+        : e.action === 'failed' || e.action === 'timed_out'
+          ? 'agent.failed'
+          : null;
     case 'host':
       return e.action === 'lost' ? 'host.lost' : null;
     default:
@@ -65,6 +73,17 @@ const PRIVATE_DETAILS = new Set(['leaseId']);
 
 /** The `data` of a Standard Webhooks payload for an event. */
 export function webhookData(e: StateEvent): Record<string, unknown> {
-  const details = Object.fromEntries(Object.entries(e.details ?? {}).filter(([k]) => !PRIVATE_DETAILS.has(k)));
-  return { [e.kind]: e.subject, eventId: e.id, action: e.action, from: e.from, to: e.to, actor: e.actor, durationMs: e.durationMs, ...(Object.keys(details).length > 0 ? { details } : {}) };
+  const details = Object.fromEntries(
+    Object.entries(e.details ?? {}).filter(([k]) => !PRIVATE_DETAILS.has(k)),
+  );
+  return {
+    [e.kind]: e.subject,
+    eventId: e.id,
+    action: e.action,
+    from: e.from,
+    to: e.to,
+    actor: e.actor,
+    durationMs: e.durationMs,
+    ...(Object.keys(details).length > 0 ? { details } : {}),
+  };
 }

@@ -89,7 +89,8 @@ export class WebhookDispatcher {
     this.#timer = null;
     this.#running = this.#loop().finally(() => {
       this.#running = null;
-      if (!this.#stopped) this.#timer = setTimeout(() => this.poke(), this.#again ? 0 : this.#pollMs);
+      if (!this.#stopped)
+        this.#timer = setTimeout(() => this.poke(), this.#again ? 0 : this.#pollMs);
       this.#again = false;
     });
   }
@@ -106,7 +107,10 @@ export class WebhookDispatcher {
     try {
       while (!this.#stopped && (await this.tick()) > 0);
     } catch (e) {
-      this.#logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'webhook dispatch pass failed; retrying');
+      this.#logger.warn(
+        { err: e instanceof Error ? e.message : String(e) },
+        'webhook dispatch pass failed; retrying',
+      );
     }
   }
 
@@ -117,37 +121,82 @@ export class WebhookDispatcher {
     const now = this.#now();
     const due = heads.filter((d) => Date.parse(d.nextAttemptAt) <= now);
     if (due.length === 0) return 0;
-    const subscriptions = new Map((await this.#store.webhooks.listWebhooks()).map((s) => [s.id, s]));
-    const results = await Promise.all(due.map(async (d) => {
-      const sub = subscriptions.get(d.webhookId);
-      return sub ? this.#send(sub, d) : false;
-    }));
+    const subscriptions = new Map(
+      (await this.#store.webhooks.listWebhooks()).map((s) => [s.id, s]),
+    );
+    const results = await Promise.all(
+      due.map(async (d) => {
+        const sub = subscriptions.get(d.webhookId);
+        return sub ? this.#send(sub, d) : false;
+      }),
+    );
     return results.filter(Boolean).length;
   }
 
   async #send(sub: WebhookSubscription, d: WebhookDelivery): Promise<boolean> {
-    const headers = { 'content-type': 'application/json', 'user-agent': 'hvkube-webhooks', ...signedHeaders(sub.secret, d.id, Math.floor(this.#now() / 1000), d.payload) };
+    const headers = {
+      'content-type': 'application/json',
+      'user-agent': 'hvkube-webhooks',
+      ...signedHeaders(sub.secret, d.id, Math.floor(this.#now() / 1000), d.payload),
+    };
     let status: number | null = null;
     let error: string | null = null;
     try {
-      const res = await this.#fetch(sub.url, { method: 'POST', headers, body: d.payload, redirect: 'manual', signal: AbortSignal.timeout(this.#timeoutMs) });
+      const res = await this.#fetch(sub.url, {
+        method: 'POST',
+        headers,
+        body: d.payload,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
       status = res.status;
       await res.body?.cancel().catch(() => undefined);
       if (status < 200 || status > 299) error = `answered HTTP ${status}`;
     } catch (e) {
-      error = e instanceof Error ? (e.cause instanceof Error ? `${e.message}: ${e.cause.message}` : e.message) : String(e);
+      error =
+        e instanceof Error
+          ? e.cause instanceof Error
+            ? `${e.message}: ${e.cause.message}`
+            : e.message
+          : String(e);
     }
     if (error === null) {
-      await this.#store.webhooks.recordAttempt(d.id, { ok: true, status, error: null, retryAt: null });
-      this.#logger.debug({ webhook: sub.id, delivery: d.id, type: d.type, status }, 'webhook delivered');
+      await this.#store.webhooks.recordAttempt(d.id, {
+        ok: true,
+        status,
+        error: null,
+        retryAt: null,
+      });
+      this.#logger.debug(
+        { webhook: sub.id, delivery: d.id, type: d.type, status },
+        'webhook delivered',
+      );
       return true;
     }
     const attempts = d.attempts + 1;
-    const retryAt = attempts >= this.#retry.maxAttempts ? null : new Date(this.#now() + backoffMs(this.#retry, attempts)).toISOString();
-    await this.#store.webhooks.recordAttempt(d.id, { ok: false, status, error: error.slice(0, 500), retryAt });
+    const retryAt =
+      attempts >= this.#retry.maxAttempts
+        ? null
+        : new Date(this.#now() + backoffMs(this.#retry, attempts)).toISOString();
+    await this.#store.webhooks.recordAttempt(d.id, {
+      ok: false,
+      status,
+      error: error.slice(0, 500),
+      retryAt,
+    });
     this.#logger.warn(
-      { webhook: sub.id, delivery: d.id, type: d.type, target: target(sub.url), attempts, err: error.slice(0, 200), retryAt },
-      retryAt === null ? 'webhook delivery failed for good; `hvkube webhook redeliver` queues it again' : 'webhook delivery failed; will retry',
+      {
+        webhook: sub.id,
+        delivery: d.id,
+        type: d.type,
+        target: target(sub.url),
+        attempts,
+        err: error.slice(0, 200),
+        retryAt,
+      },
+      retryAt === null
+        ? 'webhook delivery failed for good; `hvkube webhook redeliver` queues it again'
+        : 'webhook delivery failed; will retry',
     );
     return false;
   }
