@@ -24,6 +24,8 @@ export interface Receiver {
   rejected: number;
   /** While set, answer 503 without reading the message. */
   failing: boolean;
+  /** Requests answered 503 while failing. */
+  refused: number;
   down(): Promise<void>;
   up(): Promise<void>;
   close(): Promise<void>;
@@ -39,6 +41,7 @@ export async function startReceiver(secret: string, port = 0): Promise<Receiver>
     requests: 0,
     rejected: 0,
     failing: false,
+    refused: 0,
     async down() {
       const s = server;
       server = null;
@@ -54,6 +57,7 @@ export async function startReceiver(secret: string, port = 0): Promise<Receiver>
         req.on('data', (c: Buffer) => chunks.push(c));
         req.on('end', () => {
           if (r.failing) {
+            r.refused++;
             res.writeHead(503).end();
             return;
           }
