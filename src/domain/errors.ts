@@ -41,6 +41,8 @@ export const ERROR_CODES = {
   HV_MODULE_MISSING: 502,
   HV_FAILED: 502,
   SHUTTING_DOWN: 503,
+  /** systemctl, sc.exe or the service wrapper refused or failed. */
+  SERVICE_MANAGER_FAILED: 502,
   /** An API route that does not exist. */
   NOT_FOUND: 404,
   /** The client could not reach an hvkube server. */
