@@ -31,6 +31,7 @@ import { poolRoutes } from './routes/pools.js';
 import { systemRoutes } from './routes/system.js';
 import { templateRoutes } from './routes/templates.js';
 import { vmRoutes } from './routes/vms.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { DEFAULT_LEASE_TTL_S } from './wire.js';
 import { createFaces, type FacesOptions } from '../web/mount.js';
 import { agentsFromScheduler } from '../mcp/agents.js';
@@ -122,6 +123,7 @@ export function createApi(options: ApiOptions): Api {
   for (const register of [templateRoutes, poolRoutes, vmRoutes, consoleRoutes, leaseRoutes, systemRoutes, hostRoutes, ...(options.extraRoutes ?? [])]) register(v1, deps);
   eventRoutes(v1, deps, tail);
   applyRoutes(v1, deps, options.scheduler?.workflows ?? null);
+  webhookRoutes(v1, deps);
   if (options.scheduler) agentRoutes(v1, options.scheduler);
   v1.onError(onError);
   v1.notFound(notFound);

@@ -13,8 +13,10 @@ import { mcpCommand } from './commands/mcp.js';
 import { poolCommand } from './commands/pool.js';
 import { reconcileCommand } from './commands/reconcile.js';
 import { serveCommand } from './commands/serve.js';
+import { serviceCommand } from './commands/service.js';
 import { templateCommand } from './commands/template.js';
 import { vmCommand } from './commands/vm.js';
+import { webhookCommand } from './commands/webhook.js';
 import { workflowCommand } from './commands/workflow.js';
 
 export const VERSION = '0.1.0';
@@ -46,6 +48,8 @@ export function buildProgram(): Command {
   program.addCommand(applyCommand());
   program.addCommand(diffCommand());
   program.addCommand(exportCommand());
+  program.addCommand(webhookCommand());
+  program.addCommand(serviceCommand());
   program.addCommand(reconcileCommand());
   program.addCommand(serveCommand());
   program.addCommand(demoCommand());

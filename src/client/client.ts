@@ -25,6 +25,8 @@ import type { ReconcileReport } from '../orchestrator/reconcile.js';
 import type { HostView } from '../fleet/registry.js';
 import type { Workflow } from '../orchestrator/workflows/index.js';
 import type { EventQuery, HostRecord } from '../store/store.js';
+import type { WebhookDelivery, WebhookSubscription } from '../store/webhooks.js';
+import type { WebhookInput, WebhookView } from '../webhooks/subscriptions.js';
 import type { AcquireAnswer, AcquireRequest, HvkubeOperations, ReleaseAnswer, ReleaseRequest } from './operations.js';
 import { readSse } from './sse.js';
 
@@ -232,6 +234,23 @@ export class HvkubeClient implements HvkubeOperations {
   }
   exportFleet(): Promise<FleetObject[]> {
     return this.#json('GET', '/export');
+  }
+
+  // ---- lifecycle webhooks (docs/webhooks.md) ----
+  addWebhook(input: WebhookInput): Promise<WebhookSubscription> {
+    return this.#json('POST', '/webhooks', { body: input });
+  }
+  listWebhooks(): Promise<WebhookView[]> {
+    return this.#json('GET', '/webhooks');
+  }
+  async removeWebhook(id: string): Promise<void> {
+    await this.#json('DELETE', `/webhooks/${enc(id)}`);
+  }
+  listWebhookDeliveries(webhookId?: string, limit?: number): Promise<WebhookDelivery[]> {
+    return this.#json('GET', webhookId === undefined ? '/webhooks/deliveries' : `/webhooks/${enc(webhookId)}/deliveries`, { query: { limit } });
+  }
+  redeliverWebhook(deliveryId: string): Promise<WebhookDelivery> {
+    return this.#json('POST', `/webhooks/deliveries/${enc(deliveryId)}/redeliver`);
   }
 
   // ---- agents, workflows (served when the server runs the scheduler) ----

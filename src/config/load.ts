@@ -22,6 +22,10 @@ export interface HvkubeConfig {
   api: { listen: string; tokens: string[]; allowedHosts: string[]; tls: { cert: string; key: string } | null; leaseTtlS: number | null };
   hyperv: { powershell: string; switchName: string | null; sessions: number; vmDir: string | null };
   qemu: { binary: string; accel: 'auto' | 'kvm' | 'tcg'; cpuModel: string | null; kvmDevice: string; vnc: boolean };
+  webhooks: {
+    subscriptions: { url: string; events?: string[]; secret: string }[];
+    retry: { baseMs: number; maxMs: number; maxAttempts: number };
+  };
 }
 
 export interface ConfigOverrides {
@@ -129,6 +133,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
       cpuModel: file.qemu?.cpuModel ?? null,
       kvmDevice: file.qemu?.kvmDevice ?? '/dev/kvm',
       vnc: file.qemu?.vnc ?? false,
+    },
+    webhooks: {
+      subscriptions: file.webhooks?.subscriptions ?? [],
+      retry: { baseMs: (file.webhooks?.retryBaseS ?? 5) * 1000, maxMs: (file.webhooks?.retryMaxS ?? 600) * 1000, maxAttempts: file.webhooks?.maxAttempts ?? 15 },
     },
   };
 }

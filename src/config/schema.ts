@@ -59,6 +59,16 @@ export const configFileSchema = z
       })
       .strict()
       .optional(),
+    webhooks: z
+      .object({
+        /** Subscriptions kept in the store as long as they are listed here (docs/webhooks.md). */
+        subscriptions: z.array(z.object({ url: z.string().min(1), events: z.array(z.string()).optional(), secret: z.string().min(1) }).strict()).max(100).optional(),
+        retryBaseS: z.number().min(0.01).max(3600).optional(),
+        retryMaxS: z.number().min(0.01).max(86_400).optional(),
+        maxAttempts: z.number().int().min(1).max(100).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

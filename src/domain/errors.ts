@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   HOST_NOT_FOUND: 404,
   /** An agent exists but has no artifact (screenshot) at that index. */
   ARTIFACT_NOT_FOUND: 404,
+  WEBHOOK_NOT_FOUND: 404,
   TEMPLATE_EXISTS: 409,
   POOL_EXISTS: 409,
   TEMPLATE_IN_USE: 409,
@@ -52,6 +53,8 @@ export const ERROR_CODES = {
   SHUTTING_DOWN: 503,
   /** The state store cannot be opened: a damaged SQLite file, a PostgreSQL server that refuses. */
   STORE_UNAVAILABLE: 503,
+  /** systemctl, sc.exe or the service wrapper refused or failed. */
+  SERVICE_MANAGER_FAILED: 502,
   /** An API route that does not exist. */
   NOT_FOUND: 404,
   /** The client could not reach an hvkube server. */

@@ -191,6 +191,15 @@ export class PoolController {
   #ok(pool: string): void {
     const h = this.health(pool);
     this.#health.set(pool, { ...h, degraded: null, failures: 0, retryAt: 0 });
+    if (h.degraded !== null) this.#healthEvent(pool, 'recovered', null);
+  }
+
+  /** Records a change of health (the pool.degraded and pool.recovered webhooks). */
+  #healthEvent(pool: string, action: 'degraded' | 'recovered', reason: string | null): void {
+    this.#ctx.store
+      .appendEvent({ actor: 'controller', kind: 'pool', subject: pool, action, from: null, to: null, durationMs: null, details: reason === null ? null : { reason } })
+      .then(() => this.#ctx.bus.emit('appended'))
+      .catch((e: unknown) => this.#ctx.logger.warn({ pool, err: errorMessage(e) }, 'could not record the pool health change'));
   }
 
   #fail(pool: string, e: unknown): void {
@@ -204,6 +213,7 @@ export class PoolController {
       retryAt: this.#ctx.clock.now() + Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (failures - 1)),
     });
     this.#ctx.logger.warn({ pool, err: errorMessage(e) }, 'pool operation failed');
+    if (capacity && h.degraded === null) this.#healthEvent(pool, 'degraded', errorMessage(e));
   }
 
   async #reconcilePool(pool: Pool): Promise<number> {

@@ -69,7 +69,7 @@ export async function release(ctx: OrchestratorContext, templates: TemplateCache
   const leaseGuard = vm.lease?.id ?? null;
 
   if (policy === 'destroy') {
-    const { finished } = await beginRemove(ctx, vm, actor, leaseGuard);
+    const { finished } = await beginRemove(ctx, vm, actor, leaseGuard, { released: policy });
     const done = finished.then(
       () => null,
       async (e: unknown) => {
@@ -80,12 +80,13 @@ export async function release(ctx: OrchestratorContext, templates: TemplateCache
     return { vm: { ...vm, state: 'deleting', lease: null }, policy, done };
   }
   if (policy === 'reset') {
-    const resetting = await transition(ctx, vm, { event: 'reset', actor, leaseId: leaseGuard, patch: { lease: null } });
+    const resetting = await transition(ctx, vm, { event: 'reset', actor, leaseId: leaseGuard, patch: { lease: null }, details: { released: policy } });
     const template = await templates.get(ctx, vm.template);
     const done = resetVm(ctx, resetting, template, { actor, alreadyResetting: true }).catch(() => ctx.store.getVm(name));
     return { vm: resetting, policy, done };
   }
-  const saving = await transition(ctx, vm, { event: 'save', actor, leaseId: leaseGuard, patch: { lease: null } });
+  // `released` marks the event as the end of the lease (the vm.released webhook).
+  const saving = await transition(ctx, vm, { event: 'save', actor, leaseId: leaseGuard, patch: { lease: null }, details: { released: policy } });
   const t0 = ctx.clock.now();
   const done = ctx.hv
     .save(name)

@@ -9,8 +9,8 @@ import type { OrchestratorContext } from './context.js';
 import { transition } from './vm-operation.js';
 
 /** Starts the removal (state `deleting`); `finished` settles when the VM and its files are gone. */
-export async function beginRemove(ctx: OrchestratorContext, vm: Vm, actor: string, leaseId?: string | null): Promise<{ finished: Promise<void> }> {
-  const deleting = await transition(ctx, vm, { event: 'delete', actor, leaseId, patch: { lease: null } });
+export async function beginRemove(ctx: OrchestratorContext, vm: Vm, actor: string, leaseId?: string | null, details?: Record<string, unknown>): Promise<{ finished: Promise<void> }> {
+  const deleting = await transition(ctx, vm, { event: 'delete', actor, leaseId, patch: { lease: null }, details });
   return { finished: finishRemove(ctx, deleting, actor) };
 }
 

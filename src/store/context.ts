@@ -1,6 +1,7 @@
 /**
  * What every query module of the store shares: the connection, the dialect flag that gates the
- * few dialect-only clauses, the clock, and the one way to append an event.
+ * few dialect-only clauses, the clock, and the one way to append an event (with its webhook
+ * outbox row).
  * @module
  */
 import type { Kysely } from 'kysely';
@@ -8,6 +9,7 @@ import type { NewStateEvent, StateEvent } from '../domain/types.js';
 import type { Database } from './schema.js';
 import type { StoreDialect } from './store.js';
 import { rowToEvent } from './rows.js';
+import { webhookTypeOf } from '../domain/webhook-events.js';
 
 export interface StoreContext {
   readonly db: Kysely<Database>;
@@ -37,7 +39,11 @@ export async function insertEvent(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-  return rowToEvent(row);
+  const stored = rowToEvent(row);
+  // The webhook outbox row goes in with its event (`db` is the event's transaction): never one without the other.
+  const type = webhookTypeOf(stored);
+  if (type !== null) await db.insertInto('webhook_outbox').values({ event_id: stored.id, type }).execute();
+  return stored;
 }
 
 /** Milliseconds from an ISO timestamp to `nowIso`; null when there is no start, never negative. */

@@ -31,6 +31,7 @@ import * as vms from './vms.js';
 import * as agents from './agents.js';
 import * as events from './events.js';
 import * as hosts from './hosts.js';
+import { webhookQueries, type WebhookStore } from './webhooks.js';
 
 /** Where notifications of ready VMs come from (PostgreSQL LISTEN); SQLite has none. */
 export interface VmReadySource {
@@ -50,6 +51,7 @@ export interface KyselyStoreOptions {
 export class KyselyStore implements Store {
   readonly dialect: StoreDialect;
   readonly crossProcessNotifications: boolean;
+  readonly webhooks: WebhookStore;
   readonly #ctx: StoreContext;
   readonly #vmReady: VmReadySource | undefined;
   #closed = false;
@@ -63,6 +65,7 @@ export class KyselyStore implements Store {
       dialect: options.dialect,
       now: options.now ?? (() => new Date()),
     };
+    this.webhooks = webhookQueries(this.#ctx);
   }
 
   /** The query builder, for tests and tools that need a query the port does not offer. */

@@ -115,6 +115,37 @@ export interface HostsTable {
   registered_at: string | null;
 }
 
+export interface WebhooksTable {
+  id: string;
+  url: string;
+  /** JSON list of event types; empty for all. */
+  events: string;
+  secret: string;
+  created_at: string;
+}
+
+export interface WebhookOutboxTable {
+  id: Generated<number>;
+  event_id: number;
+  type: string;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  webhook_id: string;
+  seq: number;
+  event_id: number;
+  type: string;
+  payload: string;
+  status: string;
+  attempts: Generated<number>;
+  next_attempt_at: string;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
 export interface MigrationsTable {
   name: string;
   applied_at: string;
@@ -127,5 +158,8 @@ export interface Database {
   agents: AgentsTable;
   events: EventsTable;
   hosts: HostsTable;
+  webhooks: WebhooksTable;
+  webhook_outbox: WebhookOutboxTable;
+  webhook_deliveries: WebhookDeliveriesTable;
   hvkube_migrations: MigrationsTable;
 }

@@ -15,6 +15,7 @@ import type {
 } from '../domain/types.js';
 import type { VmState } from '../domain/vm-state.js';
 import type { AgentStatus } from '../domain/agent-state.js';
+import type { WebhookStore } from './webhooks.js';
 
 export type StoreDialect = 'sqlite' | 'pg';
 
@@ -122,6 +123,8 @@ export interface HostRegistration {
 
 export interface Store {
   readonly dialect: StoreDialect;
+  /** Lifecycle webhooks: subscriptions, outbox fan-out, delivery log (src/webhooks dispatches). */
+  readonly webhooks: WebhookStore;
   /**
    * Whether `onVmReady` hears about VMs made ready by other processes (PostgreSQL LISTEN/NOTIFY).
    * False on SQLite, where waiters fall back to polling.

@@ -15,7 +15,8 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const hv = (dataDir: string, ...args: string[]): ReturnType<typeof runCli> => runCli(['--data-dir', dataDir, '--backend', 'fake', ...args]);
+const hv = (dataDir: string, ...args: string[]): ReturnType<typeof runCli> =>
+  runCli(['--data-dir', dataDir, '--backend', 'fake', ...args]);
 
 function writeFleet(desired: number): string {
   const file = path.join(dir, 'fleet.yaml');
@@ -46,7 +47,9 @@ describe('hvkube apply / diff / export', () => {
     const applied = await hv(data, 'apply', '-f', dir);
     expect(applied.code).toBe(0);
     expect(applied.stdout).toBe('template/t created\npool/p created\n');
-    expect((await hv(data, 'apply', '-f', file)).stdout).toBe('template/t unchanged\npool/p unchanged\n');
+    expect((await hv(data, 'apply', '-f', file)).stdout).toBe(
+      'template/t unchanged\npool/p unchanged\n',
+    );
     expect((await hv(data, 'diff', '-f', file)).code).toBe(0);
 
     writeFleet(3);
@@ -61,7 +64,12 @@ describe('hvkube apply / diff / export', () => {
     expect((await hv(data, 'export', '-o', exported)).code).toBe(0);
     const other = path.join(dir, 'other');
     expect((await hv(other, 'apply', '-f', exported)).code).toBe(0);
-    const pools = async (d: string): Promise<unknown> => (JSON.parse((await hv(d, 'pool', 'list', '--json')).stdout) as { pool: { createdAt?: string } }[]).map((s) => ({ ...s.pool, createdAt: undefined }));
+    const pools = async (d: string): Promise<unknown> =>
+      (
+        JSON.parse((await hv(d, 'pool', 'list', '--json')).stdout) as {
+          pool: { createdAt?: string };
+        }[]
+      ).map((s) => ({ ...s.pool, createdAt: undefined }));
     expect(await pools(other)).toEqual(await pools(data));
     expect(readFileSync(exported, 'utf8')).toContain('kind: Pool');
   });

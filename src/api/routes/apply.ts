@@ -12,7 +12,12 @@ import { errors, jsonAnswer, jsonBody } from '../openapi.js';
 const tags = ['apply'];
 
 const FleetObjectSchema = z
-  .object({ apiVersion: z.literal('hvkube/v1'), kind: z.enum(KINDS), metadata: z.object({ name: z.string() }), spec: z.record(z.string(), z.unknown()) })
+  .object({
+    apiVersion: z.literal('hvkube/v1'),
+    kind: z.enum(KINDS),
+    metadata: z.object({ name: z.string() }),
+    spec: z.record(z.string(), z.unknown()),
+  })
   .openapi('FleetObject');
 
 export const ApplyRequestSchema = z
@@ -21,9 +26,20 @@ export const ApplyRequestSchema = z
       .array(z.object({ name: z.string().min(1).max(1024), text: z.string() }).strict())
       .max(1000)
       .optional()
-      .openapi({ description: 'YAML or JSON files as text; problems are reported by file, line and field' }),
-    documents: z.array(z.unknown()).max(10_000).optional().openapi({ description: 'documents as JSON values (reported as documents[i])' }),
-    prune: z.boolean().optional().openapi({ description: 'remove templates, pools and workflows not named (never a VM in use)' }),
+      .openapi({
+        description: 'YAML or JSON files as text; problems are reported by file, line and field',
+      }),
+    documents: z
+      .array(z.unknown())
+      .max(10_000)
+      .optional()
+      .openapi({ description: 'documents as JSON values (reported as documents[i])' }),
+    prune: z
+      .boolean()
+      .optional()
+      .openapi({
+        description: 'remove templates, pools and workflows not named (never a VM in use)',
+      }),
     dryRun: z.boolean().optional().openapi({ description: 'plan only' }),
   })
   .strict()
@@ -38,10 +54,19 @@ const PlanEntrySchema = z.object({
 });
 
 export const ApplyResultSchema = z
-  .object({ dryRun: z.boolean(), prune: z.boolean(), changed: z.boolean(), entries: z.array(PlanEntrySchema) })
+  .object({
+    dryRun: z.boolean(),
+    prune: z.boolean(),
+    changed: z.boolean(),
+    entries: z.array(PlanEntrySchema),
+  })
   .openapi('ApplyResult');
 
-export function applyRoutes(app: ApiApp, { orch }: RouteDeps, workflows: WorkflowCatalog | null): void {
+export function applyRoutes(
+  app: ApiApp,
+  { orch }: RouteDeps,
+  workflows: WorkflowCatalog | null,
+): void {
   const deps = { orch, workflows };
   app.openapi(
     createRoute({
@@ -49,18 +74,38 @@ export function applyRoutes(app: ApiApp, { orch }: RouteDeps, workflows: Workflo
       path: '/apply',
       tags,
       summary: 'Apply fleet documents (templates, pools, workflows)',
-      description: 'Validates every document first; a set with any problem changes nothing (400, `details.issues`). See docs/apply.md.',
+      description:
+        'Validates every document first; a set with any problem changes nothing (400, `details.issues`). See docs/apply.md.',
       request: { body: jsonBody(ApplyRequestSchema) },
-      responses: { 200: jsonAnswer(ApplyResultSchema, 'the plan, carried out unless dryRun'), ...errors(404, 409, 502) },
+      responses: {
+        200: jsonAnswer(ApplyResultSchema, 'the plan, carried out unless dryRun'),
+        ...errors(404, 409, 502),
+      },
     }),
     async (c) => {
       const body = c.req.valid('json');
-      const objects = (body.documents ?? []).map((value, i) => ({ label: `documents[${i}]`, value }));
-      return c.json(await applyFleet(deps, { files: body.files ?? [], objects }, { prune: body.prune, dryRun: body.dryRun }), 200);
+      const objects = (body.documents ?? []).map((value, i) => ({
+        label: `documents[${i}]`,
+        value,
+      }));
+      return c.json(
+        await applyFleet(
+          deps,
+          { files: body.files ?? [], objects },
+          { prune: body.prune, dryRun: body.dryRun },
+        ),
+        200,
+      );
     },
   );
   app.openapi(
-    createRoute({ method: 'get', path: '/export', tags, summary: 'The current templates, pools and workflows as fleet documents', responses: { 200: jsonAnswer(z.array(FleetObjectSchema), 'documents'), ...errors() } }),
+    createRoute({
+      method: 'get',
+      path: '/export',
+      tags,
+      summary: 'The current templates, pools and workflows as fleet documents',
+      responses: { 200: jsonAnswer(z.array(FleetObjectSchema), 'documents'), ...errors() },
+    }),
     async (c) => c.json(await exportFleet(deps), 200),
   );
 }

@@ -7,6 +7,7 @@ import { createScheduler } from '../../runtime.js';
 import { withRuntime } from '../runtime-scope.js';
 import { validateName } from '../../domain/validation.js';
 import { serveFleet } from '../../fleet/serve-fleet.js';
+import { ensureConfiguredWebhooks, WebhookDispatcher } from '../../webhooks/index.js';
 
 /** Resolves on the first SIGINT or SIGTERM. */
 export function untilSignal(): Promise<NodeJS.Signals> {
@@ -48,6 +49,12 @@ export function serveCommand(): Command {
           const fleet = serveFleet(rt, logger, { controllerIntervalMs: intervalMs });
           const scheduler = createScheduler(rt);
           await scheduler.start();
+          // Lifecycle webhooks: what the outbox holds (from before a restart too) goes out now.
+          await ensureConfiguredWebhooks(rt.store, rt.config.webhooks.subscriptions);
+          const webhooks = new WebhookDispatcher({ store: rt.store, logger, retry: rt.config.webhooks.retry });
+          const wakeWebhooks = (): void => webhooks.poke();
+          rt.orchestrator.events.on('appended', wakeWebhooks);
+          webhooks.start();
           try {
             const server = await startApiServer({
               orchestrator: rt.orchestrator,
@@ -73,6 +80,9 @@ export function serveCommand(): Command {
           } finally {
             await scheduler.stop();
             await fleet?.stop();
+            rt.orchestrator.events.off('appended', wakeWebhooks);
+            // Events of the shutdown itself stay in the outbox and go out at the next start.
+            await webhooks.stop();
           }
         },
         { logger, onBackendCall: metrics.backendCall },

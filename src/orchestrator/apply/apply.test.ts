@@ -15,7 +15,10 @@ afterEach(async () => {
 async function setup(): Promise<{ h: Harness; deps: ApplyDeps }> {
   const h = await harness();
   open.push(h);
-  return { h, deps: { orch: h.orch, workflows: new WorkflowCatalog(path.join(h.dir, 'workflows')) } };
+  return {
+    h,
+    deps: { orch: h.orch, workflows: new WorkflowCatalog(path.join(h.dir, 'workflows')) },
+  };
 }
 
 function fleet(image: string, o: { desired?: number; extraPool?: boolean } = {}): string {
@@ -73,14 +76,20 @@ describe('apply', () => {
   it('creates what the files name, and a second apply changes nothing', async () => {
     const { h, deps } = await setup();
     const first = await applyFleet(deps, { files: [{ name: 'fleet.yaml', text: fleet(h.image) }] });
-    expect(first.entries.map((e) => `${e.action} ${e.kind}/${e.name}`)).toEqual(['create Template/win11', 'create Pool/web', 'create Workflow/hello']);
+    expect(first.entries.map((e) => `${e.action} ${e.kind}/${e.name}`)).toEqual([
+      'create Template/win11',
+      'create Pool/web',
+      'create Workflow/hello',
+    ]);
     expect((await h.store.getPool('web'))?.releasePolicy).toBe('save');
     expect(await deps.workflows?.get('hello')).toMatchObject({ name: 'hello', executor: 'steps' });
 
     const events = (await h.store.listEvents()).length;
     const workflowFile = path.join(h.dir, 'workflows', 'hello.yaml');
     const mtime = statSync(workflowFile).mtimeMs;
-    const second = await applyFleet(deps, { files: [{ name: 'fleet.yaml', text: fleet(h.image) }] });
+    const second = await applyFleet(deps, {
+      files: [{ name: 'fleet.yaml', text: fleet(h.image) }],
+    });
     expect(second.changed).toBe(false);
     expect(second.entries.every((e) => e.action === 'unchanged')).toBe(true);
     expect((await h.store.listEvents()).length).toBe(events);
@@ -90,14 +99,27 @@ describe('apply', () => {
   it('changes a pool in place and reports the fields that differ', async () => {
     const { h, deps } = await setup();
     await applyFleet(deps, { files: [{ name: 'fleet.yaml', text: fleet(h.image) }] });
-    const r = await applyFleet(deps, { files: [{ name: 'fleet.yaml', text: fleet(h.image, { desired: 3 }) }] });
-    expect(r.entries.find((e) => e.name === 'web')).toMatchObject({ action: 'update', changes: [{ field: 'desired', from: 2, to: 3 }] });
-    expect(await h.store.getPool('web')).toMatchObject({ desired: 3, warm: 1, releasePolicy: 'save' });
+    const r = await applyFleet(deps, {
+      files: [{ name: 'fleet.yaml', text: fleet(h.image, { desired: 3 }) }],
+    });
+    expect(r.entries.find((e) => e.name === 'web')).toMatchObject({
+      action: 'update',
+      changes: [{ field: 'desired', from: 2, to: 3 }],
+    });
+    expect(await h.store.getPool('web')).toMatchObject({
+      desired: 3,
+      warm: 1,
+      releasePolicy: 'save',
+    });
   });
 
   it('a dry run plans and changes nothing', async () => {
     const { h, deps } = await setup();
-    const r = await applyFleet(deps, { files: [{ name: 'fleet.yaml', text: fleet(h.image) }] }, { dryRun: true });
+    const r = await applyFleet(
+      deps,
+      { files: [{ name: 'fleet.yaml', text: fleet(h.image) }] },
+      { dryRun: true },
+    );
     expect(r.changed).toBe(true);
     expect(await h.store.listTemplates()).toEqual([]);
     expect(await h.store.listPools()).toEqual([]);
@@ -122,7 +144,9 @@ spec:
         ],
       }),
     );
-    expect(issues).toEqual([{ file: 'b/other.yaml', line: 7, path: 'spec.warm', message: expect.any(String) as string }]);
+    expect(issues).toEqual([
+      { file: 'b/other.yaml', line: 7, path: 'spec.warm', message: expect.any(String) as string },
+    ]);
     expect(await h.store.listTemplates()).toEqual([]);
     expect(await h.store.listPools()).toEqual([]);
     expect(await h.store.listEvents()).toEqual([]);
@@ -131,7 +155,9 @@ spec:
 
   it('names the line of a problem found after parsing (a disk image that does not exist, warm above desired)', async () => {
     const { h, deps } = await setup();
-    const text = fleet(h.image).replace(h.image, path.join(h.dir, 'missing.vhdx')).replace('warm: 1', 'warm: 5');
+    const text = fleet(h.image)
+      .replace(h.image, path.join(h.dir, 'missing.vhdx'))
+      .replace('warm: 1', 'warm: 5');
     const { issues } = await refusal(applyFleet(deps, { files: [{ name: 'fleet.yaml', text }] }));
     expect(issues.map((i) => [i.line, i.path])).toEqual([
       [5, 'spec.diskPath'],
@@ -143,10 +169,19 @@ spec:
   it('refuses unknown kinds, versions and fields, bad YAML and the same object twice', async () => {
     const { h, deps } = await setup();
     const cases: [string, string][] = [
-      ['apiVersion: hvkube/v2\nkind: Pool\nmetadata: { name: p }\nspec: { template: t, desired: 1 }\n', 'apiVersion'],
+      [
+        'apiVersion: hvkube/v2\nkind: Pool\nmetadata: { name: p }\nspec: { template: t, desired: 1 }\n',
+        'apiVersion',
+      ],
       ['apiVersion: hvkube/v1\nkind: Host\nmetadata: { name: p }\nspec: {}\n', 'kind'],
-      ['apiVersion: hvkube/v1\nkind: Pool\nmetadata: { name: p }\nspec: { template: t, desired: 1, size: 3 }\n', 'spec'],
-      ['apiVersion: hvkube/v1\nkind: Pool\nmetadata: { name: "../x" }\nspec: { template: t, desired: 1 }\n', 'metadata.name'],
+      [
+        'apiVersion: hvkube/v1\nkind: Pool\nmetadata: { name: p }\nspec: { template: t, desired: 1, size: 3 }\n',
+        'spec',
+      ],
+      [
+        'apiVersion: hvkube/v1\nkind: Pool\nmetadata: { name: "../x" }\nspec: { template: t, desired: 1 }\n',
+        'metadata.name',
+      ],
       ['apiVersion: hvkube/v1\nkind: Pool\nmetadata: { name: p\n', '(root)'],
       [fleet(h.image) + '---\n' + fleet(h.image).split('---\n')[0], 'metadata.name'],
     ];
@@ -159,14 +194,27 @@ spec:
 
   it('reads JSON files, with line numbers too', async () => {
     const { h, deps } = await setup();
-    const text = JSON.stringify([{ apiVersion: 'hvkube/v1', kind: 'Template', metadata: { name: 't1' }, spec: { diskPath: h.image, cpus: 0 } }], null, 2);
+    const text = JSON.stringify(
+      [
+        {
+          apiVersion: 'hvkube/v1',
+          kind: 'Template',
+          metadata: { name: 't1' },
+          spec: { diskPath: h.image, cpus: 0 },
+        },
+      ],
+      null,
+      2,
+    );
     const { issues } = await refusal(applyFleet(deps, { files: [{ name: 'fleet.json', text }] }));
     expect(issues).toMatchObject([{ path: 'spec.cpus', line: 10 }]);
   });
 
   it('--prune removes what the files no longer name, but never a pool with a VM in use', async () => {
     const { h, deps } = await setup();
-    await applyFleet(deps, { files: [{ name: 'fleet.yaml', text: fleet(h.image, { extraPool: true }) }] });
+    await applyFleet(deps, {
+      files: [{ name: 'fleet.yaml', text: fleet(h.image, { extraPool: true }) }],
+    });
     await h.orch.provisionPool('batch');
     const lease = await h.orch.acquire({ pool: 'batch' });
     const files = [{ name: 'fleet.yaml', text: fleet(h.image) }];
@@ -178,9 +226,13 @@ spec:
     // Without prune the extra pool is left alone.
     expect((await applyFleet(deps, { files })).changed).toBe(false);
 
-    await (await h.orch.release(lease.vm.name)).done;
+    await (
+      await h.orch.release(lease.vm.name)
+    ).done;
     const r = await applyFleet(deps, { files }, { prune: true });
-    expect(r.entries.filter((e) => e.action === 'delete').map((e) => `${e.kind}/${e.name}`)).toEqual(['Pool/batch']);
+    expect(
+      r.entries.filter((e) => e.action === 'delete').map((e) => `${e.kind}/${e.name}`),
+    ).toEqual(['Pool/batch']);
     expect(await h.store.getPool('batch')).toBeNull();
     expect(await h.store.listVms({ pool: 'batch' })).toEqual([]);
   });
@@ -188,29 +240,53 @@ spec:
   it('refuses to change a template its pools were cloned from', async () => {
     const { h, deps } = await setup();
     await applyFleet(deps, { files: [{ name: 'fleet.yaml', text: fleet(h.image) }] });
-    const { issues } = await refusal(applyFleet(deps, { files: [{ name: 'fleet.yaml', text: fleet(h.image).replace('memoryMb: 512', 'memoryMb: 1024') }] }));
+    const { issues } = await refusal(
+      applyFleet(deps, {
+        files: [
+          { name: 'fleet.yaml', text: fleet(h.image).replace('memoryMb: 512', 'memoryMb: 1024') },
+        ],
+      }),
+    );
     expect(issues).toMatchObject([{ path: 'spec.memoryMb', line: 6 }]);
     expect((await h.store.getTemplate('win11'))?.memoryMb).toBe(512);
   });
 
   it('export then apply on an empty data directory recreates the same templates, pools and workflows', async () => {
     const { h, deps } = await setup();
-    await applyFleet(deps, { files: [{ name: 'fleet.yaml', text: fleet(h.image, { extraPool: true }) }] });
-    await h.orch.createPool({ name: 'made-by-hand', template: 'win11', desired: 3, warm: 2, hot: 1, maxPerHost: 2, maxRunning: 4 });
+    await applyFleet(deps, {
+      files: [{ name: 'fleet.yaml', text: fleet(h.image, { extraPool: true }) }],
+    });
+    await h.orch.createPool({
+      name: 'made-by-hand',
+      template: 'win11',
+      desired: 3,
+      warm: 2,
+      hot: 1,
+      maxPerHost: 2,
+      maxRunning: 4,
+    });
     const exported = fleetToYaml(await exportFleet(deps));
 
     const empty = mkdtempSync(path.join(os.tmpdir(), 'hvk-apply-'));
     try {
       const other = await harness({ dataDir: empty });
       open.push(other);
-      const otherDeps = { orch: other.orch, workflows: new WorkflowCatalog(path.join(empty, 'workflows')) };
+      const otherDeps = {
+        orch: other.orch,
+        workflows: new WorkflowCatalog(path.join(empty, 'workflows')),
+      };
       const r = await applyFleet(otherDeps, { files: [{ name: 'export.yaml', text: exported }] });
       expect(r.entries.every((e) => e.action === 'create')).toBe(true);
-      const shape = <T extends { createdAt: string }>(rows: T[]): Omit<T, 'createdAt'>[] => rows.map(({ createdAt: _c, ...rest }) => rest);
+      const shape = <T extends { createdAt: string }>(rows: T[]): Omit<T, 'createdAt'>[] =>
+        rows.map(({ createdAt: _c, ...rest }) => rest);
       expect(shape(await other.store.listPools())).toEqual(shape(await h.store.listPools()));
-      expect(shape(await other.store.listTemplates())).toEqual(shape(await h.store.listTemplates()));
+      expect(shape(await other.store.listTemplates())).toEqual(
+        shape(await h.store.listTemplates()),
+      );
       expect(await otherDeps.workflows.get('hello')).toEqual(await deps.workflows?.get('hello'));
-      expect((await applyFleet(otherDeps, { files: [{ name: 'export.yaml', text: exported }] })).changed).toBe(false);
+      expect(
+        (await applyFleet(otherDeps, { files: [{ name: 'export.yaml', text: exported }] })).changed,
+      ).toBe(false);
       expect(fleetToYaml(await exportFleet(otherDeps))).toBe(exported);
     } finally {
       await open.pop()?.close();
@@ -226,13 +302,23 @@ describe('the example fleet file', () => {
     const { parseFleet } = await import('./documents.js');
     const file = path.join(import.meta.dirname, '../../../examples/fleet.yaml');
     const docs = parseFleet([{ name: file, text: await readFile(file, 'utf8') }]);
-    expect(docs.map((d) => `${d.kind}/${d.name}`)).toEqual(['Template/win11-office', 'Pool/office', 'Workflow/open-notepad']);
+    expect(docs.map((d) => `${d.kind}/${d.name}`)).toEqual([
+      'Template/win11-office',
+      'Pool/office',
+      'Workflow/open-notepad',
+    ]);
   });
 
   it('an empty set of files is refused rather than pruning everything', async () => {
     const { h, deps } = await setup();
     await applyFleet(deps, { files: [{ name: 'fleet.yaml', text: fleet(h.image) }] });
-    await refusal(applyFleet(deps, { files: [{ name: 'empty.yaml', text: '# nothing yet\n' }] }, { prune: true }));
+    await refusal(
+      applyFleet(
+        deps,
+        { files: [{ name: 'empty.yaml', text: '# nothing yet\n' }] },
+        { prune: true },
+      ),
+    );
     expect(await h.store.getPool('web')).not.toBeNull();
   });
 });

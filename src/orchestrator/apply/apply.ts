@@ -61,8 +61,17 @@ async function execute(deps: ApplyDeps, step: PlannedStep): Promise<void> {
         return;
       }
       const fields = new Set(step.changes.map((c) => c.field));
-      if (fields.has('desired') || fields.has('warm') || fields.has('hot')) await orch.scalePool(step.name, { desired: desired.desired, warm: desired.warm, hot: desired.hot });
-      const settings = { maxPerHost: desired.maxPerHost, releasePolicy: desired.releasePolicy, maxRunning: desired.maxRunning };
+      if (fields.has('desired') || fields.has('warm') || fields.has('hot'))
+        await orch.scalePool(step.name, {
+          desired: desired.desired,
+          warm: desired.warm,
+          hot: desired.hot,
+        });
+      const settings = {
+        maxPerHost: desired.maxPerHost,
+        releasePolicy: desired.releasePolicy,
+        maxRunning: desired.maxRunning,
+      };
       const changed = step.changes.filter((c) => c.field in settings);
       if (changed.length > 0) {
         await ctx.store.updatePool(step.name, settings);
@@ -99,15 +108,29 @@ function executionOrder(steps: readonly PlannedStep[]): PlannedStep[] {
   return steps.filter((s) => s.action !== 'unchanged').sort((a, b) => rank(a) - rank(b));
 }
 
-export async function applyFleet(deps: ApplyDeps, input: ApplyInput, options: ApplyOptions = {}): Promise<ApplyResult> {
+export async function applyFleet(
+  deps: ApplyDeps,
+  input: ApplyInput,
+  options: ApplyOptions = {},
+): Promise<ApplyResult> {
   const prune = options.prune === true;
   const dryRun = options.dryRun === true;
   const docs = parseFleet(input.files ?? [], input.objects ?? []);
   // An empty set is almost always a wrong path, and with --prune it would remove everything.
-  if (docs.length === 0) throw new HvkubeError('INVALID_INPUT', 'the fleet files hold no documents, nothing was changed', { hint: 'check the -f paths; see docs/apply.md for the format' });
+  if (docs.length === 0)
+    throw new HvkubeError(
+      'INVALID_INPUT',
+      'the fleet files hold no documents, nothing was changed',
+      { hint: 'check the -f paths; see docs/apply.md for the format' },
+    );
   const steps = await planFleet({ ctx: deps.orch.ctx, workflows: deps.workflows }, docs, { prune });
   if (!dryRun) {
     for (const step of executionOrder(steps)) await execute(deps, step);
   }
-  return { dryRun, prune, changed: steps.some((s) => s.action !== 'unchanged'), entries: steps.map(toPlanEntry) };
+  return {
+    dryRun,
+    prune,
+    changed: steps.some((s) => s.action !== 'unchanged'),
+    entries: steps.map(toPlanEntry),
+  };
 }

@@ -76,29 +76,50 @@ const poolSpecSchema = PoolCreateSchema.omit({ name: true });
 type LineOf = (path: readonly PropertyKey[]) => number | null;
 
 function describeIssues(issues: readonly FleetIssue[]): string {
-  const shown = issues.slice(0, 10).map((i) => `${i.file}${i.line === null ? '' : `:${i.line}`}: ${i.path}: ${i.message}`);
+  const shown = issues
+    .slice(0, 10)
+    .map((i) => `${i.file}${i.line === null ? '' : `:${i.line}`}: ${i.path}: ${i.message}`);
   if (issues.length > 10) shown.push(`and ${issues.length - 10} more`);
   return shown.join('; ');
 }
 
 /** The error for problems found before anything changed. */
 export function fleetInvalid(issues: readonly FleetIssue[]): HvkubeError {
-  return new HvkubeError('INVALID_INPUT', `the fleet files have ${issues.length} problem${issues.length === 1 ? '' : 's'}, nothing was changed: ${describeIssues(issues)}`, {
-    hint: 'fix the files and run again; the format is described in docs/apply.md',
-    details: { issues },
-  });
+  return new HvkubeError(
+    'INVALID_INPUT',
+    `the fleet files have ${issues.length} problem${issues.length === 1 ? '' : 's'}, nothing was changed: ${describeIssues(issues)}`,
+    {
+      hint: 'fix the files and run again; the format is described in docs/apply.md',
+      details: { issues },
+    },
+  );
 }
 
-function zodIssues(error: z.ZodError, prefix: readonly PropertyKey[], file: string, lineOf: LineOf): FleetIssue[] {
+function zodIssues(
+  error: z.ZodError,
+  prefix: readonly PropertyKey[],
+  file: string,
+  lineOf: LineOf,
+): FleetIssue[] {
   return error.issues.map((i) => {
     const full = [...prefix, ...i.path];
-    const message = i.code === 'invalid_type' && i.input === undefined ? 'is required' : i.code === 'unrecognized_keys' ? `unknown key ${i.keys.map((k) => JSON.stringify(k)).join(', ')}` : i.message;
+    const message =
+      i.code === 'invalid_type' && i.input === undefined
+        ? 'is required'
+        : i.code === 'unrecognized_keys'
+          ? `unknown key ${i.keys.map((k) => JSON.stringify(k)).join(', ')}`
+          : i.message;
     return { file, line: lineOf(full), path: formatPath(full), message };
   });
 }
 
 /** Validates one document; pushes problems to `issues` and answers null when there are any. */
-export function toFleetDocument(raw: unknown, file: string, lineOf: LineOf, issues: FleetIssue[]): FleetDocument | null {
+export function toFleetDocument(
+  raw: unknown,
+  file: string,
+  lineOf: LineOf,
+  issues: FleetIssue[],
+): FleetDocument | null {
   const envelope = envelopeSchema.safeParse(raw);
   if (!envelope.success) {
     issues.push(...zodIssues(envelope.error, [], file, lineOf));
@@ -125,7 +146,12 @@ export function toFleetDocument(raw: unknown, file: string, lineOf: LineOf, issu
     }
     case 'Workflow': {
       if ('name' in spec) {
-        issues.push({ file, line: lineOf(['spec', 'name']), path: 'spec.name', message: 'a workflow is named by metadata.name only' });
+        issues.push({
+          file,
+          line: lineOf(['spec', 'name']),
+          path: 'spec.name',
+          message: 'a workflow is named by metadata.name only',
+        });
         return null;
       }
       const parsed = workflowFileSchema.safeParse({ name, ...spec });
@@ -154,20 +180,38 @@ function lineFinder(doc: Document, counter: LineCounter, base: readonly Property
 export function parseFleetFile(file: FleetFile, issues: FleetIssue[]): FleetDocument[] {
   const counter = new LineCounter();
   // JSON is YAML: one parser gives line numbers for both.
-  const docs = YAML.parseAllDocuments(file.text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
+  const docs = YAML.parseAllDocuments(file.text, {
+    lineCounter: counter,
+    uniqueKeys: true,
+    prettyErrors: false,
+  });
   if (!Array.isArray(docs)) {
-    issues.push({ file: file.name, line: null, path: '(root)', message: 'is not a YAML or JSON document' });
+    issues.push({
+      file: file.name,
+      line: null,
+      path: '(root)',
+      message: 'is not a YAML or JSON document',
+    });
     return [];
   }
   const out: FleetDocument[] = [];
   for (const doc of docs) {
     if (doc.errors.length > 0) {
-      for (const e of doc.errors) issues.push({ file: file.name, line: e.linePos?.[0].line ?? null, path: '(root)', message: `bad YAML/JSON: ${e.message.split('\n')[0] ?? e.message}` });
+      for (const e of doc.errors)
+        issues.push({
+          file: file.name,
+          line: e.linePos?.[0].line ?? null,
+          path: '(root)',
+          message: `bad YAML/JSON: ${e.message.split('\n')[0] ?? e.message}`,
+        });
       continue;
     }
     if (doc.contents === null) continue;
     const js: unknown = doc.toJS({ maxAliasCount: 100 });
-    const items: { value: unknown; base: number[] }[] = isSeq(doc.contents) && Array.isArray(js) ? js.map((value: unknown, i) => ({ value, base: [i] })) : [{ value: js, base: [] }];
+    const items: { value: unknown; base: number[] }[] =
+      isSeq(doc.contents) && Array.isArray(js)
+        ? js.map((value: unknown, i) => ({ value, base: [i] }))
+        : [{ value: js, base: [] }];
     for (const { value, base } of items) {
       const d = toFleetDocument(value, file.name, lineFinder(doc, counter, base), issues);
       if (d) out.push(d);
@@ -177,7 +221,10 @@ export function parseFleetFile(file: FleetFile, issues: FleetIssue[]): FleetDocu
 }
 
 /** Parses every file and checks the set: each kind and name at most once. Throws on any problem. */
-export function parseFleet(files: readonly FleetFile[], objects: readonly { label: string; value: unknown }[] = []): FleetDocument[] {
+export function parseFleet(
+  files: readonly FleetFile[],
+  objects: readonly { label: string; value: unknown }[] = [],
+): FleetDocument[] {
   const issues: FleetIssue[] = [];
   const docs = files.flatMap((f) => parseFleetFile(f, issues));
   for (const o of objects) {
@@ -188,7 +235,13 @@ export function parseFleet(files: readonly FleetFile[], objects: readonly { labe
   for (const d of docs) {
     const key = `${d.kind}/${d.name}`;
     const first = seen.get(key);
-    if (first) issues.push({ file: d.source.file, line: d.source.line, path: 'metadata.name', message: `${key} is also defined at ${first.source.file}${first.source.line === null ? '' : `:${first.source.line}`}` });
+    if (first)
+      issues.push({
+        file: d.source.file,
+        line: d.source.line,
+        path: 'metadata.name',
+        message: `${key} is also defined at ${first.source.file}${first.source.line === null ? '' : `:${first.source.line}`}`,
+      });
     else seen.set(key, d);
   }
   if (issues.length > 0) throw fleetInvalid(issues);

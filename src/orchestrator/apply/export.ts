@@ -10,12 +10,20 @@ import { readWorkflowSpecs } from './workflow-files.js';
 export async function exportFleet(deps: ApplyDeps): Promise<FleetObject[]> {
   const store = deps.orch.store;
   const out: FleetObject[] = [];
-  for (const { name, createdAt: _c, ...spec } of await store.listTemplates()) out.push({ apiVersion: API_VERSION, kind: 'Template', metadata: { name }, spec });
-  for (const { name, createdAt: _c, ...spec } of await store.listPools()) out.push({ apiVersion: API_VERSION, kind: 'Pool', metadata: { name }, spec });
+  for (const { name, createdAt: _c, ...spec } of await store.listTemplates())
+    out.push({ apiVersion: API_VERSION, kind: 'Template', metadata: { name }, spec });
+  for (const { name, createdAt: _c, ...spec } of await store.listPools())
+    out.push({ apiVersion: API_VERSION, kind: 'Pool', metadata: { name }, spec });
   if (deps.workflows) {
     for (const w of (await readWorkflowSpecs(deps.workflows)).values()) {
       // A file that does not parse cannot be written as a document; `workflow list` shows why.
-      if (w.spec) out.push({ apiVersion: API_VERSION, kind: 'Workflow', metadata: { name: w.name }, spec: w.spec });
+      if (w.spec)
+        out.push({
+          apiVersion: API_VERSION,
+          kind: 'Workflow',
+          metadata: { name: w.name },
+          spec: w.spec,
+        });
     }
   }
   return out;

@@ -1,4 +1,19 @@
-export { applyFleet, type ApplyDeps, type ApplyInput, type ApplyOptions, type ApplyResult } from './apply.js';
+export {
+  applyFleet,
+  type ApplyDeps,
+  type ApplyInput,
+  type ApplyOptions,
+  type ApplyResult,
+} from './apply.js';
 export { exportFleet } from './export.js';
-export { API_VERSION, KINDS, fleetToYaml, parseFleet, type FleetFile, type FleetIssue, type FleetObject, type Kind } from './documents.js';
+export {
+  API_VERSION,
+  KINDS,
+  fleetToYaml,
+  parseFleet,
+  type FleetFile,
+  type FleetIssue,
+  type FleetObject,
+  type Kind,
+} from './documents.js';
 export type { ChangeAction, FieldChange, PlanEntry } from './plan.js';

@@ -9,7 +9,14 @@ import type { Pool, Template } from '../../domain/types.js';
 import { buildPool, buildTemplate } from '../catalog.js';
 import type { OrchestratorContext } from '../context.js';
 import type { WorkflowCatalog } from '../workflows/workflow-catalog.js';
-import { fleetInvalid, KINDS, type FleetDocument, type FleetIssue, type Kind, type SourceRef } from './documents.js';
+import {
+  fleetInvalid,
+  KINDS,
+  type FleetDocument,
+  type FleetIssue,
+  type Kind,
+  type SourceRef,
+} from './documents.js';
 import { readWorkflowSpecs, type CurrentWorkflow } from './workflow-files.js';
 
 export type ChangeAction = 'create' | 'update' | 'unchanged' | 'delete';
@@ -45,18 +52,49 @@ export interface PlanDeps {
   workflows: WorkflowCatalog | null;
 }
 
-const TEMPLATE_FIELDS = ['diskPath', 'memoryMb', 'cpus', 'gpu', 'software', 'probes', 'credentialsRef', 'mcp', 'rdpPort', 'boot'] as const;
-export const POOL_FIELDS = ['template', 'desired', 'warm', 'hot', 'maxPerHost', 'releasePolicy', 'maxRunning'] as const;
+const TEMPLATE_FIELDS = [
+  'diskPath',
+  'memoryMb',
+  'cpus',
+  'gpu',
+  'software',
+  'probes',
+  'credentialsRef',
+  'mcp',
+  'rdpPort',
+  'boot',
+] as const;
+export const POOL_FIELDS = [
+  'template',
+  'desired',
+  'warm',
+  'hot',
+  'maxPerHost',
+  'releasePolicy',
+  'maxRunning',
+] as const;
 
 /** JSON with sorted keys, so two equal values compare equal whatever their key order. */
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) =>
+            a < b ? -1 : a > b ? 1 : 0,
+          ),
+        )
+      : v,
   );
 }
 
-function fieldChanges<T extends object>(fields: readonly (keyof T & string)[], from: T, to: T): FieldChange[] {
-  return fields.filter((f) => canonical(from[f]) !== canonical(to[f])).map((f) => ({ field: f, from: from[f], to: to[f] }));
+function fieldChanges<T extends object>(
+  fields: readonly (keyof T & string)[],
+  from: T,
+  to: T,
+): FieldChange[] {
+  return fields
+    .filter((f) => canonical(from[f]) !== canonical(to[f]))
+    .map((f) => ({ field: f, from: from[f], to: to[f] }));
 }
 
 /** The spec field a domain check's message is about (the zod schemas have caught the rest). */
@@ -80,11 +118,20 @@ function fieldOf(kind: Kind, message: string): string {
   return rules.find(([re]) => re.test(message))?.[1] ?? '(root)';
 }
 
-export async function planFleet(deps: PlanDeps, docs: readonly FleetDocument[], options: { prune: boolean }): Promise<PlannedStep[]> {
+export async function planFleet(
+  deps: PlanDeps,
+  docs: readonly FleetDocument[],
+  options: { prune: boolean },
+): Promise<PlannedStep[]> {
   const { ctx } = deps;
   const issues: FleetIssue[] = [];
   const issue = (d: FleetDocument, field: string, message: string): void => {
-    issues.push({ file: d.source.file, line: d.fieldLines[field] ?? d.source.line, path: field === '(root)' ? 'spec' : `spec.${field}`, message });
+    issues.push({
+      file: d.source.file,
+      line: d.fieldLines[field] ?? d.source.line,
+      path: field === '(root)' ? 'spec' : `spec.${field}`,
+      message,
+    });
   };
   const guard = <T>(d: FleetDocument, build: () => T): T | null => {
     try {
@@ -98,7 +145,8 @@ export async function planFleet(deps: PlanDeps, docs: readonly FleetDocument[], 
 
   const templates = new Map((await ctx.store.listTemplates()).map((t) => [t.name, t]));
   const pools = new Map((await ctx.store.listPools()).map((p) => [p.name, p]));
-  const named = (kind: Kind): Set<string> => new Set(docs.filter((d) => d.kind === kind).map((d) => d.name));
+  const named = (kind: Kind): Set<string> =>
+    new Set(docs.filter((d) => d.kind === kind).map((d) => d.name));
   const namedTemplates = named('Template');
   const steps: PlannedStep[] = [];
 
@@ -106,59 +154,133 @@ export async function planFleet(deps: PlanDeps, docs: readonly FleetDocument[], 
     if (d.kind !== 'Template') continue;
     const desired = guard(d, () => buildTemplate(ctx, { name: d.name, ...d.spec }));
     if (!desired) continue;
-    if (desired.gpu && !ctx.hv.capabilities.gpu) issue(d, 'gpu', `the ${ctx.hv.backend} backend cannot attach GPUs`);
+    if (desired.gpu && !ctx.hv.capabilities.gpu)
+      issue(d, 'gpu', `the ${ctx.hv.backend} backend cannot attach GPUs`);
     const current = templates.get(d.name);
     if (!current) {
-      steps.push({ kind: 'Template', name: d.name, action: 'create', changes: [], source: d.source, desired });
+      steps.push({
+        kind: 'Template',
+        name: d.name,
+        action: 'create',
+        changes: [],
+        source: d.source,
+        desired,
+      });
       continue;
     }
     const changes = fieldChanges(TEMPLATE_FIELDS, current, desired);
     if (changes.length > 0) {
       const users = [...pools.values()].filter((p) => p.template === d.name).map((p) => p.name);
       if (users.length > 0) {
-        issue(d, changes[0]?.field ?? '(root)', `template ${d.name} is used by pool ${users.join(', ')}, whose VMs were cloned from it, so it cannot change (${changes.map((c) => c.field).join(', ')}); give the changed template a new name and point the pool at it`);
+        issue(
+          d,
+          changes[0]?.field ?? '(root)',
+          `template ${d.name} is used by pool ${users.join(', ')}, whose VMs were cloned from it, so it cannot change (${changes.map((c) => c.field).join(', ')}); give the changed template a new name and point the pool at it`,
+        );
         continue;
       }
     }
-    steps.push({ kind: 'Template', name: d.name, action: changes.length > 0 ? 'update' : 'unchanged', changes, source: d.source, desired });
+    steps.push({
+      kind: 'Template',
+      name: d.name,
+      action: changes.length > 0 ? 'update' : 'unchanged',
+      changes,
+      source: d.source,
+      desired,
+    });
   }
 
   for (const d of docs) {
     if (d.kind !== 'Pool') continue;
     const desired = guard(d, () => buildPool(ctx, { name: d.name, ...d.spec }));
     if (!desired) continue;
-    const templateKept = namedTemplates.has(desired.template) || (templates.has(desired.template) && !options.prune);
+    const templateKept =
+      namedTemplates.has(desired.template) || (templates.has(desired.template) && !options.prune);
     if (!templateKept) {
-      issue(d, 'template', templates.has(desired.template) ? `template ${desired.template} is not in the files, so --prune would remove it` : `template ${desired.template} is neither in the files nor registered`);
+      issue(
+        d,
+        'template',
+        templates.has(desired.template)
+          ? `template ${desired.template} is not in the files, so --prune would remove it`
+          : `template ${desired.template} is neither in the files nor registered`,
+      );
     }
-    if (desired.hot > 0 && !ctx.hv.capabilities.pause) issue(d, 'hot', `the ${ctx.hv.backend} backend cannot keep VMs paused; use hot: 0`);
+    if (desired.hot > 0 && !ctx.hv.capabilities.pause)
+      issue(d, 'hot', `the ${ctx.hv.backend} backend cannot keep VMs paused; use hot: 0`);
     const current = pools.get(d.name) ?? null;
     if (!current) {
-      steps.push({ kind: 'Pool', name: d.name, action: 'create', changes: [], source: d.source, desired, current });
+      steps.push({
+        kind: 'Pool',
+        name: d.name,
+        action: 'create',
+        changes: [],
+        source: d.source,
+        desired,
+        current,
+      });
       continue;
     }
     const changes = fieldChanges(POOL_FIELDS, current, desired);
     if (changes.some((c) => c.field === 'template')) {
-      issue(d, 'template', `pool ${d.name} was cloned from template ${current.template}; a pool's template cannot change — give the pool a new name, or remove it first`);
+      issue(
+        d,
+        'template',
+        `pool ${d.name} was cloned from template ${current.template}; a pool's template cannot change — give the pool a new name, or remove it first`,
+      );
       continue;
     }
-    steps.push({ kind: 'Pool', name: d.name, action: changes.length > 0 ? 'update' : 'unchanged', changes, source: d.source, desired, current });
+    steps.push({
+      kind: 'Pool',
+      name: d.name,
+      action: changes.length > 0 ? 'update' : 'unchanged',
+      changes,
+      source: d.source,
+      desired,
+      current,
+    });
   }
 
   const workflowDocs = docs.filter((d) => d.kind === 'Workflow');
   let workflows = new Map<string, CurrentWorkflow>();
   if (deps.workflows) workflows = await readWorkflowSpecs(deps.workflows);
-  else for (const d of workflowDocs) issue(d, '(root)', 'this server runs no agent scheduler, so it keeps no workflows; apply workflows on a server started by `hvkube serve`');
+  else
+    for (const d of workflowDocs)
+      issue(
+        d,
+        '(root)',
+        'this server runs no agent scheduler, so it keeps no workflows; apply workflows on a server started by `hvkube serve`',
+      );
   if (deps.workflows) {
     for (const d of workflowDocs) {
       const current = workflows.get(d.name);
       if (!current) {
-        steps.push({ kind: 'Workflow', name: d.name, action: 'create', changes: [], source: d.source, spec: d.spec, file: null });
+        steps.push({
+          kind: 'Workflow',
+          name: d.name,
+          action: 'create',
+          changes: [],
+          source: d.source,
+          spec: d.spec,
+          file: null,
+        });
         continue;
       }
-      const keys = [...new Set([...Object.keys(current.spec ?? {}), ...Object.keys(d.spec)])].sort();
-      const changes = current.spec === null ? [{ field: '(file)', from: 'invalid', to: 'valid' }] : fieldChanges(keys, current.spec, d.spec);
-      steps.push({ kind: 'Workflow', name: d.name, action: changes.length > 0 ? 'update' : 'unchanged', changes, source: d.source, spec: d.spec, file: current.file });
+      const keys = [
+        ...new Set([...Object.keys(current.spec ?? {}), ...Object.keys(d.spec)]),
+      ].sort();
+      const changes =
+        current.spec === null
+          ? [{ field: '(file)', from: 'invalid', to: 'valid' }]
+          : fieldChanges(keys, current.spec, d.spec);
+      steps.push({
+        kind: 'Workflow',
+        name: d.name,
+        action: changes.length > 0 ? 'update' : 'unchanged',
+        changes,
+        source: d.source,
+        spec: d.spec,
+        file: current.file,
+      });
     }
   }
 
@@ -166,25 +288,59 @@ export async function planFleet(deps: PlanDeps, docs: readonly FleetDocument[], 
     const namedPools = named('Pool');
     for (const pool of pools.values()) {
       if (namedPools.has(pool.name)) continue;
-      const held = (await ctx.store.listVms({ pool: pool.name })).filter((v) => v.lease !== null).map((v) => v.name);
+      const held = (await ctx.store.listVms({ pool: pool.name }))
+        .filter((v) => v.lease !== null)
+        .map((v) => v.name);
       if (held.length > 0) {
-        issues.push({ file: '(prune)', line: null, path: `Pool/${pool.name}`, message: `pool ${pool.name} has VMs in use (${held.join(', ')}); --prune never removes a VM in use — release them, or name the pool in the files` });
+        issues.push({
+          file: '(prune)',
+          line: null,
+          path: `Pool/${pool.name}`,
+          message: `pool ${pool.name} has VMs in use (${held.join(', ')}); --prune never removes a VM in use — release them, or name the pool in the files`,
+        });
         continue;
       }
-      steps.push({ kind: 'Pool', name: pool.name, action: 'delete', changes: [], source: null, desired: null, current: pool });
+      steps.push({
+        kind: 'Pool',
+        name: pool.name,
+        action: 'delete',
+        changes: [],
+        source: null,
+        desired: null,
+        current: pool,
+      });
     }
     for (const t of templates.values()) {
-      if (!namedTemplates.has(t.name)) steps.push({ kind: 'Template', name: t.name, action: 'delete', changes: [], source: null, desired: null });
+      if (!namedTemplates.has(t.name))
+        steps.push({
+          kind: 'Template',
+          name: t.name,
+          action: 'delete',
+          changes: [],
+          source: null,
+          desired: null,
+        });
     }
     const namedWorkflows = named('Workflow');
     for (const w of workflows.values()) {
-      if (!namedWorkflows.has(w.name)) steps.push({ kind: 'Workflow', name: w.name, action: 'delete', changes: [], source: null, spec: null, file: w.file });
+      if (!namedWorkflows.has(w.name))
+        steps.push({
+          kind: 'Workflow',
+          name: w.name,
+          action: 'delete',
+          changes: [],
+          source: null,
+          spec: null,
+          file: w.file,
+        });
     }
   }
 
   if (issues.length > 0) throw fleetInvalid(issues);
   const order = (s: PlannedStep): number => KINDS.indexOf(s.kind);
-  return steps.sort((a, b) => order(a) - order(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return steps.sort(
+    (a, b) => order(a) - order(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+  );
 }
 
 /** The public face of a step (no internals). */

@@ -27,17 +27,28 @@ function specOf(text: string): Record<string, unknown> | null {
   }
 }
 
-export async function readWorkflowSpecs(catalog: WorkflowCatalog): Promise<Map<string, CurrentWorkflow>> {
+export async function readWorkflowSpecs(
+  catalog: WorkflowCatalog,
+): Promise<Map<string, CurrentWorkflow>> {
   const out = new Map<string, CurrentWorkflow>();
-  for (const w of await catalog.list()) out.set(w.name, { name: w.name, file: w.file, spec: specOf(await readFile(w.file, 'utf8')) });
+  for (const w of await catalog.list())
+    out.set(w.name, { name: w.name, file: w.file, spec: specOf(await readFile(w.file, 'utf8')) });
   return out;
 }
 
 /** Writes workflow `name` into `file` (default `NAME.yaml`), in the file's own format. */
-export async function writeWorkflow(catalog: WorkflowCatalog, name: string, spec: Record<string, unknown>, file: string | null): Promise<string> {
+export async function writeWorkflow(
+  catalog: WorkflowCatalog,
+  name: string,
+  spec: Record<string, unknown>,
+  file: string | null,
+): Promise<string> {
   const target = file ?? path.join(catalog.dir, `${name}.yaml`);
   const content = { name, ...spec };
-  const text = path.extname(target).toLowerCase() === '.json' ? `${JSON.stringify(content, null, 2)}\n` : YAML.stringify(content, { lineWidth: 0 });
+  const text =
+    path.extname(target).toLowerCase() === '.json'
+      ? `${JSON.stringify(content, null, 2)}\n`
+      : YAML.stringify(content, { lineWidth: 0 });
   await mkdir(path.dirname(target), { recursive: true });
   // A reader (an agent starting now) sees the old file or the new one, never half of one.
   const tmp = `${target}.${randomBytes(4).toString('hex')}.tmp`;

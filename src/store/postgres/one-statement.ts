@@ -12,6 +12,7 @@
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool, type UpdateObject } from 'kysely';
 import type { Database, VmsTable } from '../schema.js';
 import { VM_READY_CHANNEL } from './vm-ready-channel.js';
+import { webhookTypeOf } from '../../domain/webhook-events.js';
 
 export interface OneStatementChange {
   /** The SET clause (it must copy the old state into previous_state(_since)). */
@@ -24,8 +25,11 @@ export interface OneStatementChange {
   notify: boolean;
 }
 
+type WithWebhook = OneStatementChange & { webhookType: string | null };
+
 /** Runs the change; answers the changed row (with previous_state set) or undefined. */
-export async function updateVmWithEvent(db: Kysely<Database>, change: OneStatementChange): Promise<Selectable<VmsTable> | undefined> {
+export async function updateVmWithEvent(db: Kysely<Database>, input: OneStatementChange): Promise<Selectable<VmsTable> | undefined> {
+  const change: WithWebhook = { ...input, webhookType: webhookTypeOf({ kind: 'vm', ...input.event }) };
   const { event, nowIso } = change;
   const details = event.details === null ? null : JSON.stringify(event.details);
   const query = db
@@ -49,6 +53,20 @@ export async function updateVmWithEvent(db: Kysely<Database>, change: OneStateme
               sql<number | null>`greatest(0, round(extract(epoch from (${nowIso}::timestamptz - moved.previous_state_since::timestamptz)) * 1000))::integer`.as('duration_ms'),
               sql<string | null>`${details}`.as('details'),
             ]),
+        )
+        .returning('id'),
+    )
+    // The webhook outbox row travels in the same statement as its event (see context.ts); none
+    // when the event announces nothing.
+    .with('outbox', (q) =>
+      q
+        .insertInto('webhook_outbox')
+        .columns(['event_id', 'type'])
+        .expression((eb) =>
+          eb
+            .selectFrom('ev')
+            .select(['ev.id', sql<string>`${change.webhookType}::text`.as('type')])
+            .where(sql<boolean>`${change.webhookType}::text is not null`),
         ),
     )
     .selectFrom('moved')

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runStoreContract } from '../store.case.js';
 import { runHostContract } from '../hosts.case.js';
+import { runWebhookContract } from '../webhooks.case.js';
 import { createPostgresStore } from './index.js';
 import { openStore } from '../index.js';
 import { makePool, makeTemplate, makeVm } from '../store-fixtures.case.js';
@@ -50,6 +51,13 @@ describe.skipIf(!enabled)(
       const store = open(clock);
       await store.migrate();
       await sql`truncate events, agents, vms, pools, templates, hosts restart identity`.execute(store.db);
+      return store;
+    });
+
+    runWebhookContract('postgres', async (clock) => {
+      const store = open(clock);
+      await store.migrate();
+      await sql`truncate webhook_deliveries, webhooks, webhook_outbox, events, agents, vms, pools, templates, hosts restart identity`.execute(store.db);
       return store;
     });
 

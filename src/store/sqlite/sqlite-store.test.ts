@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runStoreContract } from '../store.case.js';
 import { runHostContract } from '../hosts.case.js';
+import { runWebhookContract } from '../webhooks.case.js';
 import { createSqliteStore } from './index.js';
 import { openStore } from '../index.js';
 import { makePool, makeTemplate, makeVm } from '../store-fixtures.case.js';
@@ -41,6 +42,12 @@ describe.skipIf(!enabled)('SQLite store', () => {
   });
 
   runHostContract('sqlite :memory:', async (clock) => {
+    const store = createSqliteStore({ file: ':memory:', now: clock.now });
+    await store.migrate();
+    return store;
+  });
+
+  runWebhookContract('sqlite :memory:', async (clock) => {
     const store = createSqliteStore({ file: ':memory:', now: clock.now });
     await store.migrate();
     return store;
