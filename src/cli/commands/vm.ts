@@ -77,7 +77,7 @@ export function vmCommand(): Command {
     .requiredOption('--pool <pool>', 'pool to take from')
     .option('--timeout <s>', 'seconds to wait when no VM is ready (0: fail at once)', '30')
     .option('--holder <name>', 'who holds it (shown in listings)')
-    .option('--lease-ttl <s>', 'the lease ends after this many seconds unless renewed (with --server: default 600)')
+    .option('--lease-ttl <s>', 'the lease ends after this many seconds unless renewed (default: api.leaseTtlS in config.json, else 600)')
     .action(async (o, command) => {
       await withOps(command, async ({ ops, out, json: asJson }) => {
         const answer = await ops.acquire({
@@ -115,7 +115,7 @@ export function vmCommand(): Command {
     .description('extend the lease of an acquired VM')
     .argument('<name>')
     .requiredOption('--lease <id>', 'the lease id the acquire answered')
-    .option('--ttl <s>', 'seconds from now (with --server: default 600)')
+    .option('--ttl <s>', 'seconds from now (default: api.leaseTtlS in config.json, else 600)')
     .action(async (name, o, command) => {
       await withOps(command, async ({ ops, out, json: asJson }) => {
         const vm = await ops.renewLease(name, o.lease, o.ttl === undefined ? undefined : int('ttl', o.ttl));
@@ -141,11 +141,14 @@ export function vmCommand(): Command {
                   ? await ops.stopVm(name, { force })
                   : (await ops.removeVm(name, { force }), null);
         if (asJson) json(out, vm ?? { removed: name });
-        else out.write(vm ? `${name}: ${vm.state}\n` : `${name} removed\n`);
+        else if (verb === 'resume' && vm?.lease) {
+          const l = vm.lease;
+          out.write(`${name}: ${vm.state}; lease ${l.id} until ${l.expiresAt ?? 'never'} (renew: hvkube vm renew ${name} --lease ${l.id}; give it back: hvkube vm release ${name})\n`);
+        } else out.write(vm ? `${name}: ${vm.state}\n` : `${name} removed\n`);
       });
     });
   };
-  simple('resume', 'resume (or boot) a VM without leasing it');
+  simple('resume', 'resume (or boot) a VM outside an acquire; it is leased to you for the default lease TTL');
   simple('save', 'save a running VM');
   simple('reset', 'restore the clean checkpoint (the VM ends saved)');
   simple('stop', 'shut a VM down');
