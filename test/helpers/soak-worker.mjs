@@ -30,7 +30,10 @@ if (role === 'server') {
   await orch.reconcile({ waitForRepairs: false });
   orch.controller.start(200);
   process.stdout.write('ready\n');
+  // The controller's timer does not keep a process alive; this does, until SIGTERM.
+  const alive = setInterval(() => undefined, 60_000);
   await new Promise((resolve) => process.once('SIGTERM', resolve));
+  clearInterval(alive);
   await stop();
 } else {
   const until = Date.now() + Number(forMs);
