@@ -238,7 +238,20 @@ export class PoolController {
 
     if (live.length < pool.desired) {
       const ready = live.filter((v) => ['saved', 'paused', 'pausing', 'resetting', 'provisioning', 'booting'].includes(v.state)).length;
-      const missing = fleet ? await fleet.placeNew(pool, pool.desired - live.length, live) : pool.desired - live.length;
+      const wanted = fleet ? await fleet.placeNew(pool, pool.desired - live.length, live) : pool.desired - live.length;
+      // The desired size is the intent; a row (and a disk) is made only when its provisioning can
+      // start now. Scaling to 1000 queues nothing, scaling back has nothing to cancel, and a
+      // shutdown leaves no `provisioning` rows that nobody works on.
+      const missing = Math.min(wanted, Math.max(0, ctx.settings.provisionConcurrency - this.#queue.size - this.#queue.pending));
+      if (missing > 0) {
+        try {
+          await checkCapacity(ctx, template, `(new, pool ${pool.name})`);
+        } catch (e) {
+          // A host that cannot boot one more VM gets no row and no disk for it: the pool is degraded.
+          this.#fail(pool.name, e);
+          return started;
+        }
+      }
       for (let i = 0; i < missing && !this.#stopped; i++) {
         const vm = await reserveVm(ctx, pool, template);
         const warm = ready + i < pool.warm;
