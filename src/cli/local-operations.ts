@@ -72,7 +72,7 @@ export class LocalOperations implements HvkubeOperations {
   async renewLease(name: string, leaseId: string, ttlS?: number): Promise<Vm> {
     return this.#orch.renewLease(name, leaseId, (ttlS ?? this.#leaseTtlS) * 1000);
   }
-  resumeVm: HvkubeOperations['resumeVm'] = (name) => this.#orch.resumeVm(name, { leaseTtlMs: this.#leaseTtlS * 1000 });
+  resumeVm: HvkubeOperations['resumeVm'] = (name) => this.#orch.resumeVm(name);
   saveVm: HvkubeOperations['saveVm'] = (name) => this.#orch.saveVm(name);
   resetVm: HvkubeOperations['resetVm'] = (name, options) => this.#orch.resetVm(name, options);
   stopVm: HvkubeOperations['stopVm'] = (name, options) => this.#orch.stopVm(name, options);

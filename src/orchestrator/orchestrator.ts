@@ -9,7 +9,6 @@ import { parseKeyChord } from '../domain/keys.js';
 import type { Pool, StateEvent, Template, Vm } from '../domain/types.js';
 import { LEASED_VM_STATES, READY_VM_STATES, VM_STATES, vmTransition, type VmState } from '../domain/vm-state.js';
 import { validateInt } from '../domain/validation.js';
-import { newId } from '../_util/ids.js';
 import type { ConsoleAccess, HostInfo, Hypervisor, MouseButton } from '../hypervisor/hypervisor.js';
 import type { EventQuery, Store, VmFilter } from '../store/store.js';
 import { systemClock, type Clock } from '../_util/clock.js';
@@ -53,9 +52,6 @@ export interface ProvisionReport {
   failed: { vm: string; error: string }[];
   status: PoolStatus;
 }
-
-/** The lease a VM resumed by hand (`vm resume`) gets unless told otherwise. */
-export const DEFAULT_RESUME_LEASE_TTL_MS = 600_000;
 
 export class Orchestrator {
   readonly ctx: OrchestratorContext;
@@ -328,24 +324,18 @@ export class Orchestrator {
   }
 
   /**
-   * Resumes (or boots) a VM outside an acquire, e.g. to look at it. It gets a lease of its own
-   * (holder `user` unless given, `leaseTtlMs` default 10 minutes): release it when done, renew
-   * it to keep it longer; once it expires the VM is reset and goes back to the pool.
+   * Resumes (or boots) a VM outside any lease, e.g. to look at it. Save it when done; the pool
+   * controller saves it by itself once it has run unleased for `unleasedGraceMs`.
    */
-  async resumeVm(name: string, options: { holder?: string; leaseTtlMs?: number } = {}): Promise<Vm> {
-    const ttlMs = validateInt('lease TTL (ms)', options.leaseTtlMs ?? DEFAULT_RESUME_LEASE_TTL_MS, 1000, 7 * 24 * 3600 * 1000);
+  async resumeVm(name: string): Promise<Vm> {
     const vm = await requireVm(this.ctx, name);
     this.#ownedHere(vm, 'resume');
-    const lease = { id: newId(), holder: options.holder ?? 'user', expiresAt: new Date(this.ctx.clock.now() + ttlMs).toISOString() };
     const template = await this.#templates.get(this.ctx, vm.template);
-    if (vm.state === 'off') {
-      const booted = await bootVm(this.ctx, vm, template, 'user');
-      return (await this.ctx.store.patchVm(name, { lease })) ?? booted;
-    }
+    if (vm.state === 'off') return bootVm(this.ctx, vm, template, 'user');
     const { vm: running } = await runVmOperation(
       this.ctx,
       vm,
-      { start: 'resume', done: 'resumed', actor: 'user', startPatch: { lease }, donePatch: (_r, ms) => ({ lastResumeMs: ms }) },
+      { start: 'resume', done: 'resumed', actor: 'user', donePatch: (_r, ms) => ({ lastResumeMs: ms }) },
       async (v) => {
         if (v.state === 'resuming' && vm.state === 'paused') await this.ctx.hv.unpause(v.name);
         else await this.ctx.hv.start(v.name);

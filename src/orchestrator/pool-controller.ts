@@ -12,7 +12,7 @@ import type { VmState } from '../domain/vm-state.js';
 import { errorMessage } from '../_util/logger.js';
 import type { OrchestratorContext } from './context.js';
 import { checkCapacity } from './capacity.js';
-import { completeProvisioning, reserveVm } from './provision.js';
+import { completeProvisioning, reserveVm, saveVm } from './provision.js';
 import { beginRemove } from './remove.js';
 import { resetVm } from './reset.js';
 import type { TemplateCache } from './templates-cache.js';
@@ -336,6 +336,7 @@ export class PoolController {
   async #expireLeases(): Promise<void> {
     const ctx = this.#ctx;
     const now = new Date(ctx.clock.now()).toISOString();
+    await this.#saveUnleased();
     const leased = await ctx.store.listVms({ host: ctx.settings.host, leased: true, states: ['running', ...STALE_LEASE_STATES] });
     for (const vm of leased) {
       if (!vm.lease || this.#inflight.has(vm.name)) continue;
@@ -363,6 +364,21 @@ export class PoolController {
       } catch (e) {
         if (!isHvkubeError(e, 'VM_INVALID_STATE')) await markError(ctx, vm, 'lease-expiry', e);
       }
+    }
+  }
+
+  /**
+   * A VM running with no lease (resumed by hand) that nobody gave back: after the grace period it
+   * is saved, session kept, and counts as ready again. Provisioning VMs (no clean checkpoint yet)
+   * and VMs this controller works on are left alone; the save is guarded on "still unleased".
+   */
+  async #saveUnleased(): Promise<void> {
+    const ctx = this.#ctx;
+    const cutoff = new Date(ctx.clock.now() - ctx.settings.unleasedGraceMs).toISOString();
+    const idle = await ctx.store.listVms({ host: ctx.settings.host, leased: false, states: ['running'] });
+    for (const vm of idle) {
+      if (!vm.hasClean || vm.stateSince > cutoff || this.#inflight.has(vm.name)) continue;
+      this.background(vm.name, () => saveVm(ctx, vm, 'unleased-grace', null), vm.pool);
     }
   }
 }

@@ -24,7 +24,7 @@ function operationRoute<B extends ZodType>(verb: string, summary: string, body: 
   });
 }
 
-export function vmRoutes(app: ApiApp, { orch, leaseTtlS }: RouteDeps): void {
+export function vmRoutes(app: ApiApp, { orch }: RouteDeps): void {
   app.openapi(
     createRoute({
       method: 'get',
@@ -44,8 +44,8 @@ export function vmRoutes(app: ApiApp, { orch, leaseTtlS }: RouteDeps): void {
     async (c) => c.json(await orch.getVm(c.req.valid('param').name), 200),
   );
 
-  app.openapi(operationRoute('resume', 'Resume (or boot) a VM outside an acquire; it gets a lease of the default TTL, after which it returns to the pool', NoOptionsSchema), async (c) =>
-    c.json(await orch.resumeVm(c.req.valid('param').name, { leaseTtlMs: leaseTtlS * 1000 }), 200),
+  app.openapi(operationRoute('resume', 'Resume (or boot) a VM without leasing it; the pool controller saves it once it has run unleased for 10 minutes', NoOptionsSchema), async (c) =>
+    c.json(await orch.resumeVm(c.req.valid('param').name), 200),
   );
   app.openapi(operationRoute('save', 'Save a running VM', NoOptionsSchema), async (c) => c.json(await orch.saveVm(c.req.valid('param').name), 200));
   app.openapi(operationRoute('reset', 'Restore the clean checkpoint (the VM ends saved)', ForceSchema), async (c) =>

@@ -141,14 +141,11 @@ export function vmCommand(): Command {
                   ? await ops.stopVm(name, { force })
                   : (await ops.removeVm(name, { force }), null);
         if (asJson) json(out, vm ?? { removed: name });
-        else if (verb === 'resume' && vm?.lease) {
-          const l = vm.lease;
-          out.write(`${name}: ${vm.state}; lease ${l.id} until ${l.expiresAt ?? 'never'} (renew: hvkube vm renew ${name} --lease ${l.id}; give it back: hvkube vm release ${name})\n`);
-        } else out.write(vm ? `${name}: ${vm.state}\n` : `${name} removed\n`);
+        else out.write(vm ? `${name}: ${vm.state}\n` : `${name} removed\n`);
       });
     });
   };
-  simple('resume', 'resume (or boot) a VM outside an acquire; it is leased to you for the default lease TTL');
+  simple('resume', 'resume (or boot) a VM without leasing it (the pool controller saves it after 10 minutes unleased)');
   simple('save', 'save a running VM');
   simple('reset', 'restore the clean checkpoint (the VM ends saved)');
   simple('stop', 'shut a VM down');
