@@ -44,7 +44,7 @@ export function vmRoutes(app: ApiApp, { orch }: RouteDeps): void {
     async (c) => c.json(await orch.getVm(c.req.valid('param').name), 200),
   );
 
-  app.openapi(operationRoute('resume', 'Resume (or boot) a VM without leasing it; the pool controller saves it once it has run unleased for 10 minutes', NoOptionsSchema), async (c) =>
+  app.openapi(operationRoute('resume', 'Resume (or boot) a VM without leasing it', NoOptionsSchema), async (c) =>
     c.json(await orch.resumeVm(c.req.valid('param').name), 200),
   );
   app.openapi(operationRoute('save', 'Save a running VM', NoOptionsSchema), async (c) => c.json(await orch.saveVm(c.req.valid('param').name), 200));
