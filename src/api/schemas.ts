@@ -273,7 +273,7 @@ export const EventsQuerySchema = z.object({
 
 export const ReconcileRequestSchema = z.object({ removeOrphans: z.boolean().optional() }).strict().openapi('ReconcileRequest');
 export const ReconcileReportSchema = z
-  .object({ fixed: z.array(z.string()), orphans: z.array(z.string()), missing: z.array(z.string()), removed: z.array(z.string()), repaired: z.array(z.string()) })
+  .object({ fixed: z.array(z.string()), orphans: z.array(z.string()), missing: z.array(z.string()), removed: z.array(z.string()), repaired: z.array(z.string()), busy: z.array(z.string()).openapi({ description: 'VMs left alone: a live process is working on them' }) })
   .openapi('ReconcileReport');
 
 export const HostInfoSchema = z

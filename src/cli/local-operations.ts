@@ -3,9 +3,8 @@
  * for one command. `HvkubeClient` is the other implementation (`--server`).
  * @module
  */
-import { toAcquireAnswer } from '../api/wire.js';
+import { DEFAULT_LEASE_TTL_S, toAcquireAnswer } from '../api/wire.js';
 import type { AcquireAnswer, AcquireRequest, HvkubeOperations, ReleaseAnswer, ReleaseRequest } from '../client/operations.js';
-import { HvkubeError } from '../domain/errors.js';
 import type { Vm } from '../domain/types.js';
 import type { ProgressEvent } from '../orchestrator/context.js';
 import type { Orchestrator, ProvisionReport } from '../orchestrator/orchestrator.js';
@@ -18,6 +17,11 @@ export class LocalOperations implements HvkubeOperations {
   constructor(rt: Runtime) {
     this.#rt = rt;
     this.#orch = rt.orchestrator;
+  }
+
+  /** The default lease length, as the server's (`api.leaseTtlS` in config.json, else 600 s). */
+  get #leaseTtlS(): number {
+    return this.#rt.config.api.leaseTtlS ?? DEFAULT_LEASE_TTL_S;
   }
 
   registerTemplate: HvkubeOperations['registerTemplate'] = (input) => this.#orch.registerTemplate(input);
@@ -52,7 +56,8 @@ export class LocalOperations implements HvkubeOperations {
       pool: request.pool,
       holder: request.holder,
       timeoutMs: timeoutS * 1000,
-      leaseTtlMs: request.leaseTtlS === undefined ? null : request.leaseTtlS * 1000,
+      // Like the API: a lease always ends unless renewed, so a killed CLI never leaks its VM.
+      leaseTtlMs: (request.leaseTtlS ?? this.#leaseTtlS) * 1000,
     });
     return toAcquireAnswer(r);
   }
@@ -65,8 +70,7 @@ export class LocalOperations implements HvkubeOperations {
   }
 
   async renewLease(name: string, leaseId: string, ttlS?: number): Promise<Vm> {
-    if (ttlS === undefined) throw new HvkubeError('INVALID_INPUT', 'give the new lease length', { hint: 'pass --ttl SECONDS' });
-    return this.#orch.renewLease(name, leaseId, ttlS * 1000);
+    return this.#orch.renewLease(name, leaseId, (ttlS ?? this.#leaseTtlS) * 1000);
   }
   resumeVm: HvkubeOperations['resumeVm'] = (name) => this.#orch.resumeVm(name);
   saveVm: HvkubeOperations['saveVm'] = (name) => this.#orch.saveVm(name);

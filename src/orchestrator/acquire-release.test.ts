@@ -216,7 +216,23 @@ describe('provision, acquire, release', () => {
     const status = await h.orch.getPool('p');
     expect(status.ready).toBe(0);
     expect(status.health.degraded ?? '').toMatch(/needs 512 MB/);
-    const vms = await h.orch.listVms({ pool: 'p' });
-    expect(vms.map((v) => v.state)).toEqual(['error', 'error']);
+    // Checked before anything is created: no row, no disk for a VM that could not boot.
+    expect(await h.orch.listVms({ pool: 'p' })).toEqual([]);
+    expect(await h.hv.listVms('')).toEqual([]);
+  });
+
+  it('scaling to 1000 creates only the VMs that can start now; scaling back and shutting down leave nothing provisioning', async () => {
+    h = await harness({ settings: { provisionConcurrency: 2 } });
+    await h.pool('p', 1);
+    await h.orch.scalePool('p', { desired: 1000 });
+    await h.orch.controller.tick('p');
+    const rows = await h.orch.listVms({ pool: 'p' });
+    // One ready VM plus at most two being provisioned: the rest is intent, not rows.
+    expect(rows.length).toBeLessThanOrEqual(3);
+    await h.orch.scalePool('p', { desired: 1 });
+    await h.orch.close();
+    const after = await h.store.listVms({ pool: 'p' });
+    expect(after.filter((v) => v.state === 'provisioning' || v.state === 'booting')).toEqual([]);
+    expect(after.length).toBeLessThanOrEqual(3);
   });
 });

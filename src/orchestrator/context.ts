@@ -46,6 +46,11 @@ export interface OrchestratorSettings {
   capacityFraction: number;
   /** Name of the checkpoint taken after first boot. Default `clean`. */
   cleanCheckpoint: string;
+  /**
+   * A VM running with no lease (resumed by hand with `vm resume`) is saved back into the pool by
+   * the controller after this long. Default 10 minutes.
+   */
+  unleasedGraceMs: number;
 }
 
 export const DEFAULT_SETTINGS: OrchestratorSettings = {
@@ -56,6 +61,7 @@ export const DEFAULT_SETTINGS: OrchestratorSettings = {
   acquireRetries: 3,
   capacityFraction: 0.8,
   cleanCheckpoint: 'clean',
+  unleasedGraceMs: 600_000,
 };
 
 export interface OrchestratorContext {

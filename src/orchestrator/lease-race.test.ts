@@ -65,4 +65,20 @@ describe('leases cannot be resurrected', () => {
     const reset = await h.orch.resetVm(name);
     expect(reset).toMatchObject({ state: 'saved', lease: null });
   });
+
+  it('a VM resumed by hand and left running unleased is saved back into the pool after the grace period', async () => {
+    h = await harness({ settings: { unleasedGraceMs: 50 } });
+    await h.pool('p', 1);
+    const [vm] = await h.store.listVms({ pool: 'p' });
+    const name = vm?.name ?? '';
+    const running = await h.orch.resumeVm(name);
+    expect(running).toMatchObject({ state: 'running', lease: null });
+    await expect(h.orch.acquire({ pool: 'p' })).rejects.toMatchObject({ code: 'NO_VM_AVAILABLE' });
+    await new Promise((r) => setTimeout(r, 100));
+    await h.orch.controller.tick('p');
+    await h.orch.controller.idle();
+    expect(await h.orch.getVm(name)).toMatchObject({ state: 'saved', lease: null });
+    expect((await h.store.listEvents({ subject: name })).at(-1)).toMatchObject({ actor: 'unleased-grace', to: 'saved' });
+    expect((await h.orch.acquire({ pool: 'p' })).vm.name).toBe(name);
+  });
 });

@@ -329,7 +329,10 @@ export class Orchestrator {
     return requireVm(this.ctx, name);
   }
 
-  /** Resumes (or boots) a VM outside any lease, e.g. to look at it. */
+  /**
+   * Resumes (or boots) a VM outside any lease, e.g. to look at it. Save it when done; the pool
+   * controller saves it by itself once it has run unleased for `unleasedGraceMs`.
+   */
   async resumeVm(name: string): Promise<Vm> {
     const vm = await requireVm(this.ctx, name);
     this.#ownedHere(vm, 'resume');

@@ -12,7 +12,7 @@ import type { VmState } from '../domain/vm-state.js';
 import { errorMessage } from '../_util/logger.js';
 import type { OrchestratorContext } from './context.js';
 import { checkCapacity } from './capacity.js';
-import { completeProvisioning, reserveVm } from './provision.js';
+import { completeProvisioning, reserveVm, saveVm } from './provision.js';
 import { beginRemove } from './remove.js';
 import { resetVm } from './reset.js';
 import type { TemplateCache } from './templates-cache.js';
@@ -248,7 +248,20 @@ export class PoolController {
 
     if (live.length < pool.desired) {
       const ready = live.filter((v) => ['saved', 'paused', 'pausing', 'resetting', 'provisioning', 'booting'].includes(v.state)).length;
-      const missing = fleet ? await fleet.placeNew(pool, pool.desired - live.length, live) : pool.desired - live.length;
+      const wanted = fleet ? await fleet.placeNew(pool, pool.desired - live.length, live) : pool.desired - live.length;
+      // The desired size is the intent; a row (and a disk) is made only when its provisioning can
+      // start now. Scaling to 1000 queues nothing, scaling back has nothing to cancel, and a
+      // shutdown leaves no `provisioning` rows that nobody works on.
+      const missing = Math.min(wanted, Math.max(0, ctx.settings.provisionConcurrency - this.#queue.size - this.#queue.pending));
+      if (missing > 0) {
+        try {
+          await checkCapacity(ctx, template, `(new, pool ${pool.name})`);
+        } catch (e) {
+          // A host that cannot boot one more VM gets no row and no disk for it: the pool is degraded.
+          this.#fail(pool.name, e);
+          return started;
+        }
+      }
       for (let i = 0; i < missing && !this.#stopped; i++) {
         const vm = await reserveVm(ctx, pool, template);
         const warm = ready + i < pool.warm;
@@ -333,6 +346,7 @@ export class PoolController {
   async #expireLeases(): Promise<void> {
     const ctx = this.#ctx;
     const now = new Date(ctx.clock.now()).toISOString();
+    await this.#saveUnleased();
     const leased = await ctx.store.listVms({ host: ctx.settings.host, leased: true, states: ['running', ...STALE_LEASE_STATES] });
     for (const vm of leased) {
       if (!vm.lease || this.#inflight.has(vm.name)) continue;
@@ -360,6 +374,21 @@ export class PoolController {
       } catch (e) {
         if (!isHvkubeError(e, 'VM_INVALID_STATE')) await markError(ctx, vm, 'lease-expiry', e);
       }
+    }
+  }
+
+  /**
+   * A VM running with no lease (resumed by hand) that nobody gave back: after the grace period it
+   * is saved, session kept, and counts as ready again. Provisioning VMs (no clean checkpoint yet)
+   * and VMs this controller works on are left alone; the save is guarded on "still unleased".
+   */
+  async #saveUnleased(): Promise<void> {
+    const ctx = this.#ctx;
+    const cutoff = new Date(ctx.clock.now() - ctx.settings.unleasedGraceMs).toISOString();
+    const idle = await ctx.store.listVms({ host: ctx.settings.host, leased: false, states: ['running'] });
+    for (const vm of idle) {
+      if (!vm.hasClean || vm.stateSince > cutoff || this.#inflight.has(vm.name)) continue;
+      this.background(vm.name, () => saveVm(ctx, vm, 'unleased-grace', null), vm.pool);
     }
   }
 }

@@ -8,7 +8,8 @@
 import { rm } from 'node:fs/promises';
 import type { HvState, HvVm } from '../hypervisor/hypervisor.js';
 import type { Vm } from '../domain/types.js';
-import type { ObservedState, VmState } from '../domain/vm-state.js';
+import { isTransientVmState, type ObservedState, type VmState } from '../domain/vm-state.js';
+import { operatorLive } from '../_util/operator.js';
 import { errorMessage } from '../_util/logger.js';
 import type { OrchestratorContext } from './context.js';
 import { finishRemove } from './remove.js';
@@ -25,6 +26,8 @@ export interface ReconcileReport {
   removed: string[];
   /** VMs put back into service by a reset after an interrupted acquire or reset. */
   repaired: string[];
+  /** VMs left alone: a live process (a server) is working on them right now. */
+  busy: string[];
 }
 
 export interface ReconcileOptions {
@@ -70,9 +73,10 @@ async function settle(ctx: OrchestratorContext, vm: Vm, to: ObservedState, clear
 }
 
 export async function reconcile(ctx: OrchestratorContext, options: ReconcileOptions): Promise<ReconcileReport> {
-  const report: ReconcileReport = { fixed: [], orphans: [], missing: [], removed: [], repaired: [] };
+  const report: ReconcileReport = { fixed: [], orphans: [], missing: [], removed: [], repaired: [], busy: [] };
   const onHost = new Map<string, HvVm>((await ctx.hv.listVms(ctx.settings.vmPrefix)).map((v) => [v.name, v]));
   const known = await ctx.store.listVms({ host: ctx.settings.host });
+  const operators = await ctx.store.vmOperators(ctx.settings.host);
 
   for (const vm of known) {
     const hvVm = onHost.get(vm.name);
@@ -80,6 +84,12 @@ export async function reconcile(ctx: OrchestratorContext, options: ReconcileOpti
     // Declared lost with its host and replaced elsewhere: the fleet's rejoin removes it; settling
     // it here would put a second copy of the pool's capacity back into service.
     if (vm.state === 'unknown') continue;
+    // Work in flight of a live process (a server's resume, save or provisioning) is not a crash
+    // leftover: settling it would fail the acquire that waits for it and replace a sound VM.
+    if (unfinished(vm) && operatorLive(operators.get(vm.name) ?? null, ctx.store.operator)) {
+      report.busy.push(vm.name);
+      continue;
+    }
     try {
       if (!hvVm) {
         await settleMissing(ctx, vm, report);
@@ -103,6 +113,11 @@ export async function reconcile(ctx: OrchestratorContext, options: ReconcileOpti
     ctx.bus.emit('appended');
   }
   return report;
+}
+
+/** A transient state, or a VM that never got its clean checkpoint: some operation is not done. */
+function unfinished(vm: Vm): boolean {
+  return isTransientVmState(vm.state) || (!vm.hasClean && vm.state !== 'error');
 }
 
 async function settleMissing(ctx: OrchestratorContext, vm: Vm, report: ReconcileReport): Promise<void> {
@@ -150,21 +165,38 @@ async function settlePresent(ctx: OrchestratorContext, vm: Vm, hvVm: HvVm, repor
     }
     case 'error':
       return;
-    default: {
-      if (!seen) {
-        await markError(ctx, vm, ACTOR, new Error(`hypervisor reports state ${hvVm.state}`));
+    case 'running':
+    case 'saved':
+    case 'paused':
+    case 'off':
+      if (!vm.hasClean) {
+        // Provisioning died between boot and checkpoint: no clean state to reset to, no lease,
+        // nobody would ever claim, expire or scale it down. The controller replaces it.
+        await markError(ctx, vm, ACTOR, new Error(`provisioning was interrupted before the clean checkpoint (VM left ${state})`));
         report.fixed.push(vm.name);
         return;
       }
-      if (seen !== state) {
-        const settled = await settle(ctx, vm, seen, seen !== 'running' || state !== 'running');
-        report.fixed.push(vm.name);
-        // A save or pause cut short leaves an unheld running VM: nobody would ever give it back.
-        if (settled && seen === 'running' && (state === 'saving' || state === 'pausing')) {
-          await options.repair(settled);
-          report.repaired.push(vm.name);
-        }
-      }
+      await settleSteady(ctx, vm, seen, hvVm, report, options);
+      return;
+    default:
+      await settleSteady(ctx, vm, seen, hvVm, report, options);
+  }
+}
+
+async function settleSteady(ctx: OrchestratorContext, vm: Vm, seen: ObservedState | null, hvVm: HvVm, report: ReconcileReport, options: ReconcileOptions): Promise<void> {
+  const state: VmState = vm.state;
+  if (!seen) {
+    await markError(ctx, vm, ACTOR, new Error(`hypervisor reports state ${hvVm.state}`));
+    report.fixed.push(vm.name);
+    return;
+  }
+  if (seen !== state) {
+    const settled = await settle(ctx, vm, seen, seen !== 'running' || state !== 'running');
+    report.fixed.push(vm.name);
+    // A save or pause cut short leaves an unheld running VM: nobody would ever give it back.
+    if (settled && seen === 'running' && (state === 'saving' || state === 'pausing')) {
+      await options.repair(settled);
+      report.repaired.push(vm.name);
     }
   }
 }

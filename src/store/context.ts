@@ -16,6 +16,8 @@ export interface StoreContext {
   readonly dialect: StoreDialect;
   /** The clock; tests inject one. Every timestamp the store writes comes from it. */
   readonly now: () => Date;
+  /** This store's process and instance, written on every VM state change it makes. */
+  readonly operator: string;
 }
 
 /** Appends an event through `db`, which is a transaction when the event goes with a change. */

@@ -26,6 +26,7 @@ import type { Database } from './schema.js';
 import type { StoreContext } from './context.js';
 import type { PoolPatch } from './rows.js';
 import { migrate } from './migrations/index.js';
+import { newOperator } from '../_util/operator.js';
 import * as catalog from './catalog.js';
 import * as vms from './vms.js';
 import * as agents from './agents.js';
@@ -46,12 +47,15 @@ export interface KyselyStoreOptions {
   now?: () => Date;
   /** Cross-process notifications of ready VMs. Default: none (waiters poll). */
   vmReady?: VmReadySource;
+  /** Written with every VM state change. Default: this process and a fresh instance id. */
+  operator?: string;
 }
 
 export class KyselyStore implements Store {
   readonly dialect: StoreDialect;
   readonly crossProcessNotifications: boolean;
   readonly webhooks: WebhookStore;
+  readonly operator: string;
   readonly #ctx: StoreContext;
   readonly #vmReady: VmReadySource | undefined;
   #closed = false;
@@ -60,10 +64,12 @@ export class KyselyStore implements Store {
     this.dialect = options.dialect;
     this.#vmReady = options.vmReady;
     this.crossProcessNotifications = options.vmReady !== undefined;
+    this.operator = options.operator ?? newOperator();
     this.#ctx = {
       db: options.db,
       dialect: options.dialect,
       now: options.now ?? (() => new Date()),
+      operator: this.operator,
     };
     this.webhooks = webhookQueries(this.#ctx);
   }
@@ -137,6 +143,10 @@ export class KyselyStore implements Store {
   }
   patchVm(name: string, patch: VmPatch): Promise<Vm | null> {
     return vms.patchVm(this.#ctx, name, patch);
+  }
+
+  vmOperators(host: string): Promise<Map<string, string | null>> {
+    return vms.vmOperators(this.#ctx, host);
   }
 
   renewLease(name: string, renewal: { leaseId: string; states: readonly VmState[]; expiresAt: string | null }): Promise<Vm | null> {

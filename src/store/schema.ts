@@ -65,6 +65,8 @@ export interface VmsTable {
   last_save_ms: number | null;
   last_error: string | null;
   created_at: string;
+  /** The process that last changed the state (`host/pid/instance`); see migration 003. */
+  operator: string | null;
 }
 
 export interface AgentsTable {

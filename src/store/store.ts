@@ -131,6 +131,11 @@ export interface Store {
    */
   readonly crossProcessNotifications?: boolean;
   /**
+   * Who this store writes as (`machine/pid/instance`): every VM state change records it, so
+   * reconcile can tell another live process's work in flight from a crash leftover.
+   */
+  readonly operator: string;
+  /**
    * Calls `listener(pool)` when a VM of `pool` becomes ready (saved or paused) in any process
    * sharing the database. Answers the unsubscribe function.
    */
@@ -171,6 +176,8 @@ export interface Store {
    * the VM, or null when the lease is gone (released, expired, re-acquired) or the VM is.
    */
   renewLease(name: string, renewal: { leaseId: string; states: readonly VmState[]; expiresAt: string | null }): Promise<Vm | null>;
+  /** The operator of every VM of `host`: the process that last changed its state. */
+  vmOperators(host: string): Promise<Map<string, string | null>>;
   deleteVm(name: string, event: { actor: string; action: string }): Promise<boolean>;
   /**
    * Atomically takes one unleased VM of the pool in the first of `states` that has one, sets its

@@ -46,7 +46,7 @@ export async function insertVm(
 ): Promise<void> {
   try {
     await ctx.db.transaction().execute(async (trx) => {
-      await trx.insertInto('vms').values(vmToRow(vm)).execute();
+      await trx.insertInto('vms').values({ ...vmToRow(vm), operator: ctx.operator }).execute();
       await insertEvent(trx, ctx, {
         actor: event.actor,
         kind: 'vm',
@@ -121,9 +121,10 @@ export async function countVmsByState(
 }
 
 /** SET clause for a state change: the new state, now, and the old state kept for the event. */
-function moveTo(to: VmState, nowIso: string, patch: VmPatch | undefined) {
+function moveTo(ctx: StoreContext, to: VmState, nowIso: string, patch: VmPatch | undefined) {
   return (eb: ExpressionBuilder<Database, 'vms'>): UpdateObject<Database, 'vms'> => ({
     ...(patch ? vmPatchToRow(patch) : {}),
+    operator: ctx.operator,
     previous_state: eb.ref('state'),
     previous_state_since: eb.ref('state_since'),
     state: to,
@@ -141,7 +142,7 @@ export async function transitionVm(
   const leaseId = change.leaseId;
   if (ctx.dialect === 'pg') {
     const row = await updateVmWithEvent(ctx.db, {
-      set: moveTo(change.to, nowIso, change.patch),
+      set: moveTo(ctx, change.to, nowIso, change.patch),
       where: (eb) =>
         eb.and([
           eb('name', '=', name),
@@ -157,7 +158,7 @@ export async function transitionVm(
   return ctx.db.transaction().execute(async (trx) => {
     const row = await trx
       .updateTable('vms')
-      .set(moveTo(change.to, nowIso, change.patch))
+      .set(moveTo(ctx, change.to, nowIso, change.patch))
       .where('name', '=', name)
       .where('state', 'in', change.from)
       .$if(leaseId !== undefined, (qb) =>
@@ -208,6 +209,11 @@ export async function renewLease(
     .returningAll()
     .executeTakeFirst();
   return row ? rowToVm(row) : null;
+}
+
+export async function vmOperators(ctx: StoreContext, host: string): Promise<Map<string, string | null>> {
+  const rows = await ctx.db.selectFrom('vms').select(['name', 'operator']).where('host', '=', host).execute();
+  return new Map(rows.map((r) => [r.name, r.operator]));
 }
 
 export async function deleteVm(
@@ -264,7 +270,7 @@ async function claimVmPg(ctx: StoreContext, req: ClaimRequest, nowIso: string): 
     .skipLocked();
   const row = await updateVmWithEvent(ctx.db, {
     set: (eb) => ({
-      ...moveTo('resuming', nowIso, undefined)(eb),
+      ...moveTo(ctx, 'resuming', nowIso, undefined)(eb),
       lease_id: req.leaseId,
       lease_holder: req.holder,
       lease_expires_at: req.leaseExpiresAt,
@@ -311,7 +317,7 @@ async function claimInState(
     trx
       .updateTable('vms')
       .set((eb) => ({
-        ...moveTo('resuming', nowIso, undefined)(eb),
+        ...moveTo(ctx, 'resuming', nowIso, undefined)(eb),
         lease_id: req.leaseId,
         lease_holder: req.holder,
         lease_expires_at: req.leaseExpiresAt,

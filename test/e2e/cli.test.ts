@@ -104,6 +104,10 @@ describe('hvkube CLI, end to end through real processes', () => {
     expect(after[0]?.lease).toBeNull();
     const again = await hv(['vm', 'acquire', '--pool', 'p', '--timeout', '0', '--json']);
     expect(again.code, again.stderr).toBe(0);
+    // A CLI lease ends by default as an API lease does: a killed CLI never keeps its VM forever.
+    const answer = parseJson<{ lease_expires_at: string | null }>(again);
+    expect(answer.lease_expires_at).not.toBeNull();
+    expect(Date.parse(answer.lease_expires_at ?? '') - Date.now()).toBeGreaterThan(500_000);
   });
 
   it('screenshot writes a real PNG, and the simulated screen shows what was typed', async () => {

@@ -12,6 +12,7 @@ export function reconcileCommand(): Command {
         if (asJson) return json(out, r);
         const list = (xs: string[]): string => (xs.length ? xs.join(', ') : 'none');
         out.write(`fixed: ${list(r.fixed)}\nrepaired: ${list(r.repaired)}\nmissing on host: ${list(r.missing)}\norphans on host: ${list(r.orphans)}\n`);
+        if (r.busy.length) out.write(`left alone (a running hvkube is working on them): ${list(r.busy)}\n`);
         if (r.removed.length) out.write(`removed orphans: ${list(r.removed)}\n`);
         else if (r.orphans.length) out.write('remove orphans with: hvkube reconcile --remove-orphans\n');
       });

@@ -7,6 +7,7 @@ import { createScheduler } from '../../runtime.js';
 import { withRuntime } from '../runtime-scope.js';
 import { validateName } from '../../domain/validation.js';
 import { serveFleet } from '../../fleet/serve-fleet.js';
+import { refuseWhileSchedulerRuns } from '../../orchestrator/scheduler/index.js';
 import { ensureConfiguredWebhooks, WebhookDispatcher } from '../../webhooks/index.js';
 
 /** Resolves on the first SIGINT or SIGTERM. */
@@ -41,6 +42,9 @@ export function serveCommand(): Command {
           const listen = o.listen ?? rt.config.api.listen;
           // Refuse before touching anything: an open API on the network is never what was meant.
           checkExposure(parseListen(listen), rt.config.api.tokens);
+          // A second server on this data directory would otherwise reconcile the first one's
+          // work in flight before finding out that it cannot run.
+          refuseWhileSchedulerRuns(rt.config.dataDir);
           if (rt.config.api.tls) loadTls(rt.config.api.tls);
           const report = await rt.orchestrator.reconcile();
           out.error(`hvkube serve: ${rt.backend} backend, data in ${rt.config.dataDir}; reconcile fixed ${report.fixed.length}, ${report.orphans.length} orphan(s)\n`);

@@ -85,7 +85,7 @@ export function vmCommand(): Command {
     .requiredOption('--pool <pool>', 'pool to take from')
     .option('--timeout <s>', 'seconds to wait when no VM is ready (0: fail at once)', '30')
     .option('--holder <name>', 'who holds it (shown in listings)')
-    .option('--lease-ttl <s>', 'the lease ends after this many seconds unless renewed (with --server: default 600)')
+    .option('--lease-ttl <s>', 'the lease ends after this many seconds unless renewed (default: api.leaseTtlS in config.json, else 600)')
     .action(async (o, command) => {
       await withOps(command, async ({ ops, out, json: asJson }) => {
         const answer = await ops.acquire({
@@ -123,7 +123,7 @@ export function vmCommand(): Command {
     .description('extend the lease of an acquired VM')
     .argument('<name>')
     .requiredOption('--lease <id>', 'the lease id the acquire answered')
-    .option('--ttl <s>', 'seconds from now (with --server: default 600)')
+    .option('--ttl <s>', 'seconds from now (default: api.leaseTtlS in config.json, else 600)')
     .action(async (name, o, command) => {
       await withOps(command, async ({ ops, out, json: asJson }) => {
         const vm = await ops.renewLease(name, o.lease, o.ttl === undefined ? undefined : seconds('ttl', o.ttl));
@@ -153,7 +153,7 @@ export function vmCommand(): Command {
       });
     });
   };
-  simple('resume', 'resume (or boot) a VM without leasing it');
+  simple('resume', 'resume (or boot) a VM without leasing it (the pool controller saves it after 10 minutes unleased)');
   simple('save', 'save a running VM');
   simple('reset', 'restore the clean checkpoint (the VM ends saved)');
   simple('stop', 'shut a VM down');

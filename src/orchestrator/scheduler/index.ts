@@ -2,6 +2,6 @@ export { Scheduler, type SchedulerOptions, type StartOptions, type AgentListFilt
 export type { SubmitRequest } from './submit.js';
 export type { RecoveryReport } from './recovery.js';
 export { AgentArtifacts, type AgentLogLine, type LogLevel } from './artifacts.js';
-export { schedulerOwner, SchedulerLock, type LockOwner } from './owner-lock.js';
+export { refuseWhileSchedulerRuns, schedulerOwner, SchedulerLock, type LockOwner } from './owner-lock.js';
 export { validateAgentId, holderOf, AGENT_ID_PATTERN } from './agent-ids.js';
 export { isSettled } from './results.js';

@@ -8,6 +8,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { HvkubeError } from '../../domain/errors.js';
+import { processAlive } from '../../_util/operator.js';
 
 const LOCK_FILE = 'scheduler.lock';
 
@@ -21,16 +22,6 @@ function lockPath(dataDir: string): string {
   return path.join(dataDir, LOCK_FILE);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: the process exists but belongs to someone else.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The live owner of the data directory's scheduler, or null when none runs. */
 export function schedulerOwner(dataDir: string): LockOwner | null {
   let owner: LockOwner;
@@ -42,7 +33,20 @@ export function schedulerOwner(dataDir: string): LockOwner | null {
   if (typeof owner.pid !== 'number') return null;
   // A lock from another host (a shared folder) cannot be checked; trust it.
   if (owner.host !== os.hostname()) return owner;
-  return alive(owner.pid) ? owner : null;
+  return processAlive(owner.pid) ? owner : null;
+}
+
+function runningError(dataDir: string, owner: LockOwner): HvkubeError {
+  return new HvkubeError('SCHEDULER_RUNNING', `another hvkube scheduler (pid ${owner.pid} on ${owner.host}, since ${owner.since}) runs agents from ${dataDir}`, {
+    hint: 'only one `hvkube serve` (or `agent submit --wait` without a server) may run per data directory; stop it or wait for it to end',
+    details: { owner },
+  });
+}
+
+/** Throws SCHEDULER_RUNNING when a live process owns the data directory's scheduler. */
+export function refuseWhileSchedulerRuns(dataDir: string): void {
+  const owner = schedulerOwner(dataDir);
+  if (owner) throw runningError(dataDir, owner);
 }
 
 export class SchedulerLock {
@@ -60,12 +64,7 @@ export class SchedulerLock {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
       const owner = schedulerOwner(dataDir);
-      if (owner) {
-        throw new HvkubeError('SCHEDULER_RUNNING', `another hvkube scheduler (pid ${owner.pid} on ${owner.host}, since ${owner.since}) runs agents from ${dataDir}`, {
-          hint: 'only one `hvkube serve` (or `agent submit --wait` without a server) may run per data directory; stop it or wait for it to end',
-          details: { owner },
-        });
-      }
+      if (owner) throw runningError(dataDir, owner);
       rmSync(file, { force: true });
     }
     throw new HvkubeError('INTERNAL', `could not take ${file}`);
