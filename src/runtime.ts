@@ -117,7 +117,7 @@ export async function openRuntime(config: HvkubeConfig, options: RuntimeOptions 
       host: config.host,
       vmPrefix: config.vmPrefix,
       provisionConcurrency: config.provisionConcurrency,
-      readyTimeoutMs: config.readyTimeoutS * 1000,
+      readyTimeoutMs: config.readyTimeoutS === null ? null : config.readyTimeoutS * 1000,
     },
   });
   return {

@@ -15,6 +15,7 @@ import { guestAddresses, waitReady } from './readiness.js';
 import type { TemplateCache } from './templates-cache.js';
 import type { Waiters } from './waiters.js';
 import type { FleetHooks } from './fleet-hooks.js';
+import { powerOffFailed } from './vm-operation.js';
 
 export interface AcquireOptions {
   pool: string;
@@ -142,6 +143,8 @@ export async function resume(ctx: OrchestratorContext, deps: Pick<AcquireDeps, '
     else await ctx.hv.start(vm.name);
     await waitReady(ctx, vm, template);
   } catch (e) {
+    // Nothing of a VM that failed to resume keeps running while it waits for its repair.
+    await powerOffFailed(ctx, vm);
     // Out of the pool until repaired: reset to clean in the background.
     const moved = await ctx.store.transitionVm(vm.name, {
       from: ['resuming'],

@@ -189,6 +189,7 @@ export async function seedPool(db: FleetDb, pool: string, desired: number): Prom
     mcp: null,
     rdpPort: 3389,
     boot: null,
+    readyTimeoutS: null,
     createdAt: now,
   });
   await db.store.createPool({ name: pool, template: 't', desired, warm: desired, hot: 0, maxPerHost: null, releasePolicy: 'save', maxRunning: null, createdAt: now });

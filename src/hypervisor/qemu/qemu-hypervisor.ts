@@ -15,13 +15,13 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { HypervisorError } from '../../domain/errors.js';
 import { isValidName, validateName } from '../../domain/validation.js';
 import type {
-  ConsoleAccess, CreateVmSpec, HostInfo, HvState, HvVm, Hypervisor, HypervisorCapabilities, MouseButton,
+  BootProgress, ConsoleAccess, CreateVmSpec, HostInfo, HvState, HvVm, Hypervisor, HypervisorCapabilities, MouseButton,
   OperationOptions, ScreenshotOptions,
 } from '../hypervisor.js';
 import { chooseAccel, type AccelVerdict } from './accel/index.js';
@@ -353,6 +353,20 @@ export class QemuHypervisor implements Hypervisor {
     return (await fileContains(vm.paths.readyLog, 'READY')) ? 'ok' : 'no-contact';
   }
 
+  /** From the serial console's log (its last lines and when it last grew) and the process. */
+  async bootProgress(name: string): Promise<BootProgress> {
+    const vm = await this.#load(name);
+    const console = await stat(vm.paths.serialLog).catch(() => null);
+    const lines = console && console.size > 0 ? lastLines(await tail(vm.paths.serialLog, 2_000), 5) : [];
+    const gone = vm.pid === null && !this.#busy.has(name);
+    return {
+      exited: gone ? `its QEMU process is gone${await qemuLastWords(vm.paths.log)}` : null,
+      silentMs: console && console.size > 0 ? Math.max(0, Date.now() - console.mtimeMs) : null,
+      lastLines: lines,
+      emulated: vm.def.accel === 'tcg',
+    };
+  }
+
   /**
    * Waits until the guest has reported in: the QMP `VSERPORT_CHANGE` event of its ready port, or
    * `READY` already in its log (the event may have gone to an earlier connection). Not part of
@@ -647,6 +661,23 @@ function kvmUnusable(vm: string, verdict: AccelVerdict): HypervisorError {
 
 function requireState(name: string, state: HvState, allowed: HvState[], action: string): void {
   if (!allowed.includes(state)) throw invalidState(name, state, action, `it must be ${allowed.join(' or ')}`);
+}
+
+/** The last `n` printable, non-empty lines of console output (escape sequences removed). */
+function lastLines(text: string, n: number): string[] {
+  return text
+    // eslint-disable-next-line no-control-regex
+    .replace(/\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b-\x1f\x7f]/g, '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .slice(-n);
+}
+
+/** `: <QEMU's last log line>` when its log says anything. */
+async function qemuLastWords(log: string): Promise<string> {
+  const last = lastLines(await tail(log, 1_000), 1)[0];
+  return last ? `: ${last}` : '';
 }
 
 function isInside(root: string, file: string): boolean {

@@ -11,6 +11,7 @@ import type { StoreDialect } from '../store.js';
 import type { Database } from '../schema.js';
 import * as m001 from './001-initial.js';
 import * as m002 from './002-fleet.js';
+import * as m003 from './003-template-readiness.js';
 
 export interface Migration {
   name: string;
@@ -21,6 +22,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { name: '001-initial', up: m001.up },
   { name: '002-fleet', up: m002.up },
+  { name: '003-template-readiness', up: m003.up },
 ];
 
 /** Any number that other software on the same PostgreSQL database is unlikely to pick. */
