@@ -65,6 +65,8 @@ export class QemuHypervisor implements Hypervisor {
   readonly #standbys: Standbys;
   #version: Promise<string> | null = null;
   #verdict: Promise<AccelVerdict> | null = null;
+  /** Set by `powerOffAll`: no process starts any more. */
+  #halted = false;
 
   constructor(config: QemuHypervisorConfig) {
     this.#config = resolveConfig(config);
@@ -458,6 +460,29 @@ export class QemuHypervisor implements Hypervisor {
     };
   }
 
+  /**
+   * Ends at once every QEMU process of the VMs whose names start with `prefix` (and their
+   * standbys), even in the middle of an operation, and starts none any more: for a command that
+   * was interrupted and is about to exit. The VMs stay as they are on disk (off, or saved when
+   * their state was saved); answers the VMs whose process was ended.
+   */
+  async powerOffAll(prefix: string): Promise<string[]> {
+    this.#halted = true;
+    const ended: string[] = [];
+    for (const name of await readdir(this.#config.vmRoot).catch(() => [])) {
+      if (!name.startsWith(prefix) || !isValidName(name)) continue;
+      const paths = this.#paths(name);
+      this.#qmp.drop(name);
+      for (const pidFile of [paths.pid, paths.standbyPid]) {
+        const pid = await findQemuPid(paths, pidFile);
+        if (pid === null) continue;
+        await killQemu(pid, paths, 10_000, pidFile);
+        if (!ended.includes(name)) ended.push(name);
+      }
+    }
+    return ended;
+  }
+
   async close(): Promise<void> {
     // Standbys are this object's, not the VMs': they would otherwise outlive it unused.
     await this.#standbys.discardAll();
@@ -571,6 +596,7 @@ export class QemuHypervisor implements Hypervisor {
     for (const socket of [vm.paths.qmpSocket, vm.paths.serialSocket]) await rm(socket, { force: true });
     await mkdir(this.#config.runDir, { recursive: true, mode: 0o700 });
     const args = qemuArgs(vm.def, vm.paths, { incoming });
+    if (this.#halted) throw halted(vm.def.name);
     const spawned = await spawnQemu(this.#config.qemuBinary, args, vm.paths, passStateFd ? vm.paths.state : undefined);
     const live: Inspected = { ...vm, pid: spawned.pid };
     try {
@@ -585,6 +611,7 @@ export class QemuHypervisor implements Hypervisor {
 
   /** Why this VM cannot run on this host now (it was created for KVM, which does not work here), or null. */
   async #unlaunchable(def: VmDefinition): Promise<HypervisorError | null> {
+    if (this.#halted) return halted(def.name);
     if (def.accel !== 'kvm') return null;
     const verdict = await this.accel();
     return verdict.kvm === 'unusable' || verdict.kvm === 'absent' ? kvmUnusable(def.name, verdict) : null;
@@ -657,6 +684,10 @@ function kvmUnusable(vm: string, verdict: AccelVerdict): HypervisorError {
     hint: 'set qemu.accel to auto (or tcg) to use software emulation; `hvkube doctor --probe` probes KVM again',
     details: { vm, kvm: verdict.kvm },
   });
+}
+
+function halted(vm: string): HypervisorError {
+  return new HypervisorError('HV_UNAVAILABLE', `VM ${vm} was not started: hvkube is stopping its VMs`, { details: { vm } });
 }
 
 function requireState(name: string, state: HvState, allowed: HvState[], action: string): void {
