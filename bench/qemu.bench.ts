@@ -4,7 +4,8 @@
  * comparison; warm, with the page cache dropped, and in a pre-started `-incoming defer`
  * process as the pool controller prepares one), the saved state's size, and the disk's
  * sequential read speed measured in the same run as the floor a resume could approach.
- * Writes bench/results/qemu.json.
+ * Every figure is printed and recorded with the accelerator, the CPU model and the probe's
+ * verdict (and what the probe cost, uncached and cached). Writes bench/results/qemu.json.
  */
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -12,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { buildDemoImage, createQemuHypervisor, type QemuHypervisor } from '../src/hypervisor/qemu/index.js';
+import { buildDemoImage, createQemuHypervisor, describeVerdict, verdictLabel, type QemuHypervisor } from '../src/hypervisor/qemu/index.js';
 
 const SIZES_MB = [128, 256, 512];
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -136,12 +137,22 @@ async function main(): Promise<void> {
     const disk = await diskReadMbPerS(dataDir);
     process.stderr.write(`disk sequential read: ${disk.mbPerS} MB/s (${disk.cold ? 'page cache dropped' : 'warm cache: not root'})\n`);
     const probe = createQemuHypervisor({ dataDir });
+    const probeStart = performance.now();
+    const verdict = await probe.accel();
+    const probeMs = Math.round(performance.now() - probeStart);
+    // A second process would read the verdict back from the data directory: that is the cost of every start.
+    const cachedStart = performance.now();
+    await createQemuHypervisor({ dataDir }).accel();
+    const probeCachedMs = Math.round(performance.now() - cachedStart);
+    const ran = { accel: verdictLabel(verdict), cpu_model: verdict.cpuModel, probe: describeVerdict(verdict) };
+    process.stderr.write(`accelerator: ${ran.probe} (choosing: ${probeMs} ms, from the cache: ${probeCachedMs} ms)\n`);
     const host = await probe.hostInfo();
     const cases = [];
-    for (const memoryMb of SIZES_MB) cases.push(await benchSize(dataDir, image, memoryMb));
+    for (const memoryMb of SIZES_MB) cases.push({ ...ran, ...(await benchSize(dataDir, image, memoryMb)) });
 
     const rows = cases.map((c) => [
       `${c.memory_mb} MiB`,
+      `${c.accel}, -cpu ${c.cpu_model}`,
       `${c.cold_boot_ms} (${c.cold_boot_min_ms}-${c.cold_boot_max_ms})`,
       `${c.save_ms} (${c.save_min_ms}-${c.save_max_ms})`,
       `${c.resume_ms} (${c.resume_min_ms}-${c.resume_max_ms})`,
@@ -152,10 +163,10 @@ async function main(): Promise<void> {
       `${(c.ram_file_bytes / 1024 ** 2).toFixed(0)} MiB`,
       `${(c.resume_to_cold_boot_ratio * 100).toFixed(1)} %`,
     ]);
-    const header = ['guest RAM', 'cold boot ms', 'save ms', 'resume ms (fd)', 'resume, cache dropped', 'resume (exec:cat)', 'resume, pre-started', 'state', 'RAM file', 'resume/boot'];
+    const header = ['guest RAM', 'accelerator', 'cold boot ms', 'save ms', 'resume ms (fd)', 'resume, cache dropped', 'resume (exec:cat)', 'resume, pre-started', 'state', 'RAM file', 'resume/boot'];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
     const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
-    console.log(`\nQEMU ${host.notes.qemu}, ${host.notes.accel}, ${host.cpus} CPUs; ${ROUNDS} rounds; median (min-max)`);
+    console.log(`\nQEMU ${host.notes.qemu}, ${ran.probe}, ${host.cpus} CPUs; ${ROUNDS} rounds; median (min-max)`);
     console.log(line(header));
     console.log(line(widths.map((w) => '-'.repeat(w))));
     for (const r of rows) console.log(line(r));
@@ -163,7 +174,10 @@ async function main(): Promise<void> {
 
     const result = {
       generated_at: new Date().toISOString(),
-      host: { cpus: host.cpus, qemu: host.notes.qemu, accel: host.notes.accel, total_memory_mb: host.totalMemoryMb },
+      host: {
+        cpus: host.cpus, qemu: host.notes.qemu, total_memory_mb: host.totalMemoryMb,
+        ...ran, kvm: verdict.kvm, kvm_reason: verdict.reason, accel_choice_ms: probeMs, accel_choice_cached_ms: probeCachedMs,
+      },
       method: { rounds: ROUNDS, resume: 'start() until heartbeat ok; state as inherited fd 3 unless noted', demo_image_build_ms: buildMs },
       disk_read_mb_s: disk.mbPerS,
       disk_read_cold_cache: disk.cold,

@@ -9,7 +9,7 @@ import { HvkubeError } from './domain/errors.js';
 import type { BackendName } from './domain/types.js';
 import type { Hypervisor } from './hypervisor/hypervisor.js';
 import { Orchestrator } from './orchestrator/orchestrator.js';
-import { Scheduler, type SchedulerOptions } from './orchestrator/scheduler/index.js';
+import { schedulerOwner, Scheduler, type SchedulerOptions } from './orchestrator/scheduler/index.js';
 import type { Store } from './store/store.js';
 import { openStore } from './store/index.js';
 import type { HvkubeConfig } from './config/load.js';
@@ -112,12 +112,14 @@ export async function openRuntime(config: HvkubeConfig, options: RuntimeOptions 
   const orchestrator = new Orchestrator({
     store,
     hypervisor,
+    // `hvkube serve` holds the scheduler lock, and its controller replaces VMs in error.
+    repairedElsewhere: () => schedulerOwner(config.dataDir) !== null,
     logger: options.logger ?? silentLogger,
     settings: {
       host: config.host,
       vmPrefix: config.vmPrefix,
       provisionConcurrency: config.provisionConcurrency,
-      readyTimeoutMs: config.readyTimeoutS * 1000,
+      readyTimeoutMs: config.readyTimeoutS === null ? null : config.readyTimeoutS * 1000,
     },
   });
   return {

@@ -73,6 +73,7 @@ export const TemplateSchema = z
     mcp: McpSchema.nullable(),
     rdpPort: z.number().int(),
     boot: BootSchema.nullable(),
+    readyTimeoutS: z.number().int().nullable().openapi({ description: 'seconds a boot or resume may take to become ready; null: by the accelerator' }),
     createdAt: iso,
   })
   .openapi('Template');
@@ -90,6 +91,7 @@ export const TemplateCreateSchema = z
     mcp: McpSchema.nullable().optional(),
     rdpPort: int(1, 65535).optional(),
     boot: BootSchema.nullable().optional(),
+    readyTimeoutS: int(1, 3600).nullable().optional(),
   })
   .strict()
   .openapi('TemplateCreate');

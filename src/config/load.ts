@@ -18,7 +18,7 @@ export interface HvkubeConfig {
   host: string;
   vmPrefix: string;
   provisionConcurrency: number;
-  readyTimeoutS: number;
+  readyTimeoutS: number | null;
   api: { listen: string; tokens: string[]; allowedHosts: string[]; tls: { cert: string; key: string } | null; leaseTtlS: number | null };
   hyperv: { powershell: string; switchName: string | null; sessions: number; vmDir: string | null };
   qemu: { binary: string; accel: 'auto' | 'kvm' | 'tcg'; cpuModel: string | null; kvmDevice: string; vnc: boolean };
@@ -113,7 +113,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     host: overrides.host ?? env.HVKUBE_HOST ?? file.host ?? hostName(),
     vmPrefix: file.vmPrefix ?? 'hvk-',
     provisionConcurrency: file.provisionConcurrency ?? 2,
-    readyTimeoutS: file.readyTimeoutS ?? 180,
+    readyTimeoutS: file.readyTimeoutS ?? null,
     api: {
       listen: file.api?.listen ?? '127.0.0.1:8080',
       tokens,

@@ -49,6 +49,11 @@ export interface Template {
   /** The guest's RDP port. Default is 3389. */
   rdpPort: number;
   boot: DirectBoot | null;
+  /**
+   * How long a boot or resume of its VMs may take to become ready, in seconds; null leaves it to
+   * the configuration and the accelerator (longer under software emulation).
+   */
+  readyTimeoutS: number | null;
   createdAt: string;
 }
 

@@ -17,6 +17,7 @@ import { OwnerClient } from './owner-client.js';
 import { planPlacement } from './placement.js';
 import { cleanUpReplaced, type RejoinReport } from './rejoin.js';
 import { fenceAfterMs, type FleetSettings } from './settings.js';
+import { EMULATED_READY_TIMEOUT_MS } from '../orchestrator/readiness.js';
 
 export interface FleetMemberOptions {
   orchestrator: Orchestrator;
@@ -59,7 +60,7 @@ export class FleetMember implements FleetHooks {
       self: this.#name,
       token: options.settings.clusterToken,
       timeoutMs: options.settings.forwardTimeoutMs,
-      resumeTimeoutMs: options.orchestrator.ctx.settings.readyTimeoutMs + 10_000,
+      resumeTimeoutMs: (options.orchestrator.ctx.settings.readyTimeoutMs ?? EMULATED_READY_TIMEOUT_MS) + 10_000,
     });
   }
 

@@ -48,6 +48,17 @@ export interface CreateVmSpec {
   boot: DirectBoot | null;
 }
 
+export interface BootProgress {
+  /** The VM's process is gone, in the hypervisor's words; null while it runs. */
+  exited: string | null;
+  /** Milliseconds since the guest last wrote to its console; null when it has written nothing. */
+  silentMs: number | null;
+  /** The last lines the guest printed on its console, oldest first. */
+  lastLines: string[];
+  /** The guest runs under software emulation, where boots take several times longer. */
+  emulated: boolean;
+}
+
 export type MouseButton = 'left' | 'right' | 'middle';
 
 export interface ScreenshotOptions {
@@ -110,6 +121,11 @@ export interface Hypervisor {
   restoreCheckpoint(name: string, checkpointName: string): Promise<HvState>;
   /** The hypervisor's readiness signal: 'ok' once the guest reports in. */
   heartbeat(name: string): Promise<'ok' | 'no-contact' | 'unknown'>;
+  /**
+   * How a booting guest is getting on, so that readiness tells a stuck guest from a slow one
+   * (optional: backends that cannot see the guest's console leave it out).
+   */
+  bootProgress?(name: string): Promise<BootProgress>;
   /** The guest's IPv4 address, or null while unknown. */
   guestAddress(name: string): Promise<string | null>;
   /** Where the host reaches a guest port: NAT backends answer a forwarded loopback port. */

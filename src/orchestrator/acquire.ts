@@ -15,6 +15,7 @@ import { guestAddresses, waitReady } from './readiness.js';
 import type { TemplateCache } from './templates-cache.js';
 import type { Waiters } from './waiters.js';
 import type { FleetHooks } from './fleet-hooks.js';
+import { powerOffFailed } from './vm-operation.js';
 
 export interface AcquireOptions {
   pool: string;
@@ -45,6 +46,12 @@ export interface AcquireDeps {
   repair: (vm: Vm) => void;
   /** Called after each claim so the controller can refill the pool's warm tiers. */
   claimed: (pool: string) => void;
+  /**
+   * True while something (this process's pool controller, or another live process such as
+   * `hvkube serve`) will replace or repair VMs in error. When it is false, an acquire from a pool
+   * whose VMs are all in error fails at once. Default: always true.
+   */
+  repairing?: () => boolean;
   /** Several hosts: claim a VM of any live host, and have its owner resume it. */
   fleet?: FleetHooks | null;
   /**
@@ -92,6 +99,11 @@ export async function acquire(ctx: OrchestratorContext, deps: AcquireDeps, optio
       }
     }
     poolChecked ??= await requirePool(ctx, options.pool);
+    // In a fleet another host's controller may replace them, so only a lone host gives up early.
+    if (!deps.fleet && deps.repairing && !deps.repairing()) {
+      const hopeless = await allInError(ctx, poolChecked);
+      if (hopeless) throw hopeless;
+    }
     const remaining = deadline - ctx.clock.now();
     if (remaining <= 0) throw await noVmError(ctx, poolChecked, timeoutMs, lastFailure);
     // Poll now and then as well: another process (CLI, other host) may free a VM without telling us.
@@ -142,6 +154,8 @@ export async function resume(ctx: OrchestratorContext, deps: Pick<AcquireDeps, '
     else await ctx.hv.start(vm.name);
     await waitReady(ctx, vm, template);
   } catch (e) {
+    // Nothing of a VM that failed to resume keeps running while it waits for its repair.
+    await powerOffFailed(ctx, vm);
     // Out of the pool until repaired: reset to clean in the background.
     const moved = await ctx.store.transitionVm(vm.name, {
       from: ['resuming'],
@@ -173,6 +187,20 @@ export async function resume(ctx: OrchestratorContext, deps: Pick<AcquireDeps, '
   ctx.bus.emit('vm-change', { vm: vm.name, pool: vm.pool, from: 'resuming', to: 'running' });
   ctx.bus.emit('appended');
   return { vm: ready, leaseId: lease.id, resumeMs, claimedAt };
+}
+
+/** NO_VM_AVAILABLE when every VM of the pool is in error (nothing will come free), with their last error. */
+async function allInError(ctx: OrchestratorContext, pool: Pool): Promise<HvkubeError | null> {
+  const counts = await ctx.store.countVmsByState(pool.name);
+  const total = Object.values(counts).reduce((a, b) => a + (b ?? 0), 0);
+  const failed = counts.error ?? 0;
+  if (total === 0 || failed < total) return null;
+  const vms = await ctx.store.listVms({ pool: pool.name });
+  const last = vms.filter((v) => v.lastError).sort((a, b) => b.stateSince.localeCompare(a.stateSince))[0];
+  return new HvkubeError('NO_VM_AVAILABLE', `pool '${pool.name}' cannot hand out a VM: all ${failed} of its VMs are in error and nothing is repairing them${last ? ` (last error, ${last.name}: ${last.lastError})` : ''}`, {
+    hint: `fix the cause (\`hvkube doctor\`), then \`hvkube pool remove ${pool.name}\` and create it again, or run \`hvkube serve\`, which replaces VMs in error`,
+    details: { pool: pool.name, counts, errors: vms.map((v) => ({ vm: v.name, error: v.lastError })) },
+  });
 }
 
 async function noVmError(ctx: OrchestratorContext, pool: Pool, timeoutMs: number, lastFailure: unknown): Promise<HvkubeError> {

@@ -21,6 +21,8 @@ export interface TemplateInput {
   mcp?: { port: number; path: string } | null;
   rdpPort?: number;
   boot?: DirectBoot | null;
+  /** Seconds a boot or resume may take to become ready; null or absent: the default. */
+  readyTimeoutS?: number | null;
 }
 
 export interface PoolInput {
@@ -102,6 +104,7 @@ export function buildTemplate(ctx: OrchestratorContext, input: TemplateInput): T
       : null,
     rdpPort: validateInt('RDP port', input.rdpPort ?? 3389, 1, 65535),
     boot,
+    readyTimeoutS: input.readyTimeoutS == null ? null : validateInt('readiness timeout (s)', input.readyTimeoutS, 1, 3600),
     createdAt: isoNow(ctx.clock),
   };
 }

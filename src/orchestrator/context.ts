@@ -38,8 +38,11 @@ export interface OrchestratorSettings {
   host: string;
   /** Provisioning operations at once. Default 2. */
   provisionConcurrency: number;
-  /** How long a boot or resume may take to become ready. Default 120 s. */
-  readyTimeoutMs: number;
+  /**
+   * How long a boot or resume may take to become ready, unless the template says; null chooses
+   * by the accelerator (see readiness.ts). Default null.
+   */
+  readyTimeoutMs: number | null;
   /** How many other VMs an acquire tries after a resume fails. Default 3. */
   acquireRetries: number;
   /** Fraction of free host memory a new boot or resume may use. Default 0.8. */
@@ -57,7 +60,7 @@ export const DEFAULT_SETTINGS: OrchestratorSettings = {
   vmPrefix: 'hvk-',
   host: 'local',
   provisionConcurrency: 2,
-  readyTimeoutMs: 120_000,
+  readyTimeoutMs: null,
   acquireRetries: 3,
   capacityFraction: 0.8,
   cleanCheckpoint: 'clean',

@@ -34,6 +34,12 @@ export interface OrchestratorOptions {
   clock?: Clock;
   logger?: Logger;
   settings?: Partial<OrchestratorSettings>;
+  /**
+   * True while another live process provisions and repairs this host's pools (`hvkube serve`),
+   * so an acquire waits for a pool whose VMs are all in error instead of failing at once.
+   * Default: never.
+   */
+  repairedElsewhere?: () => boolean;
 }
 
 export interface PoolStatus {
@@ -68,8 +74,10 @@ export class Orchestrator {
   #closing = false;
   #fleet: FleetHooks | null = null;
   readonly #unsubscribe: () => void;
+  readonly #repairedElsewhere: () => boolean;
 
   constructor(options: OrchestratorOptions) {
+    this.#repairedElsewhere = options.repairedElsewhere ?? (() => false);
     this.events = new EventEmitter<OrchestratorEventMap>();
     this.events.setMaxListeners(0);
     this.ctx = {
@@ -240,6 +248,7 @@ export class Orchestrator {
         waiters: this.#waiters,
         repair: (vm) => this.#repairInBackground(vm),
         claimed: () => this.controller.poke(),
+        repairing: () => this.controller.active || this.#repairedElsewhere(),
         fleet: this.#fleet,
         // With LISTEN/NOTIFY the poll is only a safety net for a lost notification connection.
         pollMs: this.ctx.store.crossProcessNotifications ? 5000 : 1000,

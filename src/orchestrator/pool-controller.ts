@@ -62,6 +62,11 @@ export class PoolController {
     this.#queue = new PQueue({ concurrency: ctx.settings.provisionConcurrency });
   }
 
+  /** True while this controller runs its loop or has work under way (it replaces and repairs VMs). */
+  get active(): boolean {
+    return (this.#started && !this.#stopped) || this.#work.size > 0;
+  }
+
   health(pool: string): PoolHealth {
     return this.#health.get(pool) ?? { degraded: null, lastError: null, failures: 0, retryAt: 0 };
   }

@@ -4,7 +4,7 @@
  * the transient state behind as evidence for reconcile.
  * @module
  */
-import { HvkubeError } from '../domain/errors.js';
+import { HvkubeError, isHvkubeError } from '../domain/errors.js';
 import type { Vm } from '../domain/types.js';
 import { tryVmTransition, vmEventName, vmTransition, type VmEvent, type VmState } from '../domain/vm-state.js';
 import type { VmPatch } from '../store/store.js';
@@ -59,10 +59,15 @@ export async function tryTransition(ctx: OrchestratorContext, vm: Vm, req: Trans
   }
 }
 
-/** Marks a VM `error` with the reason, whatever state it reached. Never throws for a vanished row. */
+/**
+ * Marks a VM `error` with the reason, whatever state it reached, and powers it off: the row stays
+ * for inspection, but nothing of a failed VM keeps running (a guest that never got ready, a save
+ * cut short, a standby). Never throws for a vanished row.
+ */
 export async function markError(ctx: OrchestratorContext, vm: Vm, actor: string, cause: unknown): Promise<Vm | null> {
   const reason = errorMessage(cause);
   ctx.logger.warn({ vm: vm.name, err: reason }, 'VM failed');
+  await powerOffFailed(ctx, vm);
   const current = (await ctx.store.getVm(vm.name)) ?? vm;
   if (current.state === 'deleting' || current.state === 'error') {
     return current.state === 'error' ? await ctx.store.patchVm(vm.name, { lastError: reason }) : current;
@@ -80,6 +85,16 @@ export async function markError(ctx: OrchestratorContext, vm: Vm, actor: string,
     ctx.bus.emit('appended');
   }
   return updated;
+}
+
+/** Turns off a failed VM of this host; a VM the hypervisor no longer has is fine. */
+export async function powerOffFailed(ctx: OrchestratorContext, vm: Vm): Promise<void> {
+  if (vm.host !== ctx.settings.host) return;
+  try {
+    await ctx.hv.stop(vm.name, { force: true });
+  } catch (e) {
+    if (!isHvkubeError(e, 'HV_NOT_FOUND')) ctx.logger.warn({ vm: vm.name, err: errorMessage(e) }, 'could not power off a failed VM');
+  }
 }
 
 export interface OperationSpec<T> {

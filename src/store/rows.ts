@@ -53,6 +53,7 @@ export function templateToRow(t: Template): Insertable<TemplatesTable> {
     mcp: jsonOrNull(t.mcp),
     rdp_port: t.rdpPort,
     boot: jsonOrNull(t.boot),
+    ready_timeout_s: t.readyTimeoutS,
     created_at: t.createdAt,
   };
 }
@@ -70,6 +71,7 @@ export function rowToTemplate(r: Row<TemplatesTable>): Template {
     mcp: parseJsonOrNull<{ port: number; path: string }>(r.mcp),
     rdpPort: r.rdp_port,
     boot: parseJsonOrNull<DirectBoot>(r.boot),
+    readyTimeoutS: r.ready_timeout_s,
     createdAt: r.created_at,
   };
 }

@@ -22,6 +22,7 @@ export interface TemplatesTable {
   rdp_port: number;
   /** JSON: DirectBoot | null */
   boot: string | null;
+  ready_timeout_s: number | null;
   created_at: string;
 }
 

@@ -31,6 +31,7 @@ export function makeTemplate(name = 'win11', over: Partial<Template> = {}): Temp
     mcp: { port: 8765, path: '/mcp' },
     rdpPort: 3389,
     boot: null,
+    readyTimeoutS: null,
     createdAt: '2026-01-01T00:00:00.000Z',
     ...over,
   };

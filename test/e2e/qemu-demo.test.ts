@@ -42,6 +42,9 @@ describe.skipIf(!QEMU_AVAILABLE)(`hvkube demo on QEMU${QEMU_AVAILABLE ? '' : ` (
     const r = await hv(['demo']);
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     expect(r.stdout).toContain('backend: qemu');
+    expect(r.stdout).toMatch(/accelerator: (KVM|software emulation|KVM present but unusable)/);
+    const recorded = JSON.parse(readFileSync(path.join(dir, 'demo-result.json'), 'utf8')) as Record<string, unknown>;
+    expect(recorded).toMatchObject({ backend: 'qemu', accel: expect.stringMatching(/^(kvm|tcg)/) as unknown, cpuModel: expect.any(String) as unknown });
     const m = /cold boot ([\d.]+) (s|ms) → resume ([\d.]+) (s|ms)/.exec(r.stdout);
     expect(m, r.stdout).not.toBeNull();
     const toMs = (v: string | undefined, unit: string | undefined): number => Number(v) * (unit === 's' ? 1000 : 1);

@@ -20,6 +20,34 @@ export const pgEnabled = (process.env.HVKUBE_STORES ?? 'sqlite,pg').split(',').m
 /** Short intervals: a host is declared lost 2.5 s after its last heartbeat. */
 export const FLEET_ENV = { HVKUBE_FLEET_HEARTBEAT_MS: '250', HVKUBE_FLEET_LEASE_MS: '2500' };
 
+/**
+ * How slow this machine is right now: the time to start the CLI and have it answer (the same
+ * work a host's process does before each heartbeat: load, event loop, a round trip), the
+ * slowest of three. A loaded machine answers slowly; leases and waits are derived from it.
+ */
+export async function measurePaceMs(): Promise<number> {
+  let slowest = 0;
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--version'], { cwd: ROOT, stdio: 'ignore' });
+      child.on('error', reject);
+      child.on('exit', () => resolve());
+    });
+    slowest = Math.max(slowest, performance.now() - started);
+  }
+  return Math.round(slowest);
+}
+
+/**
+ * Fleet intervals for this machine's pace: a host is declared lost after at least 2.5 s, and
+ * after more on a machine so loaded that a heartbeat could be late by a process start-up.
+ */
+export function fleetEnvFor(paceMs: number): { HVKUBE_FLEET_HEARTBEAT_MS: string; HVKUBE_FLEET_LEASE_MS: string } {
+  const leaseMs = Math.max(2500, Math.round(paceMs * 3));
+  return { HVKUBE_FLEET_HEARTBEAT_MS: String(Math.round(leaseMs / 10)), HVKUBE_FLEET_LEASE_MS: String(leaseMs) };
+}
+
 async function admin(statement: string): Promise<void> {
   const client = new pg.Client({ connectionString: PG_URL });
   await client.connect();
@@ -100,8 +128,8 @@ export class HostProcess {
     return this.#child?.pid;
   }
 
-  /** Starts `hvkube serve --host` and resolves once it has joined the fleet. */
-  async start(timeoutMs = 30_000): Promise<void> {
+  /** Starts `hvkube serve --host` and resolves once it has joined the fleet (or it exited). */
+  async start(timeoutMs = 300_000): Promise<void> {
     const o = this.#options;
     this.log = '';
     const args = ['--import', 'tsx', 'src/cli/main.ts', '--backend', 'fake', '--data-dir', this.dataDir, 'serve', '--host', o.name, '--listen', o.listen, '--interval', '1', '--log-level', 'warn'];
@@ -150,12 +178,24 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Polls `check` until it answers true. */
-export async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+/**
+ * Polls `check` until it answers true. Without `progress` it gives up after `timeoutMs`; with
+ * it, only after `timeoutMs` in which what `progress` answers did not change — a loaded machine
+ * gets there late, a stuck one stops moving.
+ */
+export async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 30_000, progress?: () => Promise<unknown>): Promise<void> {
+  let deadline = Date.now() + timeoutMs;
+  let seen = progress ? JSON.stringify(await progress().catch(() => null)) : '';
   for (;;) {
     if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    if (progress) {
+      const now = JSON.stringify(await progress().catch(() => null));
+      if (now !== seen) {
+        seen = now;
+        deadline = Date.now() + timeoutMs;
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}${progress ? ` (no progress for ${timeoutMs} ms; last: ${seen})` : ''}`);
     await sleep(100);
   }
 }
@@ -189,6 +229,7 @@ export async function seedPool(db: FleetDb, pool: string, desired: number): Prom
     mcp: null,
     rdpPort: 3389,
     boot: null,
+    readyTimeoutS: null,
     createdAt: now,
   });
   await db.store.createPool({ name: pool, template: 't', desired, warm: desired, hot: 0, maxPerHost: null, releasePolicy: 'save', maxRunning: null, createdAt: now });

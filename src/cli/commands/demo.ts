@@ -1,6 +1,8 @@
 /**
  * `hvkube demo`: the whole path on this machine, in one command — template, pool, provisioning,
- * acquire (cold boot vs resume), typing, a screenshot, release with reset.
+ * acquire (cold boot vs resume), typing, a screenshot, release with reset. It says what runs the
+ * guests (and why), records its figures in `demo-result.json`, and leaves no VM process running
+ * when it fails or is interrupted (Ctrl-C): it says in one line how to remove what it created.
  * @module
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -56,10 +58,36 @@ export function demoCommand(): Command {
       const config = loadConfig({ dataDir, backend: g.backend });
       const out = processOut();
       const rt = await openRuntime(config);
+      const cli = process.env.npm_lifecycle_event ? 'npm run hvkube --' : 'hvkube';
+      const removeHint = `to remove what the demo created: ${cli} --data-dir ${rt.config.dataDir} pool remove ${POOL}\n`;
+      const stopVms = async (): Promise<void> => {
+        const { QemuHypervisor } = await import('../../hypervisor/qemu/index.js');
+        if (rt.hypervisor instanceof QemuHypervisor) await rt.hypervisor.powerOffAll(`${rt.config.vmPrefix}${POOL}-`);
+      };
+      let interrupted = false;
+      const onInterrupt = (): void => {
+        if (interrupted) return;
+        interrupted = true;
+        out.error('\ninterrupted: stopping the demo\'s VMs\n');
+        void stopVms()
+          .catch((e: unknown) => out.error(`could not stop every VM: ${e instanceof Error ? e.message : String(e)}\n`))
+          .finally(() => {
+            out.error(removeHint);
+            process.exit(130);
+          });
+      };
+      process.once('SIGINT', onInterrupt);
+      process.once('SIGTERM', onInterrupt);
       try {
         await runDemo(rt, out);
+      } catch (e) {
+        await stopVms().catch(() => undefined);
+        out.error(removeHint);
+        throw e;
       } finally {
-        await rt.close();
+        process.off('SIGINT', onInterrupt);
+        process.off('SIGTERM', onInterrupt);
+        if (!interrupted) await rt.close();
       }
     });
 }
@@ -68,6 +96,8 @@ async function runDemo(rt: Runtime, out: Out): Promise<void> {
   const orch = rt.orchestrator;
   const say = (s: string): void => out.write(`${paint(out, 'bold', '==>')} ${s}\n`);
   say(`backend: ${rt.backend}, data directory: ${rt.config.dataDir}`);
+  const accel = await acceleratorOf(rt);
+  if (accel) say(`accelerator: ${accel.describe}`);
   await orch.reconcile();
 
   const input = await demoTemplate(rt, out);
@@ -113,6 +143,18 @@ async function runDemo(rt: Runtime, out: Out): Promise<void> {
   out.write(`    ${vm.name}: cold boot ${ms(coldBoot)} → resume ${paint(out, 'green', ms(acquired.resumeMs))}` +
     (coldBoot ? ` (${(coldBoot / Math.max(1, acquired.resumeMs)).toFixed(1)}x faster)\n` : '\n'));
 
+  const result = {
+    at: new Date().toISOString(),
+    backend: rt.backend,
+    accel: accel?.label ?? null,
+    cpuModel: accel?.cpuModel ?? null,
+    probe: accel?.describe ?? null,
+    coldBootMs: coldBoot === null ? null : Math.round(coldBoot),
+    resumeMs: acquired.resumeMs,
+  };
+  writeFileSync(path.join(rt.config.dataDir, 'demo-result.json'), `${JSON.stringify(result, null, 2)}\n`);
+  if (accel) out.write(`    on ${accel.label}, -cpu ${accel.cpuModel}\n`);
+
   say('typing: echo hello from hvkube');
   const before = await orch.screenshot(vm.name);
   await orch.typeText(vm.name, 'echo hello from hvkube\n');
@@ -133,6 +175,14 @@ async function runDemo(rt: Runtime, out: Out): Promise<void> {
     `  ${cli} --data-dir ${d} pool show ${POOL}\n` +
     `  ${cli} --data-dir ${d} vm list\n` +
     `  ${cli} --data-dir ${d} pool remove ${POOL}   # removes the VMs and their disks\n`);
+}
+
+/** What runs the guests (QEMU: the probe's verdict), for the header and the recorded figures. */
+async function acceleratorOf(rt: Runtime): Promise<{ label: string; cpuModel: string; describe: string } | null> {
+  const { QemuHypervisor, describeVerdict, verdictLabel } = await import('../../hypervisor/qemu/index.js');
+  if (!(rt.hypervisor instanceof QemuHypervisor)) return null;
+  const verdict = await rt.hypervisor.accel();
+  return { label: verdictLabel(verdict), cpuModel: verdict.cpuModel, describe: describeVerdict(verdict) };
 }
 
 /** The screen a moment after it changed from `before` (keys reach a guest after send-key returns). */

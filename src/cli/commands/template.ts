@@ -30,6 +30,7 @@ function showTemplate(t: Template): string {
       ['mcp', t.mcp ? `port ${t.mcp.port} ${t.mcp.path}` : '-'],
       ['rdp port', String(t.rdpPort)],
       ['boot', t.boot ? `kernel ${t.boot.kernel}` : 'firmware'],
+      ['ready timeout', t.readyTimeoutS === null ? 'default (by accelerator)' : `${t.readyTimeoutS} s`],
       ['created', t.createdAt],
     ],
   );
@@ -57,6 +58,7 @@ export function templateCommand(): Command {
       .option('--kernel <path>', 'boot this kernel directly (QEMU)')
       .option('--initrd <path>', 'initrd for --kernel')
       .option('--cmdline <text>', 'kernel command line for --kernel', '')
+      .option('--ready-timeout <s>', 'seconds a boot or resume may take to become ready (default: 120, or 300 under software emulation)')
       .action(async (o, command) => {
         await withOps(command, async ({ ops, out, json: asJson }) => {
           const diskPath = o.vhdx ?? o.disk;
@@ -73,6 +75,7 @@ export function templateCommand(): Command {
             rdpPort: Number(o.rdpPort),
             credentialsRef: o.credentials ?? null,
             boot: o.kernel ? { kernel: o.kernel, initrd: o.initrd ?? null, cmdline: o.cmdline } : null,
+            readyTimeoutS: o.readyTimeout === undefined ? null : Number(o.readyTimeout),
           });
           if (asJson) json(out, t);
           else out.write(`template ${t.name} registered (${t.memoryMb} MB, ${t.cpus} CPU)\n`);

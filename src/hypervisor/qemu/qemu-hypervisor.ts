@@ -15,13 +15,13 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { HypervisorError } from '../../domain/errors.js';
 import { isValidName, validateName } from '../../domain/validation.js';
 import type {
-  ConsoleAccess, CreateVmSpec, HostInfo, HvState, HvVm, Hypervisor, HypervisorCapabilities, MouseButton,
+  BootProgress, ConsoleAccess, CreateVmSpec, HostInfo, HvState, HvVm, Hypervisor, HypervisorCapabilities, MouseButton,
   OperationOptions, ScreenshotOptions,
 } from '../hypervisor.js';
 import { chooseAccel, type AccelVerdict } from './accel/index.js';
@@ -65,6 +65,8 @@ export class QemuHypervisor implements Hypervisor {
   readonly #standbys: Standbys;
   #version: Promise<string> | null = null;
   #verdict: Promise<AccelVerdict> | null = null;
+  /** Set by `powerOffAll`: no process starts any more. */
+  #halted = false;
 
   constructor(config: QemuHypervisorConfig) {
     this.#config = resolveConfig(config);
@@ -353,6 +355,20 @@ export class QemuHypervisor implements Hypervisor {
     return (await fileContains(vm.paths.readyLog, 'READY')) ? 'ok' : 'no-contact';
   }
 
+  /** From the serial console's log (its last lines and when it last grew) and the process. */
+  async bootProgress(name: string): Promise<BootProgress> {
+    const vm = await this.#load(name);
+    const console = await stat(vm.paths.serialLog).catch(() => null);
+    const lines = console && console.size > 0 ? lastLines(await tail(vm.paths.serialLog, 2_000), 5) : [];
+    const gone = vm.pid === null && !this.#busy.has(name);
+    return {
+      exited: gone ? `its QEMU process is gone${await qemuLastWords(vm.paths.log)}` : null,
+      silentMs: console && console.size > 0 ? Math.max(0, Date.now() - console.mtimeMs) : null,
+      lastLines: lines,
+      emulated: vm.def.accel === 'tcg',
+    };
+  }
+
   /**
    * Waits until the guest has reported in: the QMP `VSERPORT_CHANGE` event of its ready port, or
    * `READY` already in its log (the event may have gone to an earlier connection). Not part of
@@ -442,6 +458,29 @@ export class QemuHypervisor implements Hypervisor {
       command: ['vncviewer', `127.0.0.1::${5900 + vm.def.vncDisplay}`],
       instructions: `VNC on ${address} (loopback only; from another machine use ssh -L ${5900 + vm.def.vncDisplay}:${address} <host>)`,
     };
+  }
+
+  /**
+   * Ends at once every QEMU process of the VMs whose names start with `prefix` (and their
+   * standbys), even in the middle of an operation, and starts none any more: for a command that
+   * was interrupted and is about to exit. The VMs stay as they are on disk (off, or saved when
+   * their state was saved); answers the VMs whose process was ended.
+   */
+  async powerOffAll(prefix: string): Promise<string[]> {
+    this.#halted = true;
+    const ended: string[] = [];
+    for (const name of await readdir(this.#config.vmRoot).catch(() => [])) {
+      if (!name.startsWith(prefix) || !isValidName(name)) continue;
+      const paths = this.#paths(name);
+      this.#qmp.drop(name);
+      for (const pidFile of [paths.pid, paths.standbyPid]) {
+        const pid = await findQemuPid(paths, pidFile);
+        if (pid === null) continue;
+        await killQemu(pid, paths, 10_000, pidFile);
+        if (!ended.includes(name)) ended.push(name);
+      }
+    }
+    return ended;
   }
 
   async close(): Promise<void> {
@@ -557,6 +596,7 @@ export class QemuHypervisor implements Hypervisor {
     for (const socket of [vm.paths.qmpSocket, vm.paths.serialSocket]) await rm(socket, { force: true });
     await mkdir(this.#config.runDir, { recursive: true, mode: 0o700 });
     const args = qemuArgs(vm.def, vm.paths, { incoming });
+    if (this.#halted) throw halted(vm.def.name);
     const spawned = await spawnQemu(this.#config.qemuBinary, args, vm.paths, passStateFd ? vm.paths.state : undefined);
     const live: Inspected = { ...vm, pid: spawned.pid };
     try {
@@ -571,6 +611,7 @@ export class QemuHypervisor implements Hypervisor {
 
   /** Why this VM cannot run on this host now (it was created for KVM, which does not work here), or null. */
   async #unlaunchable(def: VmDefinition): Promise<HypervisorError | null> {
+    if (this.#halted) return halted(def.name);
     if (def.accel !== 'kvm') return null;
     const verdict = await this.accel();
     return verdict.kvm === 'unusable' || verdict.kvm === 'absent' ? kvmUnusable(def.name, verdict) : null;
@@ -645,8 +686,29 @@ function kvmUnusable(vm: string, verdict: AccelVerdict): HypervisorError {
   });
 }
 
+function halted(vm: string): HypervisorError {
+  return new HypervisorError('HV_UNAVAILABLE', `VM ${vm} was not started: hvkube is stopping its VMs`, { details: { vm } });
+}
+
 function requireState(name: string, state: HvState, allowed: HvState[], action: string): void {
   if (!allowed.includes(state)) throw invalidState(name, state, action, `it must be ${allowed.join(' or ')}`);
+}
+
+/** The last `n` printable, non-empty lines of console output (escape sequences removed). */
+function lastLines(text: string, n: number): string[] {
+  return text
+    // eslint-disable-next-line no-control-regex
+    .replace(/\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b-\x1f\x7f]/g, '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .slice(-n);
+}
+
+/** `: <QEMU's last log line>` when its log says anything. */
+async function qemuLastWords(log: string): Promise<string> {
+  const last = lastLines(await tail(log, 1_000), 1)[0];
+  return last ? `: ${last}` : '';
 }
 
 function isInside(root: string, file: string): boolean {

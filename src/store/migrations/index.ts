@@ -13,6 +13,7 @@ import * as m001 from './001-initial.js';
 import * as m002 from './002-fleet.js';
 import * as m003 from './003-webhooks.js';
 import * as m004 from './004-operator.js';
+import * as m005 from './005-template-readiness.js';
 
 export interface Migration {
   name: string;
@@ -25,6 +26,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '002-fleet', up: m002.up },
   { name: '003-webhooks', up: m003.up },
   { name: '004-operator', up: m004.up },
+  { name: '005-template-readiness', up: m005.up },
 ];
 
 /** Any number that other software on the same PostgreSQL database is unlikely to pick. */
