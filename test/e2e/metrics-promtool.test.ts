@@ -27,7 +27,7 @@ describe.skipIf(SKIP)(`metrics${NOTE}`, () => {
   it('pass promtool check metrics (no gauge named like a counter, every name and help valid)', async () => {
     api = createApi({ orchestrator: h.orch });
     await h.pool('p', 1);
-    const c = new HvkubeClient({ url: 'http://hvkube.test', fetch: (input, init) => api.app.request(input, init) });
+    const c = new HvkubeClient({ url: 'http://127.0.0.1', fetch: (input, init) => api.app.request(input, init) });
     const got = await c.acquire({ pool: 'p' });
     await c.release(got.vm_name, { leaseId: got.lease_id, wait: true });
     await expect(c.acquire({ pool: 'nope', wait: false })).rejects.toMatchObject({ code: 'POOL_NOT_FOUND' });

@@ -124,7 +124,7 @@ describe('OpenAPI document', () => {
     expect(compiled.stdout).toBe('');
 
     // The same calls at run time, through the server's request handler.
-    const client = createClient<Record<string, never>>({ baseUrl: 'http://hvkube.test', fetch: async (req: Request) => api.app.request(req) });
+    const client = createClient<Record<string, never>>({ baseUrl: 'http://127.0.0.1', fetch: async (req: Request) => api.app.request(req) });
     const untyped = client as unknown as {
       POST(p: string, o: unknown): Promise<{ data?: Record<string, unknown>; response: Response }>;
       GET(p: string, o: unknown): Promise<{ data?: unknown; response: Response }>;

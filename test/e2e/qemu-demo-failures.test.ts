@@ -42,7 +42,7 @@ describe.skipIf(!QEMU_AVAILABLE)('hvkube demo when KVM is present but unusable',
     const r = await runCli(['--data-dir', dir, 'demo'], { env, timeoutMs: 600_000 });
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(1);
     expect(r.stdout).toMatch(/accelerator: KVM forced by qemu.accel but unusable: QEMU was killed by SIGABRT/);
-    expect(r.stderr).toMatch(/all 3 of its VMs are in error and nothing is repairing them .*needs KVM, which is unusable on this host/);
+    expect(r.stderr).toMatch(/all \d+ of its VMs are in error and nothing is repairing them .*needs KVM, which is unusable on this host/);
     expect(r.stderr).toContain(`--data-dir ${dir} pool remove demo`);
     expect(vmProcesses(dir)).toEqual([]);
   });

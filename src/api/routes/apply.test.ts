@@ -19,7 +19,7 @@ afterEach(async () => {
   await h.close();
 });
 
-const client = (): HvkubeClient => new HvkubeClient({ url: 'http://hvkube.test', fetch: (input, init) => api.app.request(input, init) });
+const client = (): HvkubeClient => new HvkubeClient({ url: 'http://127.0.0.1', fetch: (input, init) => api.app.request(input, init) });
 
 const fleet = (image: string, desired = 1): string => `apiVersion: hvkube/v1
 kind: Template

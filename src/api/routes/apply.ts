@@ -70,6 +70,7 @@ export function applyRoutes(
   const deps = { orch, workflows };
   app.openapi(
     createRoute({
+      operationId: 'apply',
       method: 'post',
       path: '/apply',
       tags,
@@ -100,6 +101,7 @@ export function applyRoutes(
   );
   app.openapi(
     createRoute({
+      operationId: 'exportFleet',
       method: 'get',
       path: '/export',
       tags,

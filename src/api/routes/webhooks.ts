@@ -13,7 +13,7 @@ import {
 } from '../../webhooks/index.js';
 import type { ApiApp, RouteDeps } from '../deps.js';
 import { errors, jsonAnswer, jsonBody } from '../openapi.js';
-import { NoOptionsSchema, RemovedSchema } from '../schemas.js';
+import { NoOptionsSchema, queryInt, RemovedSchema } from '../schemas.js';
 
 const tags = ['webhooks'];
 const EventType = z.enum(WEBHOOK_EVENT_TYPES);
@@ -65,19 +65,13 @@ const idParam = (name: string) =>
       .max(64)
       .openapi({ param: { name, in: 'path' } }),
   });
-const LimitQuery = z.object({
-  limit: z
-    .string()
-    .regex(/^\d{1,4}$/)
-    .transform(Number)
-    .optional()
-    .openapi({ type: 'string' }),
-});
+const LimitQuery = z.object({ limit: queryInt(1, 1000).optional() });
 
 export function webhookRoutes(app: ApiApp, { orch }: RouteDeps): void {
   const store = orch.store;
   app.openapi(
     createRoute({
+      operationId: 'listWebhooks',
       method: 'get',
       path: '/webhooks',
       tags,
@@ -88,6 +82,7 @@ export function webhookRoutes(app: ApiApp, { orch }: RouteDeps): void {
   );
   app.openapi(
     createRoute({
+      operationId: 'addWebhook',
       method: 'post',
       path: '/webhooks',
       tags,
@@ -102,6 +97,7 @@ export function webhookRoutes(app: ApiApp, { orch }: RouteDeps): void {
   );
   app.openapi(
     createRoute({
+      operationId: 'removeWebhook',
       method: 'delete',
       path: '/webhooks/{id}',
       tags,
@@ -117,6 +113,7 @@ export function webhookRoutes(app: ApiApp, { orch }: RouteDeps): void {
   );
   app.openapi(
     createRoute({
+      operationId: 'listAllWebhookDeliveries',
       method: 'get',
       path: '/webhooks/deliveries',
       tags,
@@ -128,6 +125,7 @@ export function webhookRoutes(app: ApiApp, { orch }: RouteDeps): void {
   );
   app.openapi(
     createRoute({
+      operationId: 'listWebhookDeliveries',
       method: 'get',
       path: '/webhooks/{id}/deliveries',
       tags,
@@ -140,6 +138,7 @@ export function webhookRoutes(app: ApiApp, { orch }: RouteDeps): void {
   );
   app.openapi(
     createRoute({
+      operationId: 'redeliverWebhook',
       method: 'post',
       path: '/webhooks/deliveries/{delivery}/redeliver',
       tags,
