@@ -28,6 +28,7 @@ export type {
   AcquireResult,
   ReleaseOptions,
   ReleaseResult,
+  ResetMethod,
   ReconcileReport,
   TemplateInput,
   PoolInput,

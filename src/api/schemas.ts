@@ -122,6 +122,12 @@ export const PoolStatusSchema = z
     ready: z.number().int(),
     inUse: z.number().int(),
     health: z.object({ degraded: z.string().nullable(), lastError: z.string().nullable(), failures: z.number().int(), retryAt: z.number() }),
+    resetMethod: z.enum(['checkpoint', 'cold-boot']).openapi({
+      description:
+        'How a reset (release policy `reset`, `vm reset`, repair) brings a VM back: `checkpoint` restores the saved clean state with no boot; ' +
+        '`cold-boot` (a GPU template on a backend that cannot checkpoint GPU VMs, such as Hyper-V) gives the VM a fresh disk, boots it and saves it, ' +
+        'so each reset takes as long as provisioning a VM.',
+    }),
   })
   .openapi('PoolStatus');
 

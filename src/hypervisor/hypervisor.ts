@@ -81,6 +81,11 @@ export interface HypervisorCapabilities {
   scroll: boolean;
   /** GPU partitions can be attached. */
   gpu: boolean;
+  /**
+   * A VM with a GPU can have checkpoints. When false, the backend resets such a VM to a fresh
+   * disk instead and answers it off, so every reset of a GPU VM is a cold boot and a save.
+   */
+  gpuCheckpoints: boolean;
   /** A saved VM holds no host memory (so capacity checks count only running/paused VMs). */
   savedUsesNoMemory: boolean;
 }
@@ -149,5 +154,6 @@ export const DEFAULT_CAPABILITIES: HypervisorCapabilities = {
   pause: true,
   scroll: false,
   gpu: false,
+  gpuCheckpoints: true,
   savedUsesNoMemory: true,
 };

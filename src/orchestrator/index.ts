@@ -2,6 +2,7 @@ export { Orchestrator, createOrchestrator } from './orchestrator.js';
 export type { ConsoleOptions, OrchestratorOptions, PoolStatus, ProvisionReport } from './orchestrator.js';
 export type { AcquireOptions, AcquireResult } from './acquire.js';
 export type { ReleaseOptions, ReleaseResult } from './release.js';
+export type { ResetMethod } from './reset.js';
 export type { ReconcileReport } from './reconcile.js';
 export type { TemplateInput, PoolInput, ScaleInput } from './catalog.js';
 export type { OrchestratorSettings, ProgressEvent, VmChangeEvent, OrchestratorEventMap } from './context.js';

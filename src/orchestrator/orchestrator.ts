@@ -22,7 +22,7 @@ import { bootVm, saveVm } from './provision.js';
 import { reconcile, type ReconcileReport } from './reconcile.js';
 import { release, requireVm, type ReleaseOptions, type ReleaseResult } from './release.js';
 import { beginRemove } from './remove.js';
-import { resetVm } from './reset.js';
+import { resetMethod, resetVm, type ResetMethod } from './reset.js';
 import { TemplateCache } from './templates-cache.js';
 import { runVmOperation, transition } from './vm-operation.js';
 import { Waiters } from './waiters.js';
@@ -50,6 +50,8 @@ export interface PoolStatus {
   ready: number;
   inUse: number;
   health: PoolHealth;
+  /** How a reset (release policy `reset`, `vm reset`, repair) brings a VM of this pool back. */
+  resetMethod: ResetMethod;
 }
 
 /** What a console operation takes besides its input. */
@@ -233,7 +235,8 @@ export class Orchestrator {
     const inUse = await this.ctx.store.countVms({ pool: pool.name, leased: true, states: VM_STATES.filter((s) => s !== 'unknown') });
     const total = Object.values(counts).reduce((a, b) => a + (b ?? 0), 0);
     const ready = (counts.saved ?? 0) + (counts.paused ?? 0);
-    return { pool, counts, total, ready, inUse, health: this.controller.health(pool.name) };
+    const template = await this.#templates.get(this.ctx, pool.template);
+    return { pool, counts, total, ready, inUse, health: this.controller.health(pool.name), resetMethod: resetMethod(template, this.ctx.hv.capabilities) };
   }
 
   // ---- acquire / release ----

@@ -6,9 +6,21 @@
  */
 import { HvkubeError } from '../domain/errors.js';
 import type { Template, Vm } from '../domain/types.js';
+import type { HypervisorCapabilities } from '../hypervisor/hypervisor.js';
 import type { OrchestratorContext } from './context.js';
 import { bootVm, saveVm } from './provision.js';
 import { markError, runVmOperation } from './vm-operation.js';
+
+/**
+ * How a VM of this template gets back to clean: `checkpoint` restores the saved clean state with
+ * no boot; `cold-boot` (a GPU VM on a backend without GPU checkpoints) gets a fresh disk, a full
+ * boot and a save, so it takes as long as provisioning the VM.
+ */
+export type ResetMethod = 'checkpoint' | 'cold-boot';
+
+export function resetMethod(template: Pick<Template, 'gpu'>, capabilities: Pick<HypervisorCapabilities, 'gpuCheckpoints'>): ResetMethod {
+  return template.gpu && !capabilities.gpuCheckpoints ? 'cold-boot' : 'checkpoint';
+}
 
 export interface ResetOptions {
   actor: string;

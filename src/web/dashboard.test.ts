@@ -77,6 +77,19 @@ describe('dashboard', () => {
     expect((await get('/ui/app.js')).headers.get('content-type')).toMatch(/^text\/javascript/);
   });
 
+  it('marks a pool whose resets are cold boots (GPU on a backend without GPU checkpoints), and only that one', async () => {
+    await h.close();
+    h = await harness({ fake: { gpuCheckpoints: false } });
+    await h.orch.registerTemplate({ name: 'gpu', diskPath: h.image, memoryMb: 512, cpus: 1, gpu: true });
+    await h.orch.createPool({ name: 'g', template: 'gpu', desired: 0 });
+    await h.pool('p', 1);
+    dash = createDashboard({ orchestrator: h.orch });
+    const pools = (await get('/ui/f/pools')).text;
+    const row = (name: string): string => pools.slice(pools.indexOf(`<tr data-pool="${name}"`)).split('</tr>')[0]!;
+    expect(row('g')).toContain('cold-boot resets');
+    expect(row('p')).not.toContain('cold-boot');
+  });
+
   it('renders pools and VMs, escaping whatever users put in (holder, errors)', async () => {
     dash = createDashboard({ orchestrator: h.orch });
     const { vm } = await h.orch.acquire({ pool: 'p', holder: HOSTILE });

@@ -1,5 +1,6 @@
 import { Command, Option } from '@commander-js/extra-typings';
 import type { PoolStatus } from '../../orchestrator/orchestrator.js';
+import type { ResetMethod } from '../../orchestrator/reset.js';
 import type { ReleasePolicy } from '../../domain/types.js';
 import { json, paint, table, type Out } from '../output.js';
 import { provisioningProgress } from '../progress.js';
@@ -23,6 +24,31 @@ function poolRow(out: Out, s: PoolStatus): string[] {
 
 function poolTable(out: Out, statuses: PoolStatus[]): string {
   return table(['POOL', 'TEMPLATE', 'VMS', 'READY', 'HOT', 'IN USE', 'BUSY', 'ERROR', 'HEALTH'], statuses.map((s) => poolRow(out, s)));
+}
+
+const RESETS: Record<ResetMethod, string> = {
+  checkpoint: 'restore of the clean checkpoint, no boot',
+  'cold-boot': 'fresh disk, cold boot and save (this backend cannot checkpoint GPU VMs): as slow as provisioning a VM',
+};
+
+const RELEASES: Record<ReleasePolicy, string> = {
+  save: 'a released VM is saved with its session',
+  reset: 'a released VM goes back to clean',
+  destroy: 'a released VM is removed and a replacement provisioned',
+};
+
+/** The lines `pool show` prints under the table. */
+export function poolDetails(s: PoolStatus): string {
+  const states = Object.entries(s.counts).map(([k, v]) => `${k}: ${v}`).join(', ');
+  const policy = s.pool.releasePolicy;
+  const lines = [
+    `states: ${states || 'no VMs'}`,
+    `release policy: ${policy} (${RELEASES[policy]}${policy === 'reset' ? ` by a ${s.resetMethod} reset` : ''})`,
+    `resets: ${s.resetMethod} (${RESETS[s.resetMethod]})`,
+  ];
+  if (s.health.degraded) lines.push(`degraded: ${s.health.degraded}`);
+  if (s.health.lastError) lines.push(`last error: ${s.health.lastError}`);
+  return `${lines.join('\n')}\n`;
 }
 
 const policyOption = (): Option<'--release-policy <policy>', undefined, undefined, ReleasePolicy> =>
@@ -78,11 +104,7 @@ export function poolCommand(): Command {
       await withOps(command, async ({ ops, out, json: asJson }) => {
         const s = await ops.getPool(name);
         if (asJson) return json(out, s);
-        out.write(poolTable(out, [s]));
-        const states = Object.entries(s.counts).map(([k, v]) => `${k}: ${v}`).join(', ');
-        out.write(`\nstates: ${states || 'no VMs'}\nrelease policy: ${s.pool.releasePolicy}\n`);
-        if (s.health.degraded) out.write(`degraded: ${s.health.degraded}\n`);
-        if (s.health.lastError) out.write(`last error: ${s.health.lastError}\n`);
+        out.write(`${poolTable(out, [s])}\n${poolDetails(s)}`);
       });
     });
 

@@ -47,6 +47,11 @@ export interface FakeHypervisorOptions {
   /** Probability (0..1) that a resume fails with HV_FAILED, drawn from a seeded generator. */
   resumeFailureRate?: number;
   randomSeed?: number;
+  /**
+   * False: like Hyper-V, a VM with a GPU cannot have checkpoints; its "checkpoint" resets it to
+   * a fresh disk, so restoring it answers off (a cold boot follows). Default true.
+   */
+  gpuCheckpoints?: boolean;
   /** A lock file older than this is taken to belong to a crashed process and is broken. */
   staleLockMs?: number;
 }

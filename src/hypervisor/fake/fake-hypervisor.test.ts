@@ -169,6 +169,7 @@ describe('fake hypervisor state rules', () => {
       pause: true,
       scroll: true,
       gpu: true,
+      gpuCheckpoints: true,
       savedUsesNoMemory: true,
     });
     expect(await hv.console('vm-a')).toEqual({

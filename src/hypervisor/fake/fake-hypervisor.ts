@@ -66,12 +66,7 @@ function toHvVm(vm: FakeVmRecord): HvVm {
 
 export class FakeHypervisor implements Hypervisor {
   readonly backend: BackendName = 'fake';
-  readonly capabilities: HypervisorCapabilities = {
-    pause: true,
-    scroll: true,
-    gpu: true,
-    savedUsesNoMemory: true,
-  };
+  readonly capabilities: HypervisorCapabilities;
   readonly faults: FakeFaults;
   /** Folder holding `disks/`. */
   readonly dataDir: string;
@@ -84,6 +79,13 @@ export class FakeHypervisor implements Hypervisor {
   private readonly ownsDataDir: boolean;
 
   constructor(private readonly options: FakeHypervisorOptions = {}) {
+    this.capabilities = {
+      pause: true,
+      scroll: true,
+      gpu: true,
+      gpuCheckpoints: options.gpuCheckpoints ?? true,
+      savedUsesNoMemory: true,
+    };
     this.stateFile = options.stateFile ? path.resolve(options.stateFile) : null;
     this.store = this.stateFile
       ? new FileStateStore(this.stateFile, options.staleLockMs ?? DEFAULT_STALE_LOCK_MS)
@@ -358,7 +360,8 @@ export class FakeHypervisor implements Hypervisor {
         vm.checkpoints = vm.checkpoints.filter((c) => c.name !== checkpointName);
         vm.checkpoints.push({
           name: checkpointName,
-          withMemory: vm.state !== 'off',
+          // Without GPU checkpoints, restoring one means a fresh disk: nothing of memory survives.
+          withMemory: vm.state !== 'off' && (this.capabilities.gpuCheckpoints || !vm.gpu),
           screen: screens.copyScreen(vm.screen),
         });
       },

@@ -82,7 +82,8 @@ export class HypervHypervisor implements Hypervisor {
 
   constructor(config: HypervConfig, runner?: ScriptRunner) {
     this.config = config;
-    this.capabilities = { pause: true, scroll: true, gpu: config.gpu, savedUsesNoMemory: true };
+    // Hyper-V refuses checkpoints of a VM with a GPU partition adapter (see restore-checkpoint.ps1).
+    this.capabilities = { pause: true, scroll: true, gpu: config.gpu, gpuCheckpoints: false, savedUsesNoMemory: true };
     this.runner =
       runner ??
       new SessionPool(config.sessions, {

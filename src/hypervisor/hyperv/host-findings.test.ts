@@ -106,6 +106,8 @@ describe('GPU pools (finding 2)', () => {
     expect(await r.hv.restoreCheckpoint('hvk-gpu', 'clean')).toBe('off');
     expect(readFileSync(disk, 'utf8')).not.toContain('written by the guest');
     expect(simHost(r).vms[0]?.checkpoints).toEqual([]);
+    // What pool status reads to show GPU pools' resets as cold boots.
+    expect(r.hv.capabilities.gpuCheckpoints).toBe(false);
   });
 });
 

@@ -56,7 +56,7 @@ interface Inspected {
 
 export class QemuHypervisor implements Hypervisor {
   readonly backend = 'qemu' as const;
-  readonly capabilities: HypervisorCapabilities = { pause: true, scroll: true, gpu: false, savedUsesNoMemory: true };
+  readonly capabilities: HypervisorCapabilities = { pause: true, scroll: true, gpu: false, gpuCheckpoints: true, savedUsesNoMemory: true };
   readonly #config: ResolvedQemuConfig;
   readonly #qmp: QmpConnections;
   /** Operations under way in this process, shown as the VM's transient state. */

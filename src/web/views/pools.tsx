@@ -24,6 +24,11 @@ function PoolRow({ s }: { s: PoolStatus }): JSX.Element {
       <td>
         <strong>{p.name}</strong>
         <div class="muted small">template {p.template}</div>
+        {s.resetMethod === 'cold-boot' ? (
+          <div class="muted small" title="this backend cannot checkpoint GPU VMs: a reset is a fresh disk, a boot and a save">
+            cold-boot resets
+          </div>
+        ) : null}
       </td>
       <td class="num">{p.desired}</td>
       <td class="num">
