@@ -58,7 +58,9 @@ function Thumb({ vm }: { vm: Vm }): JSX.Element {
     );
   }
   return (
-    <a class="thumb" href={`/vm?name=${encodeURIComponent(vm.name)}`}>
+    // Named on the link itself: until its first thumbnail loads the image has no box, and a link
+    // named only by a hidden image's alt has no name for a screen reader.
+    <a class="thumb" href={`/vm?name=${encodeURIComponent(vm.name)}`} aria-label={`open ${vm.name}: its screen`}>
       <img data-thumb={vm.name} alt={`screen of ${vm.name}`} />
     </a>
   );
