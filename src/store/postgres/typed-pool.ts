@@ -34,7 +34,11 @@ export function typedPool(pool: pg.Pool, options: TypedPoolOptions): PostgresPoo
         query: ((text: string | PostgresCursor<unknown>, parameters?: readonly unknown[]) => {
           // A cursor is answered at once and fails on read; a query answers a promise.
           const answer: unknown = typeof text === 'string' ? client.query(text, parameters as unknown[]) : client.query(text as unknown as pg.Submittable);
-          return isPromise(answer) ? answer.catch((e: unknown) => Promise.reject(typedStoreError(e))) : answer;
+          return isPromise(answer)
+            ? answer.catch((e: unknown) => {
+                throw typedStoreError(e);
+              })
+            : answer;
         }) as PostgresPoolClient['query'],
         release: (destroy?: boolean) => client.release(destroy),
       };
