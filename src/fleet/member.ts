@@ -61,6 +61,7 @@ export class FleetMember implements FleetHooks {
       token: options.settings.clusterToken,
       timeoutMs: options.settings.forwardTimeoutMs,
       resumeTimeoutMs: (options.orchestrator.ctx.settings.readyTimeoutMs ?? EMULATED_READY_TIMEOUT_MS) + 10_000,
+      logger: options.logger,
     });
   }
 

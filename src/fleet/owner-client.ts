@@ -8,8 +8,8 @@ import type { ReleasePolicy, Vm } from '../domain/types.js';
 import { ERROR_CODES, HvkubeError, type ErrorCode } from '../domain/errors.js';
 import type { RemoteRelease, RemoteVmOperations } from '../orchestrator/fleet-hooks.js';
 import type { MouseButton } from '../hypervisor/hypervisor.js';
-import type { Store } from '../store/store.js';
-import { errorMessage } from '../_util/logger.js';
+import type { Store, VmTransition } from '../store/store.js';
+import { errorMessage, type Logger } from '../_util/logger.js';
 import { LatencyRecorder } from './latency.js';
 
 export const INTERNAL_PREFIX = '/api/v1/internal/fleet';
@@ -24,7 +24,11 @@ export interface OwnerClientOptions {
   resumeTimeoutMs?: number;
   /** How long a host's address is reused before it is read again. Default 5000 ms. */
   addressTtlMs?: number;
+  logger?: Logger;
 }
+
+const GIVE_BACK_ATTEMPTS = 3;
+const GIVE_BACK_PAUSE_MS = 500;
 
 interface ErrorBody {
   error?: { code?: string; message?: string; details?: Record<string, unknown> };
@@ -99,23 +103,46 @@ export class OwnerClient implements RemoteVmOperations {
       return (await res.json()) as { vm: Vm; resumeMs: number };
     } catch (e) {
       const unreachable = e instanceof HvkubeError && e.details.unreachable === true;
+      const refused = e instanceof HvkubeError && (e.code === 'HOST_FENCED' || e.code === 'SHUTTING_DOWN');
       // No answer: the owner may or may not have resumed it. Nobody may hand it out half-done,
       // so it leaves the pool as `error` and its owner (or the lost-host path) replaces it.
-      // An answer: a failed resume was already sent to repair by the owner; if the VM is still
-      // `resuming` under this lease, the owner refused before touching it (fenced, shutting
-      // down), and the claim is simply given back.
-      await this.#o.store
-        .transitionVm(vm.name, {
-          from: ['resuming'],
-          to: unreachable ? 'error' : fromHot ? 'paused' : 'saved',
-          leaseId,
-          patch: unreachable ? { lease: null, lastError: errorMessage(e) } : { lease: null },
-          actor: this.#o.self,
-          action: unreachable ? 'owner-unreachable' : 'claim-returned',
-          details: { owner: vm.host, reason: errorMessage(e) },
-        })
-        .catch(() => null);
+      // A refusal (fenced, shutting down): the owner did not touch it, and the claim is simply
+      // given back. Any other answer: the owner tried, and it sends the VM to repair itself —
+      // right away, or, when even that could not be written, once its controller finds the
+      // abandoned claim. Handing it back as saved here could put a VM that is running, or off,
+      // into the pool as if it were saved.
+      if (!unreachable && !refused) throw e;
+      await this.#giveBack(vm, {
+        from: ['resuming'],
+        to: unreachable ? 'error' : fromHot ? 'paused' : 'saved',
+        leaseId,
+        patch: unreachable ? { lease: null, lastError: errorMessage(e) } : { lease: null },
+        actor: this.#o.self,
+        action: unreachable ? 'owner-unreachable' : 'claim-returned',
+        details: { owner: vm.host, reason: errorMessage(e) },
+      });
       throw e;
+    }
+  }
+
+  /**
+   * Gives up a claim whose resume failed, retrying a busy database a few times. If it still
+   * cannot be written the VM stays `resuming` under this lease; its owner's controller settles
+   * such an abandoned claim (see PoolController), so it is logged, not thrown over the resume's
+   * own error.
+   */
+  async #giveBack(vm: Vm, change: VmTransition): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#o.store.transitionVm(vm.name, change);
+        return;
+      } catch (e) {
+        if (attempt >= GIVE_BACK_ATTEMPTS) {
+          this.#o.logger?.error({ vm: vm.name, owner: vm.host, err: errorMessage(e) }, 'could not give back the claim of a VM whose resume failed; its owner settles it');
+          return;
+        }
+        await new Promise((r) => setTimeout(r, GIVE_BACK_PAUSE_MS * attempt));
+      }
     }
   }
 

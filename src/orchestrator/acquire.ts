@@ -44,6 +44,8 @@ export interface AcquireDeps {
   waiters: Waiters;
   /** Called with a VM whose resume failed; it repairs it in the background. */
   repair: (vm: Vm) => void;
+  /** Runs the resume of a VM claimed on this host, so that a claim it abandons is settled. Default: runs it. */
+  resuming?: <T>(vm: Vm, work: () => Promise<T>) => Promise<T>;
   /** Called after each claim so the controller can refill the pool's warm tiers. */
   claimed: (pool: string) => void;
   /**
@@ -82,7 +84,8 @@ export async function acquire(ctx: OrchestratorContext, deps: AcquireDeps, optio
       const { vm, fromHot } = claimed;
       deps.claimed(vm.pool);
       try {
-        const ready = deps.fleet && vm.host !== ctx.settings.host ? await resumeOnOwner(ctx, deps.fleet, vm, fromHot) : await resume(ctx, deps, vm, fromHot);
+        const local = (): ReturnType<typeof resume> => resume(ctx, deps, vm, fromHot);
+        const ready = deps.fleet && vm.host !== ctx.settings.host ? await resumeOnOwner(ctx, deps.fleet, vm, fromHot) : await (deps.resuming ? deps.resuming(vm, local) : local());
         return { ...ready, waitMs: ready.claimedAt - t0, fromHot };
       } catch (e) {
         failures++;

@@ -250,6 +250,7 @@ export class Orchestrator {
         templates: this.#templates,
         waiters: this.#waiters,
         repair: (vm) => this.#repairInBackground(vm),
+        resuming: (vm, work) => this.controller.resuming(vm.name, vm.lease?.id ?? '', work),
         claimed: () => this.controller.poke(),
         repairing: () => this.controller.active || this.#repairedElsewhere(),
         fleet: this.#fleet,
@@ -264,7 +265,12 @@ export class Orchestrator {
    * The owner's half of an acquire that another host claimed: resume the VM, still `resuming`
    * under `leaseId`, and answer it running. A failure sends it to repair here, as a local one would.
    */
-  async resumeClaimed(name: string, leaseId: string, fromHot: boolean): Promise<{ vm: Vm; resumeMs: number }> {
+  resumeClaimed(name: string, leaseId: string, fromHot: boolean): Promise<{ vm: Vm; resumeMs: number }> {
+    // However it ends, a claim that does not end running is this host's to settle (see the controller).
+    return this.controller.resuming(name, leaseId, () => this.#resumeClaimed(name, leaseId, fromHot));
+  }
+
+  async #resumeClaimed(name: string, leaseId: string, fromHot: boolean): Promise<{ vm: Vm; resumeMs: number }> {
     this.#refuseWhileFenced();
     const vm = await requireVm(this.ctx, name);
     this.#ownedHere(vm, 'resume');

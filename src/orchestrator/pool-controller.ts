@@ -17,7 +17,7 @@ import { beginRemove } from './remove.js';
 import { resetVm } from './reset.js';
 import type { TemplateCache } from './templates-cache.js';
 import { markError, runVmOperation, transition } from './vm-operation.js';
-import { waitReady } from './readiness.js';
+import { readyTimeoutMs, waitReady } from './readiness.js';
 import type { FleetHooks } from './fleet-hooks.js';
 
 const ACTOR = 'controller';
@@ -33,6 +33,12 @@ export interface PoolHealth {
   /** No new VM is provisioned for this pool before then (epoch ms): failures back off. */
   retryAt: number;
 }
+
+/**
+ * A claim still `resuming` this long past the longest a resume may take is abandoned. The
+ * margin covers a forwarded resume's own allowance over the ready time-out (10 s) and a slow hop.
+ */
+const ABANDONED_CLAIM_MARGIN_MS = 60_000;
 
 const BACKOFF_BASE_MS = 1000;
 const BACKOFF_MAX_MS = 60_000;
@@ -54,6 +60,10 @@ export class PoolController {
   #again = false;
   #stopped = false;
   #started = false;
+  /** VMs whose resume runs in this process now (an acquire's here, or one its claimer forwarded). */
+  readonly #resuming = new Set<string>();
+  /** Claims whose resume ended here without a running VM: the lease id, by VM. */
+  readonly #abandoned = new Map<string, string>();
 
   constructor(ctx: OrchestratorContext, templates: TemplateCache, fleet: () => FleetHooks | null = () => null) {
     this.#ctx = ctx;
@@ -131,6 +141,7 @@ export class PoolController {
         let pools: Pool[];
         try {
           await this.#expireLeases();
+          await this.#settleAbandonedClaims();
           pools = only ? [await this.#ctx.store.getPool(only)].filter((p): p is Pool => p !== null) : await this.#ctx.store.listPools();
         } catch (e) {
           // The store is unreachable (a database on the network): the next tick tries again.
@@ -177,6 +188,63 @@ export class PoolController {
           this.#prepareNext();
         }
       });
+  }
+
+  /**
+   * Runs the resume of a claimed VM of this host. While it runs the VM is left alone; when it
+   * fails the claim is abandoned, and if the VM is still `resuming` under that lease (even the
+   * failure could not be written, or the claimer could not give the claim back) the next pass
+   * sends it to repair.
+   */
+  async resuming<T>(name: string, leaseId: string, work: () => Promise<T>): Promise<T> {
+    this.#resuming.add(name);
+    let failed = false;
+    try {
+      return await work();
+    } catch (e) {
+      failed = true;
+      this.#abandoned.set(name, leaseId);
+      throw e;
+    } finally {
+      this.#resuming.delete(name);
+      if (failed) this.poke();
+    }
+  }
+
+  /**
+   * `resuming` VMs of this host that nobody resumes: a claim whose resume failed or was refused
+   * and that could not be given back, or one whose claimer vanished before asking (found by its
+   * age: longer than any resume may take). They are reset to clean and return to the pool.
+   */
+  async #settleAbandonedClaims(): Promise<void> {
+    const ctx = this.#ctx;
+    const stuck = await ctx.store.listVms({ host: ctx.settings.host, states: ['resuming'] });
+    for (const [name, leaseId] of this.#abandoned) {
+      if (!stuck.some((v) => v.name === name && v.lease?.id === leaseId)) this.#abandoned.delete(name);
+    }
+    for (const vm of stuck) {
+      if (!vm.lease || this.#resuming.has(vm.name) || this.#inflight.has(vm.name)) continue;
+      const template = await this.#templates.get(ctx, vm.template);
+      const age = ctx.clock.now() - Date.parse(vm.stateSince);
+      const abandoned = this.#abandoned.get(vm.name) === vm.lease.id || age > readyTimeoutMs(ctx, template, true) + ABANDONED_CLAIM_MARGIN_MS;
+      if (!abandoned) continue;
+      const reason = 'its resume failed or was refused, and the claim was never given back';
+      const moved = await ctx.store.transitionVm(vm.name, {
+        from: ['resuming'],
+        to: 'resetting',
+        leaseId: vm.lease.id,
+        patch: { lease: null, lastError: reason },
+        actor: ACTOR,
+        action: 'claim-abandoned',
+        details: { leaseId: vm.lease.id, holder: vm.lease.holder, reason },
+      });
+      this.#abandoned.delete(vm.name);
+      if (!moved) continue;
+      ctx.logger.warn({ vm: vm.name, leaseId: vm.lease.id }, 'settling an abandoned claim: resetting the VM');
+      ctx.bus.emit('vm-change', { vm: vm.name, pool: vm.pool, from: 'resuming', to: 'resetting' });
+      ctx.bus.emit('appended');
+      this.background(vm.name, () => resetVm(ctx, moved, template, { actor: ACTOR, alreadyResetting: true }), vm.pool);
+    }
   }
 
   /** Runs work on a VM in the background; `idle()` waits for it, and a failure marks the pool. */

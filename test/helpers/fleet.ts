@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -142,7 +142,11 @@ export class HostProcess {
     });
     this.#child = child;
     this.#exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-    child.stderr?.on('data', (d: Buffer) => (this.log += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => {
+      this.log += d.toString();
+      // Keeps the hosts' logs past the test's clean-up, to read after a failure.
+      if (process.env.HVKUBE_TEST_FLEET_LOGS) appendFileSync(path.join(process.env.HVKUBE_TEST_FLEET_LOGS, `${o.name}.log`), d);
+    });
     await this.waitForLog(/joined the fleet/, timeoutMs);
   }
 

@@ -7,6 +7,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import type { Database } from '../schema.js';
 import { KyselyStore } from '../kysely-store.js';
 import { VmReadyListener } from './notifications.js';
+import { typedPool } from './typed-pool.js';
 
 export interface PostgresStoreOptions {
   connectionString: string;
@@ -24,6 +25,11 @@ export interface PostgresStoreOptions {
   queryTimeoutMs?: number;
   /** Opening a connection fails after this long. Default 5000 ms. */
   connectTimeoutMs?: number;
+  /**
+   * While every connection is in use, a query waits this long in all for one before it fails
+   * with STORE_UNAVAILABLE (a loaded host answers slower rather than fail). Default 60000 ms.
+   */
+  busyWaitMs?: number;
   now?: () => Date;
 }
 
@@ -64,6 +70,6 @@ export function createPostgresStore(options: PostgresStoreOptions): KyselyStore 
     client.on('error', () => undefined);
   });
   const vmReady = new VmReadyListener({ connectionString: options.connectionString, ...searchPath });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: typedPool(pool, { busyWaitMs: options.busyWaitMs ?? 60_000 }) }) });
   return new KyselyStore({ db, dialect: 'pg', vmReady, ...(options.now ? { now: options.now } : {}) });
 }

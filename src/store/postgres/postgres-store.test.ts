@@ -90,6 +90,31 @@ describe.skipIf(!enabled)(
       }
     });
 
+    it('a query that finds every connection busy waits its turn instead of failing', async () => {
+      // One connection, a wait of 100 ms for it, and a query holding it far longer.
+      const store = createPostgresStore({ connectionString: url, searchPath: schema, maxConnections: 1, connectTimeoutMs: 100 });
+      try {
+        const holding = sql`select pg_sleep(1)`.execute(store.db);
+        await expect(store.countVms()).resolves.toBeTypeOf('number');
+        await holding;
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('a query that cannot get a connection in time fails with the typed, retryable STORE_UNAVAILABLE', async () => {
+      const store = createPostgresStore({ connectionString: url, searchPath: schema, maxConnections: 1, connectTimeoutMs: 100, busyWaitMs: 0 });
+      try {
+        const holding = sql`select pg_sleep(1)`.execute(store.db);
+        await expect(store.countVms()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', details: { retryable: true } });
+        await holding;
+        // A driver's failure of another kind is not dressed up as one.
+        await expect(sql`select * from no_such_table`.execute(store.db)).rejects.toMatchObject({ code: '42P01' });
+      } finally {
+        await store.close();
+      }
+    });
+
     it('answers counts and ids as numbers', async () => {
       const store = open({ now: () => new Date() });
       try {
