@@ -49,7 +49,10 @@ export function sqliteOpenError(e: unknown, file: string): HvkubeError | null {
   return null;
 }
 
-export function postgresOpenError(e: unknown, url: string): HvkubeError | null {
+export function postgresOpenError(raised: unknown, url: string): HvkubeError | null {
+  // The pool already types transient failures (a refused connection among them); at open time
+  // the driver's own error says more, so read that one.
+  const e = raised instanceof HvkubeError && raised.cause !== undefined ? raised.cause : raised;
   const code = codeOf(e);
   const where = redactedUrl(url);
   const error = (message: string, hint: string): HvkubeError =>
