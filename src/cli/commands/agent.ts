@@ -205,7 +205,8 @@ export function agentCommand(): Command {
         else out.error(`agent ${agent.id} queued; hvkube serve (pid ${owner.pid}) runs it\n`);
         const interrupt = new AbortController();
         const onSignal = (): void => interrupt.abort();
-        process.once('SIGINT', onSignal);
+        // `on`, not `once`: a second Ctrl-C while the local run is put back must not kill the process.
+        process.on('SIGINT', onSignal);
         const stopFollowing = followLog(out, scheduler, agent.id);
         let final: Agent;
         try {

@@ -76,8 +76,10 @@ export function demoCommand(): Command {
             process.exit(130);
           });
       };
-      process.once('SIGINT', onInterrupt);
-      process.once('SIGTERM', onInterrupt);
+      // `on`, not `once`: a second signal during clean-up must not end the process before its VMs
+      // are stopped (with no listener left, Node's default action would kill it at once).
+      process.on('SIGINT', onInterrupt);
+      process.on('SIGTERM', onInterrupt);
       try {
         await runDemo(rt, out);
       } catch (e) {
@@ -85,9 +87,12 @@ export function demoCommand(): Command {
         out.error(removeHint);
         throw e;
       } finally {
-        process.off('SIGINT', onInterrupt);
-        process.off('SIGTERM', onInterrupt);
-        if (!interrupted) await rt.close();
+        // Once interrupted, the handler owns the exit (130 after the VMs are stopped).
+        if (!interrupted) {
+          process.off('SIGINT', onInterrupt);
+          process.off('SIGTERM', onInterrupt);
+          await rt.close();
+        }
       }
     });
 }
