@@ -50,6 +50,16 @@ export const ERROR_CODES = {
   HV_ACCESS_DENIED: 502,
   HV_MODULE_MISSING: 502,
   HV_FAILED: 502,
+  /** The guest channel (qemu-ga, PowerShell Direct) is missing or the guest does not answer on it. */
+  GUEST_UNAVAILABLE: 503,
+  /** A guest file or directory that does not exist. */
+  GUEST_PATH_NOT_FOUND: 404,
+  /** A copy beyond the size limit: refused whole rather than cut. */
+  GUEST_FILE_TOO_LARGE: 413,
+  /** A guest command that ran past its time-out. */
+  GUEST_TIMEOUT: 504,
+  /** Text with characters the backend cannot type faithfully (and no guest channel to paste them). */
+  TEXT_NOT_TYPEABLE: 400,
   SHUTTING_DOWN: 503,
   /** The state store cannot be opened: a damaged SQLite file, a PostgreSQL server that refuses. */
   STORE_UNAVAILABLE: 503,

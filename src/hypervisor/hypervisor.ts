@@ -11,6 +11,7 @@
  * @module
  */
 import type { BackendName, DirectBoot } from '../domain/types.js';
+import type { GuestOps } from './guest.js';
 
 /** What the hypervisor says a VM is doing. */
 export type HvState = 'off' | 'running' | 'saved' | 'paused' | 'starting' | 'saving' | 'stopping' | 'other';
@@ -145,6 +146,9 @@ export interface Hypervisor {
   click(name: string, x: number, y: number, options?: { button?: MouseButton; double?: boolean }): Promise<void>;
   scroll(name: string, delta: number): Promise<void>;
   console(name: string): Promise<ConsoleAccess>;
+
+  /** Inside the guest from the host (exec, files, clipboard): absent where the backend has no channel. */
+  readonly guest?: GuestOps;
 
   /** Releases processes and sockets held by the backend object (not the VMs). */
   close(): Promise<void>;
