@@ -35,3 +35,16 @@ export function operatorLive(operator: string | null, self: string): boolean {
   if (pid === process.pid) return false;
   return processAlive(pid);
 }
+
+/**
+ * Whether `operator` is known to be gone: a process of this machine (not this one) that no longer
+ * runs. Unknown operators, other machines and this process count as not gone, so that a caller
+ * acting on it never takes work from a process that may still do it.
+ */
+export function operatorGone(operator: string | null): boolean {
+  if (operator === null) return false;
+  const [machine, pidText] = operator.split('/');
+  const pid = Number(pidText);
+  if (machine !== os.hostname() || !Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  return !processAlive(pid);
+}

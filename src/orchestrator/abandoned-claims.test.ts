@@ -1,4 +1,9 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createSqliteStore } from '../store/sqlite/index.js';
 import { harness, type Harness } from '../../test/helpers/harness.js';
 import { HvkubeError } from '../domain/errors.js';
 import type { Store } from '../store/store.js';
@@ -73,5 +78,39 @@ describe('a claim whose resume failed and could not be written', () => {
     await h.orch.controller.tick();
     await h.orch.controller.idle();
     expect(await h.store.getVm(name)).toMatchObject({ state: 'running', lease: { id: 'lease-3' } });
+  });
+
+  /** A claim written by another process of this machine, as `hvkube vm acquire` writes it before resuming. */
+  async function claimByProcess(h: Harness, pid: number, leaseId: string): Promise<string> {
+    const other = createSqliteStore({ file: path.join(h.dir, 'hvkube.db'), operator: `${os.hostname()}/${pid}/test` });
+    try {
+      const vm = await other.claimVm({ pool: 'p', states: ['saved'], host: 'local', holder: 'cli', leaseId, leaseExpiresAt: null, actor: 'cli' });
+      if (!vm) throw new Error('nothing to claim');
+      return vm.name;
+    } finally {
+      await other.close();
+    }
+  }
+
+  it('is settled at once when the process that claimed it has died, without waiting out the time-out', async () => {
+    h = await harness({ dataDir: mkdtempSync(path.join(os.tmpdir(), 'hvk-claim-')), settings: { readyTimeoutMs: 600_000 } });
+    await h.pool('p', 1);
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    const name = await claimByProcess(h, dead, 'lease-4');
+    await h.orch.controller.tick();
+    await h.orch.controller.idle();
+    expect(await h.store.getVm(name)).toMatchObject({ state: 'saved', lease: null });
+    const abandoned = (await h.store.listEvents({ kind: 'vm', subject: name, limit: 100 })).find((e) => e.action === 'claim-abandoned');
+    expect(abandoned?.details).toMatchObject({ leaseId: 'lease-4' });
+    expect(String(abandoned?.details?.reason)).toContain('process that claimed it ended');
+  });
+
+  it('leaves the claim of a live process alone until its time-out', async () => {
+    h = await harness({ dataDir: mkdtempSync(path.join(os.tmpdir(), 'hvk-claim-')), settings: { readyTimeoutMs: 600_000 } });
+    await h.pool('p', 1);
+    const name = await claimByProcess(h, process.ppid, 'lease-5');
+    await h.orch.controller.tick();
+    await h.orch.controller.idle();
+    expect(await h.store.getVm(name)).toMatchObject({ state: 'resuming', lease: { id: 'lease-5' } });
   });
 });

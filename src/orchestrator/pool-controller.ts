@@ -10,6 +10,7 @@ import { isHvkubeError } from '../domain/errors.js';
 import type { Pool, Template, Vm } from '../domain/types.js';
 import type { VmState } from '../domain/vm-state.js';
 import { errorMessage } from '../_util/logger.js';
+import { operatorGone } from '../_util/operator.js';
 import type { OrchestratorContext } from './context.js';
 import { checkCapacity } from './capacity.js';
 import { completeProvisioning, reserveVm, saveVm } from './provision.js';
@@ -222,13 +223,19 @@ export class PoolController {
     for (const [name, leaseId] of this.#abandoned) {
       if (!stuck.some((v) => v.name === name && v.lease?.id === leaseId)) this.#abandoned.delete(name);
     }
+    const operators = stuck.length > 0 ? await ctx.store.vmOperators(ctx.settings.host) : new Map<string, string | null>();
     for (const vm of stuck) {
       if (!vm.lease || this.#resuming.has(vm.name) || this.#inflight.has(vm.name)) continue;
       const template = await this.#templates.get(ctx, vm.template);
       const age = ctx.clock.now() - Date.parse(vm.stateSince);
-      const abandoned = this.#abandoned.get(vm.name) === vm.lease.id || age > readyTimeoutMs(ctx, template, true) + ABANDONED_CLAIM_MARGIN_MS;
+      // The process that claimed it has died (kill -9 mid-acquire): nobody will finish the resume,
+      // so there is no need to wait out the time-out that covers a slow one.
+      const claimerGone = operatorGone(operators.get(vm.name) ?? null);
+      const abandoned = claimerGone || this.#abandoned.get(vm.name) === vm.lease.id || age > readyTimeoutMs(ctx, template, true) + ABANDONED_CLAIM_MARGIN_MS;
       if (!abandoned) continue;
-      const reason = 'its resume failed or was refused, and the claim was never given back';
+      const reason = claimerGone
+        ? 'the process that claimed it ended before its resume was done'
+        : 'its resume failed or was refused, and the claim was never given back';
       const moved = await ctx.store.transitionVm(vm.name, {
         from: ['resuming'],
         to: 'resetting',

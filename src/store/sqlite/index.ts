@@ -14,6 +14,8 @@ export interface SqliteStoreOptions {
   /** Path of the database file, or ':memory:' for a private in-memory database. */
   file: string;
   now?: () => Date;
+  /** Who writes state changes (default: this process); another process's, to test crash leftovers. */
+  operator?: string;
 }
 
 export function openSqliteDatabase(file: string): Database.Database {
@@ -35,5 +37,5 @@ export function createSqliteStore(options: SqliteStoreOptions): KyselyStore {
   const db = new Kysely<Schema>({
     dialect: new SqliteDialect({ database: withStatementCache(openSqliteDatabase(options.file)) }),
   });
-  return new KyselyStore({ db, dialect: 'sqlite', ...(options.now ? { now: options.now } : {}) });
+  return new KyselyStore({ db, dialect: 'sqlite', ...(options.now ? { now: options.now } : {}), ...(options.operator ? { operator: options.operator } : {}) });
 }
