@@ -5,10 +5,11 @@
  * `packer validate` where a Packer that needs the plugins (1.9 or later) is installed (HVKUBE_PACKER
  * names one; Debian's packer 1.6 still contains hyperv-iso and qemu and proves nothing).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parse } from '@cdktf/hcl2json';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
@@ -345,4 +346,63 @@ describe('infra/packer/qemu (Windows 11 on QEMU/KVM)', () => {
       rmSync(virtio, { recursive: true, force: true });
     }
   });
+});
+
+const machineTools = ['qemu-system-x86_64', 'qemu-img', 'swtpm'].every((tool) => spawnSync(tool, ['--version']).status === 0);
+
+describe.skipIf(!machineTools)('infra/packer/qemu: the build machine on this host\'s QEMU (software emulation)', () => {
+  it('starts with the template\'s firmware, TPM, disk and network settings, OVMF writes its variables to the copy and swtpm keeps the TPM state', async () => {
+    const hcl = await packerTemplate(qemuPackerDir);
+    const source = at(hcl, 'source', 'qemu', 'windows11', 0) as Record<string, unknown>;
+    const defaultOf = (expr: unknown): string => {
+      const name = /^\$\{var\.([a-z_]+)\}$/.exec(String(expr))?.[1];
+      return String(name ? at(hcl, 'variable', name, 0, 'default') : expr);
+    };
+    const code = defaultOf(source.efi_firmware_code);
+    const varsTemplate = defaultOf(source.efi_firmware_vars);
+    if (!existsSync(code) || !existsSync(varsTemplate)) return expect.fail(`install Debian's ovmf: ${code} or ${varsTemplate} is missing`);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hvk-winimg-'));
+    const vars = path.join(dir, 'efivars.fd');
+    const tpmState = path.join(dir, 'tpm');
+    const children: ReturnType<typeof spawn>[] = [];
+    try {
+      copyFileSync(varsTemplate, vars);
+      expect(spawnSync('qemu-img', ['create', '-f', 'qcow2', path.join(dir, 'disk.qcow2'), '64M']).status).toBe(0);
+      mkdirSync(tpmState);
+      // As the plugin runs swtpm (step_create_vtpm.go) and QEMU (step_run.go), with this template's values.
+      const swtpm = spawn('swtpm', ['socket', '--tpmstate', `dir=${tpmState}`, '--ctrl', `type=unixio,path=${path.join(dir, 'vtpm.sock')}`, '--tpm2'], { stdio: 'ignore' });
+      children.push(swtpm);
+      for (let i = 0; i < 100 && !existsSync(path.join(dir, 'vtpm.sock')); i++) await new Promise((r) => setTimeout(r, 50));
+      const args = [
+        '-machine', `type=${String(source.machine_type)},accel=tcg`, '-m', '512M', '-display', 'none', '-vga', String(source.vga), '-qmp', 'stdio',
+        '-drive', `file=${path.join(dir, 'disk.qcow2')},if=${defaultOf(source.disk_interface)},cache=writeback,discard=ignore,format=qcow2`,
+        '-drive', `file=${code},if=pflash,unit=0,format=raw,readonly=on`,
+        '-drive', `file=${vars},if=pflash,unit=1,format=raw`,
+        '-chardev', `socket,id=vtpm,path=${path.join(dir, 'vtpm.sock')}`, '-tpmdev', 'emulator,id=tpm0,chardev=vtpm',
+        '-device', `${String(source.tpm_device_type)},tpmdev=tpm0`,
+        '-netdev', 'user,id=user.0', '-device', `${defaultOf(source.net_device)},netdev=user.0`,
+        ...((source.qemuargs ?? []) as string[][]).flatMap((a) => [a[0] ?? '', a.slice(1).join('')]),
+      ];
+      const qemu = spawn('qemu-system-x86_64', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+      children.push(qemu);
+      let stderr = '';
+      qemu.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+      const replies: unknown[] = [];
+      createInterface({ input: qemu.stdout }).on('line', (line) => replies.push(JSON.parse(line) as unknown));
+      qemu.stdin?.write('{"execute":"qmp_capabilities"}\n{"execute":"query-tpm"}\n');
+      const original = readFileSync(varsTemplate);
+      const tpmUsed = (): boolean => readdirSync(tpmState).some((f) => f.startsWith('tpm2-'));
+      // OVMF records its boot options in the variable store and measures the boot into the TPM.
+      for (let i = 0; i < 600 && qemu.exitCode === null && (readFileSync(vars).equals(original) || !tpmUsed()); i++) await new Promise((r) => setTimeout(r, 500));
+      expect(qemu.exitCode, stderr).toBeNull();
+      expect(replies.find((r) => Array.isArray(at(r, 'return')))).toMatchObject({ return: [{ model: String(source.tpm_device_type), options: { type: 'emulator' } }] });
+      expect(readFileSync(vars).equals(original), 'OVMF wrote its variables to the copy').toBe(false);
+      expect(tpmUsed(), 'swtpm holds TPM state').toBe(true);
+      qemu.stdin?.write('{"execute":"quit"}\n');
+      await new Promise((r) => qemu.once('exit', r));
+    } finally {
+      for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 360_000);
 });
