@@ -9,7 +9,7 @@ $tools = Join-Path -Path $root -ChildPath 'virtio-win-guest-tools.exe'
 if (-not (Test-Path -LiteralPath $tools)) { throw "No virtio-win-guest-tools.exe on $root : point virtio_win_dir at the virtio-win ISO's content." }
 
 # Trust the drivers' publisher first, so the silent install shows no "install this device software?" prompt.
-$signed = Get-ChildItem -LiteralPath $root -Recurse -Filter '*.cat' -ErrorAction SilentlyContinue | Select-Object -First 1
+$signed = Get-ChildItem -Path (Join-Path -Path $root -ChildPath 'vioserial\w11\amd64') -Filter '*.cat' -ErrorAction SilentlyContinue | Select-Object -First 1
 if ($null -ne $signed) {
   $certificate = (Get-AuthenticodeSignature -LiteralPath $signed.FullName).SignerCertificate
   if ($null -ne $certificate) {
