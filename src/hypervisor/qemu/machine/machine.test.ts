@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { HypervisorError } from '../../../domain/errors.js';
 import { validateGuest } from '../../../orchestrator/catalog.js';
 import { qemuArgs } from '../qemu-command-line.js';
 import { vmPaths, type VmDefinition } from '../vm-definition.js';
@@ -68,9 +69,12 @@ describe('machine shape on the command line', () => {
   });
 
   it('refuses a Windows guest when the firmware is missing, saying what to install', async () => {
-    await expect(
-      resolveMachineShape({ os: 'windows', secureBoot: false, devices: 'stock', display: null }, 'tcg', resolveMachineTools({ firmwareDir: '/nonexistent' })),
-    ).rejects.toMatchObject({ code: 'HV_UNAVAILABLE', hint: expect.stringContaining('ovmf') });
+    const error = await resolveMachineShape(
+      { os: 'windows', secureBoot: false, devices: 'stock', display: null }, 'tcg', resolveMachineTools({ firmwareDir: '/nonexistent' }),
+    ).catch((e: unknown) => e as HypervisorError);
+    expect(error).toBeInstanceOf(HypervisorError);
+    expect((error as HypervisorError).code).toBe('HV_UNAVAILABLE');
+    expect((error as HypervisorError).hint).toContain('ovmf');
   });
 });
 
