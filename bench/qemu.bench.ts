@@ -9,7 +9,7 @@
  * machine at each size, and the Windows-shaped one (OVMF with its variables, swtpm TPM 2.0, AHCI,
  * e1000e, EDID display) with the same demo guest at 256 MiB, whose resume the issue wants within
  * 1.5x of the Linux machine's. `BENCH_SIZES=256` limits the sizes; `BENCH_SHAPES=linux` skips the
- * Windows shape. Writes bench/results/qemu.json.
+ * Windows shape. Writes bench/results/qemu.json (`BENCH_OUT` names another file in bench/results/).
  */
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -202,7 +202,7 @@ async function main(): Promise<void> {
       windows_shape_resume_ratio: shapeRatio,
       cases,
     };
-    await writeFile(path.join(import.meta.dirname, 'results', 'qemu.json'), `${JSON.stringify(result, null, 2)}\n`);
+    await writeFile(path.join(import.meta.dirname, 'results', process.env.BENCH_OUT ?? 'qemu.json'), `${JSON.stringify(result, null, 2)}\n`);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -101,13 +101,23 @@ describe.skipIf(!available)('Windows-shaped machine on the demo guest', () => {
     expect(await pcr16()).toBe(expectedPcr('A', 'B'));
     expect(readFileSync(files.vars).includes('after-clean')).toBe(true);
 
-    // Save and resume keep it; the saved size counts the variables and TPM state.
+    // Save and resume keep it; the saved size counts the variables and TPM state. This resume
+    // goes through a pre-started process, which has its own swtpm waiting with it.
     await hv.save(vm);
     const stateOnly = readFileSync(paths.state).length;
     expect(await hv.savedStateBytes(vm)).toBeGreaterThan(stateOnly + readFileSync(files.vars).length);
+    await hv.prepareResume([vm]);
+    expect(hv.standbyNames()).toEqual([vm]);
+    expect(await findSwtpm(files)).not.toBeNull();
     await hv.start(vm);
+    expect(hv.standbyNames()).toEqual([]);
     expect(await pcr16()).toBe(expectedPcr('A', 'B'));
     expect(await efiVar('HvkAfter')).toBe('after-clean');
+
+    // A standby that is not used (the reset below replaces the state it holds) ends with its swtpm.
+    await hv.save(vm);
+    await hv.prepareResume([vm]);
+    expect(await findSwtpm(files)).not.toBeNull();
 
     // Reset (the clean checkpoint, as the orchestrator does): the files are the checkpoint's...
     expect(await hv.restoreCheckpoint(vm, 'clean')).toBe('saved');
