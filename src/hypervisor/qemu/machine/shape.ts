@@ -101,7 +101,7 @@ export async function resolveMachineShape(
       await access(file, constants.R_OK);
     } catch {
       throw new HypervisorError('HV_UNAVAILABLE', `UEFI firmware ${file} is missing: a Windows guest needs it`, {
-        hint: 'apt-get install ovmf (or set qemu.machine.firmwareDir)',
+        hint: 'apt-get install ovmf (or point the QEMU backend option machine.firmwareDir at the OVMF images)',
       });
     }
   }

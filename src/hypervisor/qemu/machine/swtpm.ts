@@ -38,7 +38,7 @@ export async function manufactureTpm(swtpmSetup: string, tpmDir: string): Promis
       await execa(swtpmSetup, base);
     } catch (e) {
       throw new HypervisorError('HV_UNAVAILABLE', `swtpm_setup could not create the TPM state in ${tpmDir}: ${(e as Error).message.split('\n')[0]}`, {
-        hint: 'apt-get install swtpm swtpm-tools (or set qemu.machine.swtpmSetupBinary)',
+        hint: 'apt-get install swtpm swtpm-tools (or set the QEMU backend option machine.swtpmSetupBinary)',
         cause: e,
       });
     }
@@ -68,7 +68,7 @@ export async function startSwtpm(swtpm: string, files: MachineFiles, timeoutMs =
   child.unref();
   const pid = child.pid;
   if (pid === undefined) {
-    throw new HypervisorError('HV_UNAVAILABLE', `cannot start ${swtpm}: ${await failed}`, { hint: 'apt-get install swtpm (or set qemu.machine.swtpmBinary)' });
+    throw new HypervisorError('HV_UNAVAILABLE', `cannot start ${swtpm}: ${await failed}`, { hint: 'apt-get install swtpm (or set the QEMU backend option machine.swtpmBinary)' });
   }
   await writeFile(files.swtpmPid, `${pid}\n`);
   const deadline = Date.now() + timeoutMs;
