@@ -5,7 +5,11 @@
  * process as the pool controller prepares one), the saved state's size, and the disk's
  * sequential read speed measured in the same run as the floor a resume could approach.
  * Every figure is printed and recorded with the accelerator, the CPU model and the probe's
- * verdict (and what the probe cost, uncached and cached). Writes bench/results/qemu.json.
+ * verdict (and what the probe cost, uncached and cached). A row per machine shape: the Linux
+ * machine at each size, and the Windows-shaped one (OVMF with its variables, swtpm TPM 2.0, AHCI,
+ * e1000e, EDID display) with the same demo guest at 256 MiB, whose resume the issue wants within
+ * 1.5x of the Linux machine's. `BENCH_SIZES=256` limits the sizes; `BENCH_SHAPES=linux` skips the
+ * Windows shape. Writes bench/results/qemu.json (`BENCH_OUT` names another file in bench/results/).
  */
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -13,9 +17,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
+import type { GuestMachine } from '../src/domain/types.js';
 import { buildDemoImage, createQemuHypervisor, describeVerdict, verdictLabel, type QemuHypervisor } from '../src/hypervisor/qemu/index.js';
 
-const SIZES_MB = [128, 256, 512];
+const SIZES_MB = (process.env.BENCH_SIZES ?? '128,256,512').split(',').map(Number);
+const SHAPES = (process.env.BENCH_SHAPES ?? 'linux,windows').split(',');
+/** The Windows-shaped machine is measured at this size, beside the Linux machine's row. */
+const WINDOWS_SHAPE_MB = 256;
+const WINDOWS_SHAPE: GuestMachine = { os: 'windows', secureBoot: false, devices: 'stock', display: { width: 1280, height: 800 } };
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const IS_ROOT = process.getuid?.() === 0;
 
@@ -71,13 +80,14 @@ async function resumeToReady(hv: QemuHypervisor, vm: string): Promise<number> {
   });
 }
 
-async function benchSize(dataDir: string, image: Awaited<ReturnType<typeof buildDemoImage>>, memoryMb: number) {
+async function benchSize(dataDir: string, image: Awaited<ReturnType<typeof buildDemoImage>>, memoryMb: number, machine?: GuestMachine) {
   const hv = createQemuHypervisor({ dataDir });
   const hvExec = createQemuHypervisor({ dataDir, incomingTransport: 'exec' });
-  const vm = `bench-${memoryMb}`;
+  const shape = machine?.os === 'windows' ? 'windows' : 'linux';
+  const vm = `bench-${shape}-${memoryMb}`;
   const disk = hv.diskPathFor(vm, image.diskPath);
   await hv.createDifferencingDisk(image.diskPath, disk);
-  await hv.createVm({ name: vm, diskPath: disk, memoryMb, cpus: 1, gpu: false, guestPorts: [], boot: image });
+  await hv.createVm({ name: vm, diskPath: disk, memoryMb, cpus: 1, gpu: false, guestPorts: [], boot: image, ...(machine ? { machine } : {}) });
   const cold: number[] = [], save: number[] = [], resume: number[] = [], resumeCold: number[] = [], resumeExec: number[] = [], resumeStandby: number[] = [];
   let stateBytes = 0, ramFileBytes = 0;
   const vmDir = path.join(dataDir, 'qemu', vm);
@@ -89,7 +99,8 @@ async function benchSize(dataDir: string, image: Awaited<ReturnType<typeof build
       }));
       for (const kind of ['cold-cache', 'exec', 'warm', 'standby'] as const) {
         save.push(await timed(() => hv.save(vm)));
-        stateBytes = statSync(path.join(vmDir, 'state.bin')).size;
+        // Device state plus, for the Windows shape, the UEFI variables and TPM state saved with it.
+        stateBytes = await hv.savedStateBytes(vm);
         ramFileBytes = statSync(path.join(vmDir, 'ram.mem')).blocks * 512;
         if (kind === 'cold-cache') {
           dropCaches();
@@ -105,7 +116,7 @@ async function benchSize(dataDir: string, image: Awaited<ReturnType<typeof build
         }
       }
       await hv.stop(vm, { force: true });
-      process.stderr.write(`  ${memoryMb} MiB round ${round + 1}/${ROUNDS}: cold boot ${Math.round(cold.at(-1) ?? 0)} ms, resume ${Math.round(resume.at(-1) ?? 0)} ms\n`);
+      process.stderr.write(`  ${shape} ${memoryMb} MiB round ${round + 1}/${ROUNDS}: cold boot ${Math.round(cold.at(-1) ?? 0)} ms, resume ${Math.round(resume.at(-1) ?? 0)} ms\n`);
     }
   } finally {
     await hv.remove(vm);
@@ -114,6 +125,7 @@ async function benchSize(dataDir: string, image: Awaited<ReturnType<typeof build
   }
   const c = stat(cold), s = stat(save), r = stat(resume), rc = stat(resumeCold), re = stat(resumeExec), rs = stat(resumeStandby);
   return {
+    machine: shape,
     memory_mb: memoryMb,
     cold_boot_ms: c.median, cold_boot_min_ms: c.min, cold_boot_max_ms: c.max, cold_boot_n: c.n,
     save_ms: s.median, save_min_ms: s.min, save_max_ms: s.max, save_n: s.n,
@@ -148,9 +160,14 @@ async function main(): Promise<void> {
     process.stderr.write(`accelerator: ${ran.probe} (choosing: ${probeMs} ms, from the cache: ${probeCachedMs} ms)\n`);
     const host = await probe.hostInfo();
     const cases = [];
-    for (const memoryMb of SIZES_MB) cases.push({ ...ran, ...(await benchSize(dataDir, image, memoryMb)) });
+    if (SHAPES.includes('linux')) for (const memoryMb of SIZES_MB) cases.push({ ...ran, ...(await benchSize(dataDir, image, memoryMb)) });
+    if (SHAPES.includes('windows')) cases.push({ ...ran, ...(await benchSize(dataDir, image, WINDOWS_SHAPE_MB, WINDOWS_SHAPE)) });
+    const linuxAtSize = cases.find((c) => c.machine === 'linux' && c.memory_mb === WINDOWS_SHAPE_MB);
+    const windows = cases.find((c) => c.machine === 'windows');
+    const shapeRatio = linuxAtSize && windows ? Number((windows.resume_ms / linuxAtSize.resume_ms).toFixed(3)) : null;
 
     const rows = cases.map((c) => [
+      c.machine,
       `${c.memory_mb} MiB`,
       `${c.accel}, -cpu ${c.cpu_model}`,
       `${c.cold_boot_ms} (${c.cold_boot_min_ms}-${c.cold_boot_max_ms})`,
@@ -163,13 +180,14 @@ async function main(): Promise<void> {
       `${(c.ram_file_bytes / 1024 ** 2).toFixed(0)} MiB`,
       `${(c.resume_to_cold_boot_ratio * 100).toFixed(1)} %`,
     ]);
-    const header = ['guest RAM', 'accelerator', 'cold boot ms', 'save ms', 'resume ms (fd)', 'resume, cache dropped', 'resume (exec:cat)', 'resume, pre-started', 'state', 'RAM file', 'resume/boot'];
+    const header = ['machine', 'guest RAM', 'accelerator', 'cold boot ms', 'save ms', 'resume ms (fd)', 'resume, cache dropped', 'resume (exec:cat)', 'resume, pre-started', 'state', 'RAM file', 'resume/boot'];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
     const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
     console.log(`\nQEMU ${host.notes.qemu}, ${ran.probe}, ${host.cpus} CPUs; ${ROUNDS} rounds; median (min-max)`);
     console.log(line(header));
     console.log(line(widths.map((w) => '-'.repeat(w))));
     for (const r of rows) console.log(line(r));
+    if (shapeRatio !== null) console.log(`resume, Windows-shaped / Linux machine at ${WINDOWS_SHAPE_MB} MiB: ${shapeRatio}x`);
     console.log(`disk sequential read: ${disk.mbPerS} MB/s${disk.cold ? '' : ' (warm cache)'}; demo image ${buildMs} ms (0 when cached)`);
 
     const result = {
@@ -181,9 +199,10 @@ async function main(): Promise<void> {
       method: { rounds: ROUNDS, resume: 'start() until heartbeat ok; state as inherited fd 3 unless noted', demo_image_build_ms: buildMs },
       disk_read_mb_s: disk.mbPerS,
       disk_read_cold_cache: disk.cold,
+      windows_shape_resume_ratio: shapeRatio,
       cases,
     };
-    await writeFile(path.join(import.meta.dirname, 'results', 'qemu.json'), `${JSON.stringify(result, null, 2)}\n`);
+    await writeFile(path.join(import.meta.dirname, 'results', process.env.BENCH_OUT ?? 'qemu.json'), `${JSON.stringify(result, null, 2)}\n`);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -9,6 +9,7 @@ import { z } from '@hono/zod-openapi';
 import { AGENT_STATUSES } from '../domain/agent-state.js';
 import { isValidName, NAME_PATTERN } from '../domain/validation.js';
 import { VM_STATES } from '../domain/vm-state.js';
+import { GUEST_DEVICE_SETS, GUEST_OSES } from '../domain/types.js';
 import { HOST_STATUSES } from '../store/store.js';
 
 const iso = z.string().openapi({ format: 'date-time', example: '2026-12-01T09:30:00.000Z' });
@@ -59,6 +60,15 @@ const ProbeSchema = z.discriminatedUnion('type', [
 ]);
 const McpSchema = z.object({ port: int(1, 65535), path: z.string().max(512) });
 const BootSchema = z.object({ kernel: z.string().max(4096), initrd: z.string().max(4096).nullable(), cmdline: z.string().max(1024) });
+const DisplaySchema = z.object({ width: int(640, 7680), height: int(480, 4320) });
+const GuestSchema = z
+  .object({
+    os: z.enum(GUEST_OSES).openapi({ description: 'the guest operating system; the backend builds the machine for it' }),
+    secureBoot: z.boolean().openapi({ description: 'UEFI Secure Boot (Windows guests)' }),
+    devices: z.enum(GUEST_DEVICE_SETS).openapi({ description: 'stock: AHCI disk and e1000e network, drivers every Windows has; virtio: the image has the virtio drivers' }),
+    display: DisplaySchema.nullable().openapi({ description: 'resolution the display offers first (EDID); null: the default' }),
+  })
+  .openapi('GuestMachine');
 
 export const TemplateSchema = z
   .object({
@@ -74,6 +84,7 @@ export const TemplateSchema = z
     rdpPort: z.number().int(),
     boot: BootSchema.nullable(),
     readyTimeoutS: z.number().int().nullable().openapi({ description: 'seconds a boot or resume may take to become ready; null: by the accelerator' }),
+    guest: GuestSchema,
     createdAt: iso,
   })
   .openapi('Template');
@@ -92,6 +103,7 @@ export const TemplateCreateSchema = z
     rdpPort: int(1, 65535).optional(),
     boot: BootSchema.nullable().optional(),
     readyTimeoutS: int(1, 3600).nullable().optional(),
+    guest: GuestSchema.partial().strict().nullable().optional().openapi({ description: 'default: a Linux guest; a Windows guest defaults to stock devices and Secure Boot on' }),
   })
   .strict()
   .openapi('TemplateCreate');

@@ -32,6 +32,30 @@ export interface DirectBoot {
   cmdline: string;
 }
 
+/** The guest operating system a template's image holds; the backend shapes the machine for it. */
+export const GUEST_OSES = ['linux', 'windows'] as const;
+export type GuestOs = (typeof GUEST_OSES)[number];
+
+/**
+ * `stock`: devices every Windows install has drivers for (AHCI disk, e1000e network);
+ * `virtio`: paravirtual disk and network, for images that carry the virtio drivers.
+ */
+export const GUEST_DEVICE_SETS = ['stock', 'virtio'] as const;
+export type GuestDevices = (typeof GUEST_DEVICE_SETS)[number];
+
+/** The machine a template's guest expects (firmware, TPM, devices, screen). */
+export interface GuestMachine {
+  os: GuestOs;
+  /** UEFI Secure Boot (Windows guests only; Linux guests boot without UEFI). */
+  secureBoot: boolean;
+  devices: GuestDevices;
+  /** The resolution the display offers the guest first (EDID), or null for the display's default. */
+  display: { width: number; height: number } | null;
+}
+
+/** What a template without a `guest` gets: the machine the Linux demo guest was built for. */
+export const LINUX_GUEST: GuestMachine = { os: 'linux', secureBoot: false, devices: 'virtio', display: null };
+
 export interface Template {
   name: string;
   /** Absolute path of the golden image on the host (.vhdx/.vhd for Hyper-V, .qcow2/.img for QEMU). */
@@ -54,6 +78,8 @@ export interface Template {
    * the configuration and the accelerator (longer under software emulation).
    */
   readyTimeoutS: number | null;
+  /** The guest the image holds and the machine built for it. */
+  guest: GuestMachine;
   createdAt: string;
 }
 

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isHvkubeError } from '../domain/errors.js';
-import type { DirectBoot } from '../domain/types.js';
+import type { DirectBoot, GuestMachine } from '../domain/types.js';
 import type { HvState, Hypervisor } from './hypervisor.js';
 
 export interface ContractSubject {
@@ -28,6 +28,8 @@ export interface ContractOptions {
   memoryMb?: number;
   cpus?: number;
   boot?: DirectBoot | null;
+  /** The machine the VMs are built as (e.g. the Windows-shaped one); absent: the backend's default. */
+  machine?: GuestMachine;
   /** Prefix of the VMs the suite creates, so leftovers are easy to spot. Default `hvkct-`. */
   vmPrefix?: string;
 }
@@ -131,6 +133,7 @@ export function runHypervisorContract(
         gpu: false,
         guestPorts: [],
         boot: options.boot ?? null,
+        ...(options.machine ? { machine: options.machine } : {}),
       });
       return path;
     };

@@ -10,7 +10,7 @@
  * - errors are `HypervisorError` with an `HV_*` code.
  * @module
  */
-import type { BackendName, DirectBoot } from '../domain/types.js';
+import type { BackendName, DirectBoot, GuestMachine } from '../domain/types.js';
 import type { GuestOps } from './guest.js';
 
 /** What the hypervisor says a VM is doing. */
@@ -47,6 +47,8 @@ export interface CreateVmSpec {
   /** Guest ports the host must reach (RDP, MCP, ...); backends with NAT forward them. */
   guestPorts: number[];
   boot: DirectBoot | null;
+  /** The machine the guest expects; absent: `LINUX_GUEST`. Backends that build one machine ignore it. */
+  machine?: GuestMachine;
 }
 
 export interface BootProgress {

@@ -3,8 +3,8 @@
  * @module
  */
 import { HvkubeError } from '../domain/errors.js';
-import type { DirectBoot, Pool, ReadinessProbe, ReleasePolicy, Template } from '../domain/types.js';
-import { RELEASE_POLICIES } from '../domain/types.js';
+import type { DirectBoot, GuestMachine, Pool, ReadinessProbe, ReleasePolicy, Template } from '../domain/types.js';
+import { GUEST_DEVICE_SETS, GUEST_OSES, LINUX_GUEST, RELEASE_POLICIES } from '../domain/types.js';
 import { IMAGE_EXTENSIONS, validateFilePath, validateInt, validateMemoryMb, validateName } from '../domain/validation.js';
 import { isoNow } from '../_util/clock.js';
 import type { OrchestratorContext } from './context.js';
@@ -23,6 +23,8 @@ export interface TemplateInput {
   boot?: DirectBoot | null;
   /** Seconds a boot or resume may take to become ready; null or absent: the default. */
   readyTimeoutS?: number | null;
+  /** The guest and its machine; absent fields take the defaults of the guest's OS. */
+  guest?: Partial<GuestMachine> | null;
 }
 
 export interface PoolInput {
@@ -72,6 +74,41 @@ function validateCredentialsRef(ref: unknown): string | null {
   return ref;
 }
 
+/**
+ * The machine for a template: Linux by default. A Windows guest gets the stock device set and
+ * Secure Boot unless told otherwise; Secure Boot needs UEFI, which only Windows guests get.
+ */
+export function validateGuest(input: Partial<GuestMachine> | null | undefined): GuestMachine {
+  if (!input) return { ...LINUX_GUEST };
+  const os = input.os ?? 'linux';
+  if (!GUEST_OSES.includes(os)) {
+    throw new HvkubeError('INVALID_INPUT', `guest os ${JSON.stringify(os)} is unknown`, { hint: `use ${GUEST_OSES.join(' or ')}` });
+  }
+  const devices = input.devices ?? (os === 'windows' ? 'stock' : 'virtio');
+  if (!GUEST_DEVICE_SETS.includes(devices)) {
+    throw new HvkubeError('INVALID_INPUT', `guest device set ${JSON.stringify(devices)} is unknown`, {
+      hint: 'use stock (drivers every Windows has) or virtio (the image has the virtio drivers)',
+    });
+  }
+  const secureBoot = input.secureBoot ?? os === 'windows';
+  if (typeof secureBoot !== 'boolean') throw new HvkubeError('INVALID_INPUT', 'guest secureBoot must be true or false');
+  if (secureBoot && os !== 'windows') {
+    throw new HvkubeError('INVALID_INPUT', 'guest secureBoot needs UEFI firmware, which only Windows guests get', {
+      hint: 'drop secureBoot, or set the guest os to windows',
+    });
+  }
+  if (os === 'linux' && devices !== 'virtio') {
+    throw new HvkubeError('INVALID_INPUT', 'a Linux guest uses the virtio device set', { hint: 'drop devices, or set the guest os to windows' });
+  }
+  const display = input.display
+    ? {
+        width: validateInt('guest display width', input.display.width, 640, 7680),
+        height: validateInt('guest display height', input.display.height, 480, 4320),
+      }
+    : null;
+  return { os, secureBoot, devices, display };
+}
+
 export function buildTemplate(ctx: OrchestratorContext, input: TemplateInput): Template {
   const name = validateName('template', input.name);
   const extensions = IMAGE_EXTENSIONS[ctx.hv.backend];
@@ -105,6 +142,7 @@ export function buildTemplate(ctx: OrchestratorContext, input: TemplateInput): T
     rdpPort: validateInt('RDP port', input.rdpPort ?? 3389, 1, 65535),
     boot,
     readyTimeoutS: input.readyTimeoutS == null ? null : validateInt('readiness timeout (s)', input.readyTimeoutS, 1, 3600),
+    guest: validateGuest(input.guest),
     createdAt: isoNow(ctx.clock),
   };
 }

@@ -97,6 +97,7 @@ export async function completeProvisioning(ctx: OrchestratorContext, reserved: V
       gpu: template.gpu,
       guestPorts: [template.rdpPort, ...(template.mcp ? [template.mcp.port] : [])],
       boot: template.boot,
+      machine: template.guest,
     });
     vm = await transition(ctx, vm, { event: 'created', actor: ACTOR });
     progress('boot');

@@ -8,6 +8,7 @@ import type {
   Agent,
   AgentResult,
   DirectBoot,
+  GuestMachine,
   Pool,
   ReadinessProbe,
   ReleasePolicy,
@@ -16,6 +17,7 @@ import type {
   Template,
   Vm,
 } from '../domain/types.js';
+import { LINUX_GUEST } from '../domain/types.js';
 import type { VmState } from '../domain/vm-state.js';
 import type { AgentStatus } from '../domain/agent-state.js';
 import type { AgentsTable, EventsTable, PoolsTable, TemplatesTable, VmsTable } from './schema.js';
@@ -54,6 +56,7 @@ export function templateToRow(t: Template): Insertable<TemplatesTable> {
     rdp_port: t.rdpPort,
     boot: jsonOrNull(t.boot),
     ready_timeout_s: t.readyTimeoutS,
+    guest: t.guest.os === 'linux' && t.guest.display === null ? null : JSON.stringify(t.guest),
     created_at: t.createdAt,
   };
 }
@@ -72,6 +75,7 @@ export function rowToTemplate(r: Row<TemplatesTable>): Template {
     rdpPort: r.rdp_port,
     boot: parseJsonOrNull<DirectBoot>(r.boot),
     readyTimeoutS: r.ready_timeout_s,
+    guest: parseJsonOrNull<GuestMachine>(r.guest) ?? { ...LINUX_GUEST },
     createdAt: r.created_at,
   };
 }

@@ -23,6 +23,8 @@ export interface TemplatesTable {
   /** JSON: DirectBoot | null */
   boot: string | null;
   ready_timeout_s: number | null;
+  /** JSON GuestMachine; null: the Linux machine */
+  guest: string | null;
   created_at: string;
 }
 

@@ -32,6 +32,7 @@ export function makeTemplate(name = 'win11', over: Partial<Template> = {}): Temp
     rdpPort: 3389,
     boot: null,
     readyTimeoutS: null,
+    guest: { os: 'windows', secureBoot: true, devices: 'stock', display: { width: 1920, height: 1080 } },
     createdAt: '2026-01-01T00:00:00.000Z',
     ...over,
   };

@@ -234,6 +234,7 @@ export async function seedPool(db: FleetDb, pool: string, desired: number): Prom
     rdpPort: 3389,
     boot: null,
     readyTimeoutS: null,
+    guest: { os: 'linux', secureBoot: false, devices: 'virtio', display: null },
     createdAt: now,
   });
   await db.store.createPool({ name: pool, template: 't', desired, warm: desired, hot: 0, maxPerHost: null, releasePolicy: 'save', maxRunning: null, createdAt: now });

@@ -1,6 +1,7 @@
 import { Command, Option } from '@commander-js/extra-typings';
 import { HvkubeError } from '../../domain/errors.js';
-import type { ReadinessProbe, Template } from '../../domain/types.js';
+import type { GuestDevices, GuestMachine, GuestOs, ReadinessProbe, Template } from '../../domain/types.js';
+import { GUEST_DEVICE_SETS, GUEST_OSES } from '../../domain/types.js';
 import { json, table } from '../output.js';
 import { withOps } from '../runtime-scope.js';
 
@@ -13,6 +14,14 @@ function parseProbe(spec: string): ReadinessProbe {
   throw new HvkubeError('INVALID_INPUT', `probe ${JSON.stringify(spec)} is not understood`, {
     hint: 'use heartbeat, ip, tcp:PORT or http:PORT/path',
   });
+}
+
+function describeGuest(g: GuestMachine | undefined): string {
+  if (!g) return 'linux';
+  const parts: string[] = [g.os, `${g.devices} devices`];
+  if (g.os === 'windows') parts.push(`UEFI + TPM 2.0, Secure Boot ${g.secureBoot ? 'on' : 'off'}`);
+  if (g.display) parts.push(`display ${g.display.width}x${g.display.height}`);
+  return parts.join(', ');
 }
 
 function showTemplate(t: Template): string {
@@ -31,6 +40,7 @@ function showTemplate(t: Template): string {
       ['rdp port', String(t.rdpPort)],
       ['boot', t.boot ? `kernel ${t.boot.kernel}` : 'firmware'],
       ['ready timeout', t.readyTimeoutS === null ? 'default (by accelerator)' : `${t.readyTimeoutS} s`],
+      ['guest', describeGuest(t.guest)],
       ['created', t.createdAt],
     ],
   );
@@ -59,6 +69,11 @@ export function templateCommand(): Command {
       .option('--initrd <path>', 'initrd for --kernel')
       .option('--cmdline <text>', 'kernel command line for --kernel', '')
       .option('--ready-timeout <s>', 'seconds a boot or resume may take to become ready (default: 120, or 300 under software emulation)')
+      .addOption(new Option('--os <os>', 'the guest operating system; QEMU builds UEFI + TPM + Windows devices for windows').choices([...GUEST_OSES]))
+      .option('--secure-boot', 'UEFI Secure Boot on (default for --os windows)')
+      .option('--no-secure-boot', 'UEFI Secure Boot off')
+      .addOption(new Option('--devices <set>', 'stock: AHCI + e1000e (drivers every Windows has); virtio: the image has virtio drivers').choices([...GUEST_DEVICE_SETS]))
+      .option('--display <WxH>', 'resolution the display offers the guest first, e.g. 1920x1080')
       .action(async (o, command) => {
         await withOps(command, async ({ ops, out, json: asJson }) => {
           const diskPath = o.vhdx ?? o.disk;
@@ -76,6 +91,7 @@ export function templateCommand(): Command {
             credentialsRef: o.credentials ?? null,
             boot: o.kernel ? { kernel: o.kernel, initrd: o.initrd ?? null, cmdline: o.cmdline } : null,
             readyTimeoutS: o.readyTimeout === undefined ? null : Number(o.readyTimeout),
+            guest: guestOptions(o),
           });
           if (asJson) json(out, t);
           else out.write(`template ${t.name} registered (${t.memoryMb} MB, ${t.cpus} CPU)\n`);
@@ -118,4 +134,19 @@ export function templateCommand(): Command {
       });
     });
   return cmd;
+}
+
+/** The `guest` of a template from `--os`, `--secure-boot`, `--devices` and `--display`; null when none is given. */
+function guestOptions(o: { os?: GuestOs; secureBoot?: boolean; devices?: GuestDevices; display?: string }): Partial<GuestMachine> | null {
+  if (o.os === undefined && o.secureBoot === undefined && o.devices === undefined && o.display === undefined) return null;
+  const guest: Partial<GuestMachine> = {};
+  if (o.os !== undefined) guest.os = o.os;
+  if (o.secureBoot !== undefined) guest.secureBoot = o.secureBoot;
+  if (o.devices !== undefined) guest.devices = o.devices;
+  if (o.display !== undefined) {
+    const match = /^(\d{3,4})x(\d{3,4})$/.exec(o.display.trim());
+    if (!match) throw new HvkubeError('INVALID_INPUT', `--display ${JSON.stringify(o.display)} is not WIDTHxHEIGHT`, { hint: 'e.g. --display 1920x1080' });
+    guest.display = { width: Number(match[1]), height: Number(match[2]) };
+  }
+  return guest;
 }

@@ -33,7 +33,13 @@ export const DEMO_MODULES = [
   'virtio_ring', 'virtio', 'virtio_pci_modern_dev', 'virtio_pci_legacy_dev', 'virtio_pci', 'virtio_console',
   'virtio_blk', 'usb-common', 'usbcore', 'xhci-hcd', 'xhci-pci', 'hid', 'usbhid', 'hid-generic', 'evdev',
   'crc16', 'mbcache', 'jbd2', 'crc32c_generic', 'ext4',
+  // The AHCI disk of the Windows-shaped machine, and UEFI variables under its firmware.
+  'scsi_common', 'scsi_mod', 'libata', 'libahci', 'ahci', 'crc64', 'crc64-rocksoft', 'crct10dif_common', 'crct10dif_generic', 'crc-t10dif',
+  't10-pi', 'sd_mod', 'efivarfs',
 ] as const;
+
+/** Bumped whenever what the image holds changes, so an image built by an older version is rebuilt. */
+const RECIPE = 2;
 
 /** `quiet` keeps the VGA screen to the banner and the prompt; the serial console gets the same text. */
 export const DEMO_CMDLINE = 'console=ttyS0 console=tty1 quiet loglevel=3';
@@ -70,6 +76,7 @@ async function readManifest(dir: string): Promise<DemoImage | null> {
   } catch {
     return null;
   }
+  if ((image as DemoImage & { recipe?: number }).recipe !== RECIPE) return null;
   for (const file of [image.diskPath, image.kernel, image.initrd]) {
     if (!(await exists(file))) return null;
   }
@@ -109,7 +116,7 @@ async function build(dir: string, options: BuildDemoImageOptions): Promise<DemoI
     await rename(path.join(work, 'vmlinuz'), image.kernel);
     await rename(path.join(work, 'initrd.gz'), image.initrd);
     await rename(path.join(work, 'disk.qcow2'), image.diskPath);
-    await writeFile(path.join(dir, MANIFEST), `${JSON.stringify(image, null, 2)}\n`);
+    await writeFile(path.join(dir, MANIFEST), `${JSON.stringify({ ...image, recipe: RECIPE }, null, 2)}\n`);
     progress('demo image ready');
     return image;
   } finally {
@@ -197,7 +204,11 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 exec </dev/console >/dev/console 2>&1
 for m in ${DEMO_MODULES.join(' ')}; do insmod /lib/modules/$m.ko; done
-mount -t ext2 /dev/vda /data || echo "hvkube: no data disk"
+# The data disk is virtio (vda) or, on the Windows-shaped machine, AHCI (sda), which probes a moment later.
+for i in $(seq 50); do [ -b /dev/vda ] || [ -b /dev/sda ] && break; sleep 0.1; done
+disk=/dev/vda; [ -b /dev/vda ] || disk=/dev/sda
+mount -t ext2 $disk /data || echo "hvkube: no data disk"
+[ -d /sys/firmware/efi/efivars ] && mount -t efivarfs efivarfs /sys/firmware/efi/efivars
 printf '\\033[2J\\033[H\\n  hvkube demo guest\\n  /data is the disk of this VM: writes vanish on reset.\\n\\n' >/dev/tty1
 for p in /sys/class/virtio-ports/*; do
   if [ "$(cat "$p/name" 2>/dev/null)" = org.hvkube.ready ]; then

@@ -4,6 +4,7 @@
  * identical machine, memory backend, devices and ids (qemu.md "Gotchas").
  * @module
  */
+import { machineArgs } from './machine/index.js';
 import type { VmDefinition, VmPaths } from './vm-definition.js';
 
 export interface CommandLineOptions {
@@ -16,18 +17,19 @@ export const READY_PORT_ID = 'rdyport';
 export const READY_PORT_NAME = 'org.hvkube.ready';
 
 export function qemuArgs(def: VmDefinition, paths: VmPaths, options: CommandLineOptions): string[] {
+  const machine = machineArgs(def.shape, paths);
   const args = [
     '-name', `hvk-${def.name}`,
-    '-machine', `${def.machine},memory-backend=ram0`,
+    '-machine', `${def.machine},memory-backend=ram0${machine.machineOptions}`,
     '-accel', def.accel,
-    '-cpu', def.cpuModel,
+    '-cpu', `${def.cpuModel}${machine.cpuOptions}`,
     '-m', `${def.memoryMb}M`,
     // share=on writes guest RAM through to the file, which is what lets x-ignore-shared skip it.
     '-object', `memory-backend-file,id=ram0,size=${def.memoryMb}M,mem-path=${opt(paths.ram)},share=on`,
     '-smp', String(def.cpus),
     '-nodefaults', '-no-user-config',
     '-display', 'none',
-    '-vga', 'std',
+    ...machine.display,
     '-qmp', `unix:${opt(paths.qmpSocket)},server=on,wait=off`,
     // The serial log records guest output even while no client is connected to the socket.
     '-chardev', `socket,id=ser0,path=${opt(paths.serialSocket)},server=on,wait=off,logfile=${opt(paths.serialLog)},logappend=on`,
@@ -40,10 +42,10 @@ export function qemuArgs(def: VmDefinition, paths: VmPaths, options: CommandLine
     '-device', 'qemu-xhci,id=xhci',
     '-device', 'usb-tablet,id=tablet,bus=xhci.0',
     '-drive', `file=${opt(def.diskPath)},if=none,id=d0,node-name=d0n,format=${def.diskFormat},cache=writeback`,
-    '-device', 'virtio-blk-pci,drive=d0,id=vd0',
+    ...machine.disk,
     '-netdev', netdev(def),
-    // romfile= avoids needing the iPXE ROM package; the guest never network-boots.
-    '-device', 'virtio-net-pci,netdev=net0,id=nic0,romfile=',
+    ...machine.nic,
+    ...machine.extra,
   ];
   if (def.boot) {
     args.push('-kernel', def.boot.kernel, '-append', def.boot.cmdline);

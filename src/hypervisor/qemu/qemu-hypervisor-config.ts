@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import type { AccelVerdict } from './accel/index.js';
+import { resolveMachineTools, type MachineTools } from './machine/shape.js';
 import type { IncomingTransport } from './save-restore.js';
 import type { Accel } from './vm-definition.js';
 
@@ -54,11 +55,14 @@ export interface QemuHypervisorConfig {
    * Each costs a QEMU process with its guest RAM mapped but untouched. Default is 2.
    */
   standbys?: number;
+  /** Where UEFI firmware, swtpm and swtpm_setup come from (for Windows guests). */
+  machine?: MachineTools;
   /** Called with each QMP command's duration, for metrics. */
   onCall?: (command: string, ms: number) => void;
 }
 
-export type ResolvedQemuConfig = Required<Omit<QemuHypervisorConfig, 'onCall' | 'onAccel' | 'accel' | 'cpuModel'>> & {
+export type ResolvedQemuConfig = Required<Omit<QemuHypervisorConfig, 'onCall' | 'onAccel' | 'accel' | 'cpuModel' | 'machine'>> & {
+  machine: Required<MachineTools>;
   accel: 'auto' | Accel;
   cpuModel: string | undefined;
   vmRoot: string;
@@ -88,6 +92,7 @@ export function resolveConfig(config: QemuHypervisorConfig): ResolvedQemuConfig 
     migrationTimeoutMs: config.migrationTimeoutMs ?? 60_000,
     qmpIdleMs: config.qmpIdleMs ?? 1_000,
     standbys: Math.max(0, Math.floor(config.standbys ?? 2)),
+    machine: resolveMachineTools(config.machine),
     onCall: config.onCall,
     onAccel: config.onAccel,
   };

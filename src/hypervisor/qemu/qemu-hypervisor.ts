@@ -26,6 +26,10 @@ import type {
 } from '../hypervisor.js';
 import { chooseAccel, type AccelVerdict } from './accel/index.js';
 import { qemuHostInfo, readQemuVersion } from './host-info.js';
+import {
+  copyMachineStateTo, createVmMachine, endMachineHelpers, machineHelpersAlive, resolveMachineShape, startMachineHelpers, sweepMachineHelpers,
+  vmMachineStateBytes,
+} from './machine/index.js';
 import { qemuArgs, READY_PORT_ID } from './qemu-command-line.js';
 import * as screen from './qemu-console.js';
 import { resolveConfig, type QemuHypervisorConfig, type ResolvedQemuConfig } from './qemu-hypervisor-config.js';
@@ -176,6 +180,7 @@ export class QemuHypervisor implements Hypervisor {
     }
     const accel = await this.accel();
     if (accel.accel === 'kvm' && accel.kvm !== 'usable') throw kvmUnusable(name, accel);
+    const shape = await resolveMachineShape(spec.machine, accel.accel, this.#config.machine);
     const forwards = [];
     for (const guestPort of [...new Set(spec.guestPorts)]) forwards.push({ guestPort, hostPort: await freeLoopbackPort() });
     const def: VmDefinition = {
@@ -192,9 +197,16 @@ export class QemuHypervisor implements Hypervisor {
       boot: spec.boot ? { kernel: spec.boot.kernel, initrd: spec.boot.initrd, cmdline: spec.boot.cmdline } : null,
       forwards,
       vncDisplay: this.#config.vnc ? await freeVncDisplay() : null,
+      ...(shape ? { shape } : {}),
       createdAt: new Date().toISOString(),
     };
     await mkdir(paths.dir, { recursive: true });
+    try {
+      await createVmMachine(def, paths, this.#config.machine);
+    } catch (e) {
+      await rm(paths.dir, { recursive: true, force: true });
+      throw e;
+    }
     await writeDefinition(paths.definition, def);
     return { name, id: def.id, state: 'off', memoryMb: def.memoryMb, cpus: def.cpus, checkpoints: [] };
   }
@@ -221,6 +233,16 @@ export class QemuHypervisor implements Hypervisor {
   /** VMs that have a pre-started process (for tests and `doctor`-style reports). */
   standbyNames(): string[] {
     return this.#standbys.names();
+  }
+
+  /**
+   * Bytes a saved VM keeps besides its disk and RAM file: the device state plus the machine
+   * state (UEFI variables, TPM state) of a Windows-shaped VM. Not part of the Hypervisor interface.
+   */
+  async savedStateBytes(name: string): Promise<number> {
+    const vm = await this.#load(name);
+    const state = (await stat(vm.paths.state).catch(() => null))?.size ?? 0;
+    return state + (await vmMachineStateBytes(vm.def, vm.paths));
   }
 
   save(name: string, options: OperationOptions = {}): Promise<void> {
@@ -279,6 +301,7 @@ export class QemuHypervisor implements Hypervisor {
     const pid = await findQemuPid(paths);
     if (pid !== null) await killQemu(pid, paths);
     const def = await readDefinition(paths.definition).catch(() => null);
+    await endMachineHelpers(def, paths);
     await rm(paths.dir, { recursive: true, force: true });
     // Only a disk under our own VM tree is ours to delete; a template is never touched.
     if (def && isInside(this.#config.vmRoot, def.diskPath)) await rm(def.diskPath, { force: true });
@@ -304,6 +327,7 @@ export class QemuHypervisor implements Hypervisor {
             try {
               await migrateToFile(qmp, vm.paths.migrationSocket, temp.state, this.#config.migrationTimeoutMs);
               await this.#copyVmFiles(vm.paths, vm.def.diskPath, temp);
+              await copyMachineStateTo(vm.def, vm.paths.dir, temp.dir);
             } finally {
               // After a completed migration the VM is `postmigrate`; `cont` takes the disk back.
               await qmp.execute('cont');
@@ -313,8 +337,10 @@ export class QemuHypervisor implements Hypervisor {
         } else if (vm.state === 'saved') {
           await copySparse(vm.paths.state, temp.state);
           await this.#copyVmFiles(vm.paths, vm.def.diskPath, temp);
+          await copyMachineStateTo(vm.def, vm.paths.dir, temp.dir);
         } else {
           await copySparse(vm.def.diskPath, temp.disk);
+          await copyMachineStateTo(vm.def, vm.paths.dir, temp.dir);
         }
         await writeCheckpointMeta(temp.meta, { name: cpName, createdAt: new Date().toISOString(), withMemory });
         await rm(final.dir, { recursive: true, force: true });
@@ -338,6 +364,8 @@ export class QemuHypervisor implements Hypervisor {
       }
       await this.#powerOff(vm);
       await copySparse(cp.disk, vm.def.diskPath);
+      // Firmware variables and TPM go back with the disk: they persist across power-off as it does.
+      await copyMachineStateTo(vm.def, cp.dir, vm.paths.dir);
       if (!meta.withMemory) return 'off';
       await copySparse(cp.ram, vm.paths.ram);
       await copySparse(cp.readyLog, vm.paths.readyLog);
@@ -479,6 +507,7 @@ export class QemuHypervisor implements Hypervisor {
         await killQemu(pid, paths, 10_000, pidFile);
         if (!ended.includes(name)) ended.push(name);
       }
+      if (ended.includes(name)) await endMachineHelpers(null, paths);
     }
     return ended;
   }
@@ -508,8 +537,14 @@ export class QemuHypervisor implements Hypervisor {
     const busy = this.#busy.get(def.name);
     const pid = await findQemuPid(paths);
     if (busy) return { def, paths, pid, state: busy };
-    if (pid === null) return { def, paths, pid, state: (await exists(paths.state)) ? 'saved' : 'off' };
+    if (pid === null) {
+      // A swtpm without any QEMU of this VM is left from a killed hvkube process.
+      if ((await findQemuPid(paths, paths.standbyPid)) === null) await sweepMachineHelpers(def, paths);
+      return { def, paths, pid, state: (await exists(paths.state)) ? 'saved' : 'off' };
+    }
     const vm: Inspected = { def, paths, pid, state: 'other' };
+    // Its TPM is gone: the guest cannot use it and the VM cannot be saved; reconcile replaces it.
+    if (!(await machineHelpersAlive(def, paths))) return vm;
     const status = await this.#withQmp(vm, (qmp) => qmp.execute('query-status')).catch(() => null);
     const runState = isObject(status) ? qmpText(status.status) : '';
     return { ...vm, state: RUN_STATES[runState] ?? 'other' };
@@ -583,6 +618,7 @@ export class QemuHypervisor implements Hypervisor {
     } catch (e) {
       this.#qmp.drop(vm.def.name);
       await killQemu(pid, vm.paths);
+      await endMachineHelpers(vm.def, vm.paths);
       if (await exists(vm.paths.state)) return false;
       throw toHypervisorError(e, `resume of VM ${vm.def.name} failed`);
     }
@@ -597,13 +633,21 @@ export class QemuHypervisor implements Hypervisor {
     await mkdir(this.#config.runDir, { recursive: true, mode: 0o700 });
     const args = qemuArgs(vm.def, vm.paths, { incoming });
     if (this.#halted) throw halted(vm.def.name);
-    const spawned = await spawnQemu(this.#config.qemuBinary, args, vm.paths, passStateFd ? vm.paths.state : undefined);
+    await startMachineHelpers(vm.def, vm.paths, this.#config.machine);
+    let spawned;
+    try {
+      spawned = await spawnQemu(this.#config.qemuBinary, args, vm.paths, passStateFd ? vm.paths.state : undefined);
+    } catch (e) {
+      await endMachineHelpers(vm.def, vm.paths);
+      throw e;
+    }
     const live: Inspected = { ...vm, pid: spawned.pid };
     try {
       await this.#withQmp(live, then);
     } catch (e) {
       this.#qmp.drop(vm.def.name);
       await killQemu(spawned.pid, vm.paths);
+      await endMachineHelpers(vm.def, vm.paths);
       const log = await tail(vm.paths.log);
       throw toHypervisorError(e, `${incoming ? 'resume' : 'boot'} of VM ${vm.def.name} failed${log ? ` (qemu.log: ${log})` : ''}`);
     }
@@ -622,6 +666,7 @@ export class QemuHypervisor implements Hypervisor {
       await this.#withQmp(vm, (qmp) => qmp.execute('quit', undefined)).catch(() => undefined);
       await this.#reap(vm);
     }
+    await endMachineHelpers(vm.def, vm.paths);
     // An off VM needs neither memory nor saved state.
     for (const file of [vm.paths.state, vm.paths.ram]) await rm(file, { force: true });
   }
@@ -631,6 +676,7 @@ export class QemuHypervisor implements Hypervisor {
     this.#qmp.drop(vm.def.name);
     if (vm.pid === null) return;
     if (!(await waitForExit(vm.pid, vm.paths, 5_000))) await killQemu(vm.pid, vm.paths);
+    await endMachineHelpers(vm.def, vm.paths);
   }
 
   async #copyVmFiles(paths: VmPaths, diskPath: string, to: ReturnType<typeof checkpointPaths>): Promise<void> {

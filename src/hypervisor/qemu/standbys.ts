@@ -17,6 +17,7 @@ import { isValidName } from '../../domain/validation.js';
 import type { HvState } from '../hypervisor.js';
 import { qemuArgs } from './qemu-command-line.js';
 import type { ResolvedQemuConfig } from './qemu-hypervisor-config.js';
+import { endMachineHelpers, startMachineHelpers } from './machine/index.js';
 import { findQemuPid, killQemu, spawnQemu } from './qemu-process.js';
 import type { QmpClient } from './qmp-client.js';
 import { prepareMigration } from './save-restore.js';
@@ -126,6 +127,7 @@ export class Standbys {
       for (const socket of [paths.qmpSocket, paths.serialSocket]) await rm(socket, { force: true });
       await mkdir(this.#host.config.runDir, { recursive: true, mode: 0o700 });
       const fd = this.#host.config.incomingTransport === 'fd';
+      await startMachineHelpers(def, paths, this.#host.config.machine);
       const spawned = await spawnQemu(this.#host.config.qemuBinary, qemuArgs(def, paths, { incoming: true }), paths, fd ? paths.state : undefined, paths.standbyPid);
       try {
         await this.#host.withQmp({ ...vm, pid: spawned.pid }, (qmp) => prepareMigration(qmp));
@@ -135,6 +137,7 @@ export class Standbys {
       }
       return spawned.pid;
     } catch {
+      await endMachineHelpers(def, paths).catch(() => undefined);
       return null;
     }
   }
@@ -142,5 +145,7 @@ export class Standbys {
   async #end(name: string, paths: VmPaths, pid: number): Promise<void> {
     this.#host.dropQmp(name);
     await killQemu(pid, paths, 10_000, paths.standbyPid);
+    // The standby's swtpm (it would end with its QEMU anyway; this also reaps it).
+    if ((await findQemuPid(paths)) === null) await endMachineHelpers(null, paths);
   }
 }

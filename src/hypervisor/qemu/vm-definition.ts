@@ -8,6 +8,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { HypervisorError } from '../../domain/errors.js';
 import type { DirectBoot } from '../../domain/types.js';
+import type { MachineShape } from './machine/shape.js';
 
 export type Accel = 'kvm' | 'tcg';
 
@@ -33,6 +34,8 @@ export interface VmDefinition {
   forwards: PortForward[];
   /** VNC display number (port 5900 + n) when the backend was configured with `vnc: true`. */
   vncDisplay: number | null;
+  /** The machine built for the template's guest (machine/); absent: the Linux demo machine. */
+  shape?: MachineShape;
   createdAt: string;
 }
 

@@ -63,6 +63,7 @@ const TEMPLATE_FIELDS = [
   'mcp',
   'rdpPort',
   'boot',
+  'guest',
 ] as const;
 export const POOL_FIELDS = [
   'template',
@@ -108,6 +109,7 @@ function fieldOf(kind: Kind, message: string): string {
           [/^software/, 'software'],
           [/^probes/, 'probes'],
           [/GPU/, 'gpu'],
+          [/^guest|Secure Boot|secureBoot/, 'guest'],
         ]
       : [
           [/^warm/, 'warm'],
