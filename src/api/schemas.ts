@@ -112,6 +112,39 @@ export const TemplateCreateSchema = z
 const ReleasePolicySchema = z.enum(['save', 'reset', 'destroy']);
 const VmStateSchema = z.enum(VM_STATES);
 
+const IdleActionSchema = z.enum(['release', 'save-keep-lease']);
+
+export const PoolLifetimeSchema = z
+  .object({
+    idleTimeoutS: z.number().int().nullable(),
+    idleAction: IdleActionSchema,
+    maxLeaseS: z.number().int().nullable(),
+    maxVmAgeS: z.number().int().nullable(),
+  })
+  .openapi('PoolLifetime');
+
+/** Idle and lifetime policies as given: fields left out keep their value (default: off), null turns a limit off. */
+export const PoolLifetimeInputSchema = z
+  .object({
+    idleTimeoutS: int(60, 30 * 86_400)
+      .nullable()
+      .optional()
+      .openapi({ description: 'a leased VM with no input or API call through hvkube for this many seconds is acted on by idleAction' }),
+    idleAction: IdleActionSchema.optional().openapi({
+      description: '`release` ends the lease (the VM returns by the release policy); `save-keep-lease` saves the VM, lease kept, and the next call resumes it. Default `release`',
+    }),
+    maxLeaseS: int(60, 365 * 86_400)
+      .nullable()
+      .optional()
+      .openapi({ description: 'a lease lasts at most this many seconds from its acquire; renews cannot pass it' }),
+    maxVmAgeS: int(600, 3650 * 86_400)
+      .nullable()
+      .optional()
+      .openapi({ description: 'an unleased VM older than this many seconds since its clone is replaced by a fresh clone' }),
+  })
+  .strict()
+  .openapi('PoolLifetimeInput');
+
 export const PoolSchema = z
   .object({
     name: z.string(),
@@ -122,6 +155,7 @@ export const PoolSchema = z
     maxPerHost: z.number().int().nullable(),
     releasePolicy: ReleasePolicySchema,
     maxRunning: z.number().int().nullable(),
+    lifetime: PoolLifetimeSchema,
     createdAt: iso,
   })
   .openapi('Pool');
@@ -153,12 +187,13 @@ export const PoolCreateSchema = z
     maxPerHost: int(1, 1000).nullable().optional(),
     releasePolicy: ReleasePolicySchema.optional(),
     maxRunning: int(1, 1000).nullable().optional(),
+    lifetime: PoolLifetimeInputSchema.optional(),
   })
   .strict()
   .openapi('PoolCreate');
 
 export const PoolScaleSchema = z
-  .object({ desired: int(0, 1000), warm: int(0, 1000).optional(), hot: int(0, 1000).optional() })
+  .object({ desired: int(0, 1000), warm: int(0, 1000).optional(), hot: int(0, 1000).optional(), lifetime: PoolLifetimeInputSchema.optional() })
   .strict()
   .openapi('PoolScale');
 
@@ -192,6 +227,9 @@ export const VmSchema = z
     lastSaveMs: z.number().nullable(),
     lastError: z.string().nullable(),
     createdAt: iso,
+    leaseStartedAt: iso.nullable().optional().openapi({ description: 'when the current lease began' }),
+    lastActivityAt: iso.nullable().optional().openapi({ description: 'last input, screenshot or API call through hvkube while leased (written at most every 15 s)' }),
+    parkedAt: iso.nullable().optional().openapi({ description: 'set while the idle policy keeps the VM saved under its lease; the next call resumes it' }),
   })
   .openapi('Vm');
 

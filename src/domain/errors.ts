@@ -33,6 +33,8 @@ export const ERROR_CODES = {
   VM_INVALID_STATE: 409,
   VM_LEASED: 409,
   LEASE_MISMATCH: 409,
+  /** A renew that would carry a lease past its pool's maximum lease duration. */
+  LEASE_LIMIT: 409,
   AGENT_INVALID_STATE: 409,
   /** Another process already runs the agent scheduler of this data directory. */
   SCHEDULER_RUNNING: 409,

@@ -83,6 +83,28 @@ export interface Template {
   createdAt: string;
 }
 
+/**
+ * What the lifetime policy does with a leased VM left idle: end the lease (the VM returns to the
+ * pool by its release policy), or save the VM and keep the lease, resuming it on the holder's
+ * next call through hvkube.
+ */
+export type IdleAction = 'release' | 'save-keep-lease';
+export const IDLE_ACTIONS: readonly IdleAction[] = ['release', 'save-keep-lease'];
+
+/** Idle and lifetime policies of a pool (docs/policies.md). Every limit is off when null. */
+export interface PoolLifetime {
+  /** A leased VM with no input or API call through hvkube for this long is acted on (`idleAction`). */
+  idleTimeoutS: number | null;
+  /** Default `release`. */
+  idleAction: IdleAction;
+  /** A lease lasts at most this long from its acquire; then the VM is released by the pool's release policy. */
+  maxLeaseS: number | null;
+  /** An unleased VM older than this since its clone is replaced by a fresh clone. */
+  maxVmAgeS: number | null;
+}
+
+export const NO_LIFETIME_LIMITS: PoolLifetime = { idleTimeoutS: null, idleAction: 'release', maxLeaseS: null, maxVmAgeS: null };
+
 export interface Pool {
   name: string;
   template: string;
@@ -96,6 +118,8 @@ export interface Pool {
   releasePolicy: ReleasePolicy;
   /** At most this many agents run at once in the pool; null for no limit. */
   maxRunning: number | null;
+  /** Idle and lifetime policies. */
+  lifetime: PoolLifetime;
   createdAt: string;
 }
 
@@ -126,6 +150,12 @@ export interface Vm {
   lastSaveMs: number | null;
   lastError: string | null;
   createdAt: string;
+  /** When the current lease began (its claim); null or absent without a lease. */
+  leaseStartedAt?: string | null;
+  /** Last input, screenshot or API call on the VM through hvkube while leased (written at most every few seconds). */
+  lastActivityAt?: string | null;
+  /** Set while the VM is saved by the idle policy with its lease kept; the next call resumes it. */
+  parkedAt?: string | null;
 }
 
 export type TaskExecutor = 'steps' | 'mcp' | 'command' | 'external';

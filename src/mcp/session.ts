@@ -127,6 +127,14 @@ export class McpSession {
       const renewed = await this.#orch.renewLease(name, leaseId, this.leaseTtlMs);
       held.expiresAt = renewed.lease?.expiresAt ? Date.parse(renewed.lease.expiresAt) : null;
     } catch (e) {
+      if (isHvkubeError(e, 'LEASE_LIMIT')) {
+        // The pool's max lease duration: the call itself went through. Hold the lease up to the
+        // limit, where it ends whatever is renewed, and stop renewing it.
+        held.expiresAt = Number.MAX_SAFE_INTEGER;
+        const remainingS = Number(e.details.remainingS);
+        if (remainingS >= 1) await this.#orch.renewLease(name, leaseId, Math.floor(remainingS) * 1000).catch(() => undefined);
+        return;
+      }
       if (!isHvkubeError(e, 'LEASE_MISMATCH')) throw e;
       this.#lost(name, leaseId);
     }

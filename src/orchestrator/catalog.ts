@@ -8,6 +8,7 @@ import { GUEST_DEVICE_SETS, GUEST_OSES, LINUX_GUEST, RELEASE_POLICIES } from '..
 import { IMAGE_EXTENSIONS, validateFilePath, validateInt, validateMemoryMb, validateName } from '../domain/validation.js';
 import { isoNow } from '../_util/clock.js';
 import type { OrchestratorContext } from './context.js';
+import { buildLifetime, type PoolLifetimeInput } from './policies/lifetime-input.js';
 
 export interface TemplateInput {
   name: string;
@@ -36,6 +37,8 @@ export interface PoolInput {
   maxPerHost?: number | null;
   releasePolicy?: ReleasePolicy;
   maxRunning?: number | null;
+  /** Idle and lifetime policies (docs/policies.md); absent: every limit off. */
+  lifetime?: PoolLifetimeInput;
 }
 
 const MAX_POOL_SIZE = 1000;
@@ -199,6 +202,7 @@ export function buildPool(ctx: OrchestratorContext, input: PoolInput): Pool {
     maxPerHost: input.maxPerHost == null ? null : validateInt('max per host', input.maxPerHost, 1, MAX_POOL_SIZE),
     releasePolicy: policy,
     maxRunning: input.maxRunning == null ? null : validateInt('max running agents', input.maxRunning, 1, MAX_POOL_SIZE),
+    lifetime: buildLifetime(input.lifetime),
     createdAt: isoNow(ctx.clock),
   };
 }
@@ -213,7 +217,7 @@ export async function createPool(ctx: OrchestratorContext, input: PoolInput): Pr
     throw new HvkubeError('INVALID_INPUT', `the ${ctx.hv.backend} backend cannot keep VMs paused`, { hint: 'use --hot 0' });
   }
   await ctx.store.createPool(pool);
-  await ctx.store.appendEvent({ actor: 'user', kind: 'pool', subject: pool.name, action: 'create', from: null, to: null, durationMs: null, details: { desired: pool.desired, warm: pool.warm, hot: pool.hot } });
+  await ctx.store.appendEvent({ actor: 'user', kind: 'pool', subject: pool.name, action: 'create', from: null, to: null, durationMs: null, details: { desired: pool.desired, warm: pool.warm, hot: pool.hot, lifetime: pool.lifetime } });
   return pool;
 }
 
@@ -233,6 +237,8 @@ export interface ScaleInput {
   desired: number;
   warm?: number;
   hot?: number;
+  /** Changes to the idle and lifetime policies; fields left out keep their value. */
+  lifetime?: PoolLifetimeInput;
 }
 
 export async function scalePool(ctx: OrchestratorContext, name: string, input: ScaleInput): Promise<Pool> {
@@ -240,8 +246,9 @@ export async function scalePool(ctx: OrchestratorContext, name: string, input: S
   const desired = validateInt('pool size (count)', input.desired, 0, MAX_POOL_SIZE);
   const warm = validateInt('warm', input.warm ?? Math.min(pool.warm, desired), 0, desired);
   const hot = validateInt('hot', input.hot ?? Math.min(pool.hot, warm), 0, warm);
-  const updated = await ctx.store.updatePool(name, { desired, warm, hot });
+  const lifetime = buildLifetime(input.lifetime, pool.lifetime);
+  const updated = await ctx.store.updatePool(name, { desired, warm, hot, lifetime });
   if (!updated) throw new HvkubeError('POOL_NOT_FOUND', `pool '${name}' does not exist`);
-  await ctx.store.appendEvent({ actor: 'user', kind: 'pool', subject: name, action: 'scale', from: String(pool.desired), to: String(desired), durationMs: null, details: { warm, hot } });
+  await ctx.store.appendEvent({ actor: 'user', kind: 'pool', subject: name, action: 'scale', from: String(pool.desired), to: String(desired), durationMs: null, details: { warm, hot, ...(input.lifetime ? { lifetime } : {}) } });
   return updated;
 }

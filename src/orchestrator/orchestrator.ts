@@ -27,6 +27,7 @@ import { TemplateCache } from './templates-cache.js';
 import { runVmOperation, transition } from './vm-operation.js';
 import { Waiters } from './waiters.js';
 import { guestAddresses, waitReady } from './readiness.js';
+import { isParked, LifetimePolicies } from './policies/lifetime.js';
 
 export interface OrchestratorOptions {
   store: Store;
@@ -71,6 +72,8 @@ export class Orchestrator {
   readonly ctx: OrchestratorContext;
   readonly events: EventEmitter<OrchestratorEventMap>;
   readonly controller: PoolController;
+  /** Idle and lifetime policies of the pools (docs/policies.md); the controller runs them. */
+  readonly lifetime: LifetimePolicies;
   readonly #templates = new TemplateCache();
   readonly #waiters = new Waiters();
   #closing = false;
@@ -91,6 +94,8 @@ export class Orchestrator {
       bus: this.events,
     };
     this.controller = new PoolController(this.ctx, this.#templates, () => this.#fleet);
+    this.lifetime = new LifetimePolicies(this.ctx, { templates: this.#templates, controller: this.controller });
+    this.controller.addPass(() => this.lifetime.pass());
     this.events.on('vm-change', (e) => {
       if (e.to !== null && READY_VM_STATES.includes(e.to)) this.#waiters.notify(e.pool);
       if (e.to === 'error' || e.to === null) this.controller.poke();
@@ -234,7 +239,8 @@ export class Orchestrator {
     const { unknown: _unknown, ...counts } = await this.ctx.store.countVmsByState(pool.name);
     const inUse = await this.ctx.store.countVms({ pool: pool.name, leased: true, states: VM_STATES.filter((s) => s !== 'unknown') });
     const total = Object.values(counts).reduce((a, b) => a + (b ?? 0), 0);
-    const ready = (counts.saved ?? 0) + (counts.paused ?? 0);
+    // Unleased only: a VM the idle policy saved with its lease kept is saved but not free.
+    const ready = await this.ctx.store.countVms({ pool: pool.name, leased: false, states: READY_VM_STATES });
     const template = await this.#templates.get(this.ctx, pool.template);
     return { pool, counts, total, ready, inUse, health: this.controller.health(pool.name), resetMethod: resetMethod(template, this.ctx.hv.capabilities) };
   }
@@ -291,7 +297,23 @@ export class Orchestrator {
       const r = await fleet.remote.release(vm, options);
       return { vm: r.vm, policy: r.policy, done: this.#settled(name) };
     }
+    if (isParked(vm)) return this.#releaseParked(vm, options);
     return release(this.ctx, this.#templates, vm, options);
+  }
+
+  /** The holder gives back a VM the idle policy saved with its lease kept: no resume needed. */
+  async #releaseParked(vm: Vm, options: ReleaseOptions): Promise<ReleaseResult> {
+    if (options.leaseId !== undefined && vm.lease?.id !== options.leaseId) {
+      throw new HvkubeError('LEASE_MISMATCH', `VM ${vm.name} is not held under lease ${options.leaseId}`, {
+        hint: 'it was released or re-acquired by someone else',
+        details: { vm: vm.name },
+      });
+    }
+    if (options.policy !== undefined && !['save', 'reset', 'destroy'].includes(options.policy)) {
+      throw new HvkubeError('INVALID_INPUT', `release policy ${JSON.stringify(options.policy)} is unknown`, { hint: 'use save, reset or destroy' });
+    }
+    const pool = await catalog.requirePool(this.ctx, vm.pool);
+    return this.lifetime.endParkedLease(pool, vm, { policy: options.policy, details: options.details, actor: options.actor ?? vm.lease?.holder ?? 'user' });
   }
 
   /** Settles when a VM released on its owner is back in the pool (or gone). Never rejects. */
@@ -317,8 +339,17 @@ export class Orchestrator {
   async renewLease(name: string, leaseId: string, ttlMs: number): Promise<Vm> {
     const vm = await requireVm(this.ctx, name);
     validateInt('lease TTL (ms)', ttlMs, 1000, 7 * 24 * 3600 * 1000);
-    const expiresAt = new Date(this.ctx.clock.now() + ttlMs).toISOString();
-    const updated = vm.lease?.id === leaseId ? await this.ctx.store.renewLease(name, { leaseId, states: LEASED_VM_STATES, expiresAt }) : null;
+    const expiresAtMs = this.ctx.clock.now() + ttlMs;
+    const expiresAt = new Date(expiresAtMs).toISOString();
+    let updated: Vm | null = null;
+    if (vm.lease?.id === leaseId) {
+      const pool = await this.ctx.store.getPool(vm.pool);
+      if (pool) this.lifetime.checkRenew(vm, pool, expiresAtMs);
+      // A VM the idle policy saved keeps its lease, and may renew it.
+      const states = isParked(vm) ? [...LEASED_VM_STATES, 'saved' as const] : LEASED_VM_STATES;
+      updated = await this.ctx.store.renewLease(name, { leaseId, states, expiresAt });
+      if (updated && !this.#remote(updated)) await this.lifetime.activity.touch(updated);
+    }
     if (updated) return updated;
     const now = await this.ctx.store.getVm(name);
     if (!now) throw new HvkubeError('VM_NOT_FOUND', `VM '${name}' does not exist`, { details: { vm: name } });
@@ -343,8 +374,11 @@ export class Orchestrator {
   listVms(filter: VmFilter = {}): Promise<Vm[]> {
     return this.ctx.store.listVms(filter);
   }
-  getVm(name: string): Promise<Vm> {
-    return requireVm(this.ctx, name);
+  /** A VM by name; a call on a leased VM counts as its use (idle policy). */
+  async getVm(name: string): Promise<Vm> {
+    const vm = await requireVm(this.ctx, name);
+    if (!this.#remote(vm)) await this.lifetime.activity.touch(vm);
+    return vm;
   }
 
   /**
@@ -445,7 +479,8 @@ export class Orchestrator {
         details: { vm: name },
       });
     }
-    return vm;
+    // A use of the VM: counts against idleness, and resumes it if the idle policy saved it.
+    return this.#remote(vm) ? vm : this.lifetime.use(vm);
   }
 
   async screenshot(name: string, options: { width?: number } & ConsoleOptions = {}): Promise<Buffer> {
@@ -499,6 +534,7 @@ export class Orchestrator {
   async console(name: string): Promise<ConsoleAccess> {
     const vm = await requireVm(this.ctx, name);
     this.#ownedHere(vm, 'open a console for');
+    await this.lifetime.use(vm);
     return this.ctx.hv.console(name);
   }
 

@@ -65,6 +65,8 @@ export class PoolController {
   readonly #resuming = new Set<string>();
   /** Claims whose resume ended here without a running VM: the lease id, by VM. */
   readonly #abandoned = new Map<string, string>();
+  /** Work run first in every pass (the idle and lifetime policies). */
+  readonly #passes: (() => Promise<void>)[] = [];
 
   constructor(ctx: OrchestratorContext, templates: TemplateCache, fleet: () => FleetHooks | null = () => null) {
     this.#ctx = ctx;
@@ -76,6 +78,16 @@ export class PoolController {
   /** True while this controller runs its loop or has work under way (it replaces and repairs VMs). */
   get active(): boolean {
     return (this.#started && !this.#stopped) || this.#work.size > 0;
+  }
+
+  /** Adds work to run at the start of every pass, before expired leases are handled. */
+  addPass(pass: () => Promise<void>): void {
+    this.#passes.push(pass);
+  }
+
+  /** Whether this controller works on (or resumes) the VM now. */
+  busy(vmName: string): boolean {
+    return this.#inflight.has(vmName) || this.#resuming.has(vmName);
   }
 
   health(pool: string): PoolHealth {
@@ -140,6 +152,9 @@ export class PoolController {
       do {
         this.#again = false;
         let pools: Pool[];
+        for (const pass of this.#passes) {
+          await pass().catch((e: unknown) => this.#ctx.logger.error({ err: errorMessage(e) }, 'pool controller pass failed'));
+        }
         try {
           await this.#expireLeases();
           await this.#settleAbandonedClaims();
@@ -430,6 +445,8 @@ export class PoolController {
     const leased = await ctx.store.listVms({ host: ctx.settings.host, leased: true, states: ['running', ...STALE_LEASE_STATES] });
     for (const vm of leased) {
       if (!vm.lease || this.#inflight.has(vm.name)) continue;
+      // Saved by the idle policy with its lease kept: the lifetime policies own that lease.
+      if (vm.state === 'saved' && vm.parkedAt) continue;
       if (STALE_LEASE_STATES.includes(vm.state)) {
         const cleared = await ctx.store.transitionVm(vm.name, {
           from: [vm.state],

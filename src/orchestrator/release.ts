@@ -21,6 +21,11 @@ export interface ReleaseOptions {
   /** When given, the release only happens if the VM holds this lease. */
   leaseId?: string;
   actor?: string;
+  /**
+   * Recorded with the release event, e.g. why a policy ended the lease when its holder did not
+   * (`{ reason: 'idle', idleS: 900 }`).
+   */
+  details?: Record<string, unknown>;
 }
 
 export interface ReleaseResult {
@@ -67,9 +72,10 @@ export async function release(ctx: OrchestratorContext, templates: TemplateCache
   const policy = options.policy ?? pool.releasePolicy;
   const actor = options.actor ?? vm.lease?.holder ?? 'user';
   const leaseGuard = vm.lease?.id ?? null;
+  const released = { ...options.details, released: policy };
 
   if (policy === 'destroy') {
-    const { finished } = await beginRemove(ctx, vm, actor, leaseGuard, { released: policy });
+    const { finished } = await beginRemove(ctx, vm, actor, leaseGuard, released);
     const done = finished.then(
       () => null,
       async (e: unknown) => {
@@ -80,13 +86,13 @@ export async function release(ctx: OrchestratorContext, templates: TemplateCache
     return { vm: { ...vm, state: 'deleting', lease: null }, policy, done };
   }
   if (policy === 'reset') {
-    const resetting = await transition(ctx, vm, { event: 'reset', actor, leaseId: leaseGuard, patch: { lease: null }, details: { released: policy } });
+    const resetting = await transition(ctx, vm, { event: 'reset', actor, leaseId: leaseGuard, patch: { lease: null }, details: released });
     const template = await templates.get(ctx, vm.template);
     const done = resetVm(ctx, resetting, template, { actor, alreadyResetting: true }).catch(() => ctx.store.getVm(name));
     return { vm: resetting, policy, done };
   }
   // `released` marks the event as the end of the lease (the vm.released webhook).
-  const saving = await transition(ctx, vm, { event: 'save', actor, leaseId: leaseGuard, patch: { lease: null }, details: { released: policy } });
+  const saving = await transition(ctx, vm, { event: 'save', actor, leaseId: leaseGuard, patch: { lease: null }, details: released });
   const t0 = ctx.clock.now();
   const done = ctx.hv
     .save(name)

@@ -9,6 +9,7 @@ import type {
   AgentResult,
   DirectBoot,
   GuestMachine,
+  IdleAction,
   Pool,
   ReadinessProbe,
   ReleasePolicy,
@@ -91,6 +92,10 @@ export function poolToRow(p: Pool): Insertable<PoolsTable> {
     release_policy: p.releasePolicy,
     max_running: p.maxRunning,
     created_at: p.createdAt,
+    idle_timeout_s: p.lifetime.idleTimeoutS,
+    idle_action: p.lifetime.idleAction,
+    max_lease_s: p.lifetime.maxLeaseS,
+    max_vm_age_s: p.lifetime.maxVmAgeS,
   };
 }
 
@@ -104,6 +109,14 @@ export function poolPatchToRow(p: PoolPatch): Updateable<PoolsTable> {
     max_per_host: p.maxPerHost,
     release_policy: p.releasePolicy,
     max_running: p.maxRunning,
+    ...(p.lifetime === undefined
+      ? {}
+      : {
+          idle_timeout_s: p.lifetime.idleTimeoutS,
+          idle_action: p.lifetime.idleAction,
+          max_lease_s: p.lifetime.maxLeaseS,
+          max_vm_age_s: p.lifetime.maxVmAgeS,
+        }),
   });
 }
 
@@ -117,6 +130,12 @@ export function rowToPool(r: Row<PoolsTable>): Pool {
     maxPerHost: r.max_per_host,
     releasePolicy: r.release_policy as ReleasePolicy,
     maxRunning: r.max_running,
+    lifetime: {
+      idleTimeoutS: r.idle_timeout_s,
+      idleAction: r.idle_action as IdleAction,
+      maxLeaseS: r.max_lease_s,
+      maxVmAgeS: r.max_vm_age_s,
+    },
     createdAt: r.created_at,
   };
 }
@@ -145,6 +164,9 @@ export function vmToRow(vm: Vm): Insertable<VmsTable> {
     last_save_ms: vm.lastSaveMs,
     last_error: vm.lastError,
     created_at: vm.createdAt,
+    lease_started_at: vm.lease ? (vm.leaseStartedAt ?? null) : null,
+    last_activity_at: vm.lastActivityAt ?? null,
+    parked_at: vm.lease ? (vm.parkedAt ?? null) : null,
   };
 }
 
@@ -156,14 +178,20 @@ export function vmPatchToRow(p: VmPatch): Updateable<VmsTable> {
     ip: p.ip,
     rdp_port: p.rdpPort,
     mcp_endpoint: p.mcpEndpoint,
-    // `lease` is all or nothing: null clears the three columns, a lease sets them.
+    lease_started_at: p.leaseStartedAt,
+    last_activity_at: p.lastActivityAt,
+    parked_at: p.parkedAt,
+    // `lease` is all or nothing: null clears the three columns, a lease sets them. What the
+    // idle policy keeps about a lease (its start, a park) ends with it.
     ...(p.lease === undefined
       ? {}
       : {
           lease_id: p.lease?.id ?? null,
           lease_holder: p.lease?.holder ?? null,
           lease_expires_at: p.lease?.expiresAt ?? null,
+          ...(p.lease === null ? { lease_started_at: null, parked_at: null } : {}),
         }),
+
     has_clean: p.hasClean === undefined ? undefined : p.hasClean ? 1 : 0,
     boot_ms: p.bootMs,
     last_resume_ms: p.lastResumeMs,
@@ -195,6 +223,10 @@ export function rowToVm(r: Row<VmsTable>): Vm {
     lastSaveMs: r.last_save_ms,
     lastError: r.last_error,
     createdAt: r.created_at,
+    // Only when set: a VM written without them reads back equal.
+    ...(r.lease_started_at === null ? {} : { leaseStartedAt: r.lease_started_at }),
+    ...(r.last_activity_at === null ? {} : { lastActivityAt: r.last_activity_at }),
+    ...(r.parked_at === null ? {} : { parkedAt: r.parked_at }),
   };
 }
 

@@ -274,6 +274,9 @@ async function claimVmPg(ctx: StoreContext, req: ClaimRequest, nowIso: string): 
       lease_id: req.leaseId,
       lease_holder: req.holder,
       lease_expires_at: req.leaseExpiresAt,
+      lease_started_at: nowIso,
+      last_activity_at: nowIso,
+      parked_at: null,
     }),
     where: (eb) => eb.and([eb('name', '=', candidate), eb('state', 'in', states), eb('lease_id', 'is', null)]),
     nowIso,
@@ -321,6 +324,9 @@ async function claimInState(
         lease_id: req.leaseId,
         lease_holder: req.holder,
         lease_expires_at: req.leaseExpiresAt,
+        lease_started_at: nowIso,
+        last_activity_at: nowIso,
+        parked_at: null,
       }))
       .where('name', '=', candidate)
       // The outer guard is what makes the claim safe: whatever the subselect saw, only a row

@@ -10,12 +10,16 @@ import { Orchestrator } from '../../src/orchestrator/orchestrator.js';
 import type { OrchestratorSettings } from '../../src/orchestrator/context.js';
 import { createSqliteStore } from '../../src/store/sqlite/index.js';
 import type { Store } from '../../src/store/store.js';
+import type { Clock } from '../../src/_util/clock.js';
+import type { PoolLifetimeInput } from '../../src/orchestrator/policies/lifetime-input.js';
 
 export interface HarnessOptions {
   /** Share the store file and the fake host with other harnesses on the same folder. */
   dataDir?: string;
   fake?: Omit<FakeHypervisorOptions, 'stateFile' | 'dataDir'>;
   settings?: Partial<OrchestratorSettings>;
+  /** Time for the orchestrator and the store (a controllable one in policy tests). Default: the system's. */
+  clock?: Clock;
 }
 
 export interface Harness {
@@ -25,7 +29,7 @@ export interface Harness {
   hv: FakeHypervisor;
   orch: Orchestrator;
   /** Registers template `t` and pool `name`, then provisions it. */
-  pool(name: string, desired: number, options?: { warm?: number; hot?: number; releasePolicy?: 'save' | 'reset' | 'destroy' }): Promise<void>;
+  pool(name: string, desired: number, options?: { warm?: number; hot?: number; releasePolicy?: 'save' | 'reset' | 'destroy'; lifetime?: PoolLifetimeInput }): Promise<void>;
   close(options?: { keepDir?: boolean }): Promise<void>;
 }
 
@@ -34,10 +38,11 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
   const dir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'hvk-test-'));
   const image = path.join(dir, 'golden.vhdx');
   writeFileSync(image, 'golden');
-  const store = createSqliteStore({ file: shared ? path.join(dir, 'hvkube.db') : ':memory:' });
+  const clock = options.clock;
+  const store = createSqliteStore({ file: shared ? path.join(dir, 'hvkube.db') : ':memory:', ...(clock ? { now: () => new Date(clock.now()) } : {}) });
   await store.migrate();
   const hv = createFakeHypervisor({ ...options.fake, dataDir: dir, ...(shared ? { stateFile: path.join(dir, 'fake-host.json') } : {}) });
-  const orch = new Orchestrator({ store, hypervisor: hv, settings: { readyTimeoutMs: 5000, ...options.settings } });
+  const orch = new Orchestrator({ store, hypervisor: hv, ...(clock ? { clock } : {}), settings: { readyTimeoutMs: 5000, ...options.settings } });
   return {
     dir,
     image,
@@ -46,7 +51,7 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
     orch,
     async pool(name, desired, o = {}) {
       if (!(await store.getTemplate('t'))) await orch.registerTemplate({ name: 't', diskPath: image, memoryMb: 512, cpus: 1 });
-      await orch.createPool({ name, template: 't', desired, warm: o.warm, hot: o.hot, releasePolicy: o.releasePolicy });
+      await orch.createPool({ name, template: 't', desired, warm: o.warm, hot: o.hot, releasePolicy: o.releasePolicy, lifetime: o.lifetime });
       await orch.provisionPool(name);
     },
     async close(o = {}) {

@@ -1,7 +1,8 @@
 import { Command, Option } from '@commander-js/extra-typings';
 import type { PoolStatus } from '../../orchestrator/orchestrator.js';
 import type { ResetMethod } from '../../orchestrator/reset.js';
-import type { ReleasePolicy } from '../../domain/types.js';
+import type { IdleAction, PoolLifetime, ReleasePolicy } from '../../domain/types.js';
+import { formatDuration, parseDuration, type PoolLifetimeInput } from '../../orchestrator/policies/lifetime-input.js';
 import { json, paint, table, type Out } from '../output.js';
 import { provisioningProgress } from '../progress.js';
 import { withOps } from '../runtime-scope.js';
@@ -37,6 +38,23 @@ const RELEASES: Record<ReleasePolicy, string> = {
   destroy: 'a released VM is removed and a replacement provisioned',
 };
 
+/** The idle and lifetime policies in one line each, or a single line saying there are none. */
+export function lifetimeLines(l: PoolLifetime): string[] {
+  const lines: string[] = [];
+  if (l.idleTimeoutS !== null) {
+    lines.push(
+      `idle timeout: ${formatDuration(l.idleTimeoutS)} (${
+        l.idleAction === 'release'
+          ? 'an idle leased VM is released by the release policy'
+          : 'an idle leased VM is saved, lease kept, and resumed on the next call'
+      })`,
+    );
+  }
+  if (l.maxLeaseS !== null) lines.push(`max lease duration: ${formatDuration(l.maxLeaseS)} (renews cannot pass it; then the VM is released)`);
+  if (l.maxVmAgeS !== null) lines.push(`max VM age: ${formatDuration(l.maxVmAgeS)} (an older VM is replaced by a fresh clone when not leased)`);
+  return lines.length > 0 ? lines : ['lifetime policies: none'];
+}
+
 /** The lines `pool show` prints under the table. */
 export function poolDetails(s: PoolStatus): string {
   const states = Object.entries(s.counts).map(([k, v]) => `${k}: ${v}`).join(', ');
@@ -45,6 +63,7 @@ export function poolDetails(s: PoolStatus): string {
     `states: ${states || 'no VMs'}`,
     `release policy: ${policy} (${RELEASES[policy]}${policy === 'reset' ? ` by a ${s.resetMethod} reset` : ''})`,
     `resets: ${s.resetMethod} (${RESETS[s.resetMethod]})`,
+    ...lifetimeLines(s.pool.lifetime),
   ];
   if (s.health.degraded) lines.push(`degraded: ${s.health.degraded}`);
   if (s.health.lastError) lines.push(`last error: ${s.health.lastError}`);
@@ -53,6 +72,23 @@ export function poolDetails(s: PoolStatus): string {
 
 const policyOption = (): Option<'--release-policy <policy>', undefined, undefined, ReleasePolicy> =>
   new Option('--release-policy <policy>', 'what release does by default').choices(['save', 'reset', 'destroy'] as const);
+
+interface LifetimeFlags {
+  idleTimeout?: string;
+  idleAction?: IdleAction;
+  maxLease?: string;
+  maxVmAge?: string;
+}
+
+/** The lifetime flags given, as the policy input (absent when none is). */
+export function lifetimeFromFlags(o: LifetimeFlags): PoolLifetimeInput | undefined {
+  const input: PoolLifetimeInput = {};
+  if (o.idleTimeout !== undefined) input.idleTimeoutS = parseDuration('--idle-timeout', o.idleTimeout);
+  if (o.idleAction !== undefined) input.idleAction = o.idleAction;
+  if (o.maxLease !== undefined) input.maxLeaseS = parseDuration('--max-lease', o.maxLease);
+  if (o.maxVmAge !== undefined) input.maxVmAgeS = parseDuration('--max-vm-age', o.maxVmAge);
+  return Object.keys(input).length > 0 ? input : undefined;
+}
 
 export function poolCommand(): Command {
   const cmd = new Command('pool').description('pools of VMs cloned from one template');
@@ -68,8 +104,13 @@ export function poolCommand(): Command {
     .option('--max-per-host <n>', 'at most this many VMs of the pool on one host')
     .option('--max-running <n>', 'at most this many agents running at once')
     .addOption(policyOption())
+    .option('--idle-timeout <duration>', 'act on a leased VM idle this long: 15m, 2h (off: never)')
+    .addOption(new Option('--idle-action <action>', 'on idle: end the lease, or save the VM keeping the lease (default release)').choices(['release', 'save-keep-lease'] as const))
+    .option('--max-lease <duration>', 'a lease lasts at most this long from its acquire: 8h (off: no limit)')
+    .option('--max-vm-age <duration>', 'replace an unleased VM older than this since its clone: 7d (off: never)')
     .action(async (o, command) => {
       await withOps(command, async ({ ops, out, json: asJson }) => {
+        const lifetime = lifetimeFromFlags(o);
         const pool = await ops.createPool({
           name: o.name,
           template: o.template,
@@ -79,9 +120,13 @@ export function poolCommand(): Command {
           maxPerHost: o.maxPerHost === undefined ? null : Number(o.maxPerHost),
           maxRunning: o.maxRunning === undefined ? null : Number(o.maxRunning),
           releasePolicy: o.releasePolicy,
+          ...(lifetime ? { lifetime } : {}),
         });
         if (asJson) json(out, pool);
-        else out.write(`pool ${pool.name} created: ${pool.desired} VMs, ${pool.warm} warm, ${pool.hot} hot — run \`hvkube pool provision ${pool.name}\`\n`);
+        else {
+          out.write(`pool ${pool.name} created: ${pool.desired} VMs, ${pool.warm} warm, ${pool.hot} hot — run \`hvkube pool provision ${pool.name}\`\n`);
+          if (lifetime) out.write(`${lifetimeLines(pool.lifetime).join('\n')}\n`);
+        }
       });
     });
 
@@ -110,20 +155,30 @@ export function poolCommand(): Command {
 
   cmd
     .command('scale')
-    .description('change the size (and warm/hot tiers) of a pool')
+    .description('change the size (and warm/hot tiers, lifetime policies) of a pool')
     .argument('<name>')
-    .requiredOption('--count <n>', 'VMs in the pool')
+    .option('--count <n>', 'VMs in the pool (default: unchanged)')
     .option('--warm <n>', 'VMs kept saved and ready')
     .option('--hot <n>', 'VMs kept paused in memory')
+    .option('--idle-timeout <duration>', 'act on a leased VM idle this long: 15m, 2h (off: never)')
+    .addOption(new Option('--idle-action <action>', 'on idle: end the lease, or save the VM keeping the lease').choices(['release', 'save-keep-lease'] as const))
+    .option('--max-lease <duration>', 'a lease lasts at most this long from its acquire: 8h (off: no limit)')
+    .option('--max-vm-age <duration>', 'replace an unleased VM older than this since its clone: 7d (off: never)')
     .action(async (name, o, command) => {
       await withOps(command, async ({ ops, out, json: asJson }) => {
+        const lifetime = lifetimeFromFlags(o);
+        const desired = o.count === undefined ? (await ops.getPool(name)).pool.desired : Number(o.count);
         const pool = await ops.scalePool(name, {
-          desired: Number(o.count),
+          desired,
           warm: o.warm === undefined ? undefined : Number(o.warm),
           hot: o.hot === undefined ? undefined : Number(o.hot),
+          ...(lifetime ? { lifetime } : {}),
         });
         if (asJson) json(out, pool);
-        else out.write(`pool ${name}: ${pool.desired} VMs, ${pool.warm} warm, ${pool.hot} hot\n`);
+        else {
+          out.write(`pool ${name}: ${pool.desired} VMs, ${pool.warm} warm, ${pool.hot} hot\n`);
+          if (lifetime) out.write(`${lifetimeLines(pool.lifetime).join('\n')}\n`);
+        }
       });
     });
 

@@ -71,6 +71,7 @@ async function execute(deps: ApplyDeps, step: PlannedStep): Promise<void> {
         maxPerHost: desired.maxPerHost,
         releasePolicy: desired.releasePolicy,
         maxRunning: desired.maxRunning,
+        lifetime: desired.lifetime,
       };
       const changed = step.changes.filter((c) => c.field in settings);
       if (changed.length > 0) {

@@ -73,6 +73,7 @@ export const POOL_FIELDS = [
   'maxPerHost',
   'releasePolicy',
   'maxRunning',
+  'lifetime',
 ] as const;
 
 /** JSON with sorted keys, so two equal values compare equal whatever their key order. */
@@ -116,6 +117,7 @@ function fieldOf(kind: Kind, message: string): string {
           [/^hot/, 'hot'],
           [/^pool size/, 'desired'],
           [/paused/, 'hot'],
+          [/^(idle|max lease|max VM age|lifetime)/, 'lifetime'],
         ];
   return rules.find(([re]) => re.test(message))?.[1] ?? '(root)';
 }

@@ -15,6 +15,7 @@ import * as m003 from './003-webhooks.js';
 import * as m004 from './004-operator.js';
 import * as m005 from './005-template-readiness.js';
 import * as m006 from './006-template-guest.js';
+import * as m007 from './007-lifetime-policies.js';
 
 export interface Migration {
   name: string;
@@ -29,6 +30,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '004-operator', up: m004.up },
   { name: '005-template-readiness', up: m005.up },
   { name: '006-template-guest', up: m006.up },
+  { name: '007-lifetime-policies', up: m007.up },
 ];
 
 /** Any number that other software on the same PostgreSQL database is unlikely to pick. */
