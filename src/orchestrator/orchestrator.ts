@@ -26,6 +26,7 @@ import { resetMethod, resetVm, type ResetMethod } from './reset.js';
 import { TemplateCache } from './templates-cache.js';
 import { runVmOperation, transition } from './vm-operation.js';
 import { Waiters } from './waiters.js';
+import { Autoscaler, type AutoscaleView } from './autoscale/autoscaler.js';
 import { guestAddresses, waitReady } from './readiness.js';
 
 export interface OrchestratorOptions {
@@ -52,6 +53,8 @@ export interface PoolStatus {
   health: PoolHealth;
   /** How a reset (release policy `reset`, `vm reset`, repair) brings a VM of this pool back. */
   resetMethod: ResetMethod;
+  /** The autoscaling bounds, the last decision and the cold-start cost; null when the size is set by hand. */
+  autoscale: AutoscaleView | null;
 }
 
 /** What a console operation takes besides its input. */
@@ -72,7 +75,8 @@ export class Orchestrator {
   readonly events: EventEmitter<OrchestratorEventMap>;
   readonly controller: PoolController;
   readonly #templates = new TemplateCache();
-  readonly #waiters = new Waiters();
+  readonly #waiters = new Waiters(() => this.controller.poke());
+  readonly autoscaler: Autoscaler;
   #closing = false;
   #fleet: FleetHooks | null = null;
   readonly #unsubscribe: () => void;
@@ -91,6 +95,8 @@ export class Orchestrator {
       bus: this.events,
     };
     this.controller = new PoolController(this.ctx, this.#templates, () => this.#fleet);
+    this.autoscaler = new Autoscaler(this.ctx, this.#templates, { waiting: (pool) => this.#waiters.size(pool), fleet: () => this.#fleet });
+    this.controller.setSizer((pool) => this.autoscaler.adjust(pool));
     this.events.on('vm-change', (e) => {
       if (e.to !== null && READY_VM_STATES.includes(e.to)) this.#waiters.notify(e.pool);
       if (e.to === 'error' || e.to === null) this.controller.poke();
@@ -199,6 +205,7 @@ export class Orchestrator {
     }
     await this.controller.idle();
     await this.ctx.store.deletePool(name);
+    this.autoscaler.forget(name);
     await this.ctx.store.appendEvent({ actor: 'user', kind: 'pool', subject: name, action: 'remove', from: null, to: null, durationMs: null, details: null });
   }
 
@@ -236,7 +243,16 @@ export class Orchestrator {
     const total = Object.values(counts).reduce((a, b) => a + (b ?? 0), 0);
     const ready = (counts.saved ?? 0) + (counts.paused ?? 0);
     const template = await this.#templates.get(this.ctx, pool.template);
-    return { pool, counts, total, ready, inUse, health: this.controller.health(pool.name), resetMethod: resetMethod(template, this.ctx.hv.capabilities) };
+    return {
+      pool,
+      counts,
+      total,
+      ready,
+      inUse,
+      health: this.controller.health(pool.name),
+      resetMethod: resetMethod(template, this.ctx.hv.capabilities),
+      autoscale: await this.autoscaler.view(pool),
+    };
   }
 
   // ---- acquire / release ----
@@ -547,6 +563,7 @@ export class Orchestrator {
     this.#unsubscribe();
     this.#waiters.wakeAll();
     await this.controller.stop();
+    this.autoscaler.close();
   }
 }
 

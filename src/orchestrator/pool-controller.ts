@@ -64,6 +64,8 @@ export class PoolController {
   readonly #resuming = new Set<string>();
   /** Claims whose resume ended here without a running VM: the lease id, by VM. */
   readonly #abandoned = new Map<string, string>();
+  /** Sets an autoscaled pool's size before each pass over it (see autoscale/); null: sizes are fixed. */
+  #sizer: ((pool: Pool) => Promise<Pool>) | null = null;
 
   constructor(ctx: OrchestratorContext, templates: TemplateCache, fleet: () => FleetHooks | null = () => null) {
     this.#ctx = ctx;
@@ -75,6 +77,11 @@ export class PoolController {
   /** True while this controller runs its loop or has work under way (it replaces and repairs VMs). */
   get active(): boolean {
     return (this.#started && !this.#stopped) || this.#work.size > 0;
+  }
+
+  /** Installs the autoscaler: each pass asks it for the pool's size first. */
+  setSizer(sizer: ((pool: Pool) => Promise<Pool>) | null): void {
+    this.#sizer = sizer;
   }
 
   health(pool: string): PoolHealth {
@@ -150,7 +157,8 @@ export class PoolController {
         }
         for (const pool of pools) {
           try {
-            started += await this.#reconcilePool(pool);
+            const sized = this.#sizer && pool.autoscale ? await this.#sizer(pool) : pool;
+            started += await this.#reconcilePool(sized);
           } catch (e) {
             this.#ctx.logger.error({ pool: pool.name, err: errorMessage(e) }, 'pool controller pass failed');
           }

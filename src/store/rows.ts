@@ -9,6 +9,7 @@ import type {
   AgentResult,
   DirectBoot,
   Pool,
+  PoolAutoscale,
   ReadinessProbe,
   ReleasePolicy,
   StateEvent,
@@ -86,6 +87,7 @@ export function poolToRow(p: Pool): Insertable<PoolsTable> {
     max_per_host: p.maxPerHost,
     release_policy: p.releasePolicy,
     max_running: p.maxRunning,
+    autoscale: jsonOrNull(p.autoscale),
     created_at: p.createdAt,
   };
 }
@@ -100,6 +102,7 @@ export function poolPatchToRow(p: PoolPatch): Updateable<PoolsTable> {
     max_per_host: p.maxPerHost,
     release_policy: p.releasePolicy,
     max_running: p.maxRunning,
+    autoscale: p.autoscale === undefined ? undefined : jsonOrNull(p.autoscale),
   });
 }
 
@@ -113,6 +116,7 @@ export function rowToPool(r: Row<PoolsTable>): Pool {
     maxPerHost: r.max_per_host,
     releasePolicy: r.release_policy as ReleasePolicy,
     maxRunning: r.max_running,
+    autoscale: parseJsonOrNull<PoolAutoscale>(r.autoscale),
     createdAt: r.created_at,
   };
 }

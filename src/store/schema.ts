@@ -36,6 +36,10 @@ export interface PoolsTable {
   release_policy: string;
   max_running: number | null;
   created_at: string;
+  /** Added by migration 006. JSON: PoolAutoscale | null */
+  autoscale: string | null;
+  /** Added by migration 006. JSON: PoolAutoscaleStatus | null; never part of the pool's settings. */
+  autoscale_status: string | null;
 }
 
 export interface VmsTable {

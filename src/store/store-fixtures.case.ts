@@ -47,6 +47,7 @@ export function makePool(name = 'desk', template = 'win11', over: Partial<Pool> 
     maxPerHost: null,
     releasePolicy: 'save',
     maxRunning: 3,
+    autoscale: null,
     createdAt: '2026-01-01T00:00:00.000Z',
     ...over,
   };

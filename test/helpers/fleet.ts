@@ -236,7 +236,7 @@ export async function seedPool(db: FleetDb, pool: string, desired: number): Prom
     readyTimeoutS: null,
     createdAt: now,
   });
-  await db.store.createPool({ name: pool, template: 't', desired, warm: desired, hot: 0, maxPerHost: null, releasePolicy: 'save', maxRunning: null, createdAt: now });
+  await db.store.createPool({ name: pool, template: 't', desired, warm: desired, hot: 0, maxPerHost: null, releasePolicy: 'save', maxRunning: null, autoscale: null, createdAt: now });
 }
 
 /** Counts the pool's VMs that are in service (not unknown) by host and state. */

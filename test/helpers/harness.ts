@@ -10,12 +10,15 @@ import { Orchestrator } from '../../src/orchestrator/orchestrator.js';
 import type { OrchestratorSettings } from '../../src/orchestrator/context.js';
 import { createSqliteStore } from '../../src/store/sqlite/index.js';
 import type { Store } from '../../src/store/store.js';
+import type { Clock } from '../../src/_util/clock.js';
 
 export interface HarnessOptions {
   /** Share the store file and the fake host with other harnesses on the same folder. */
   dataDir?: string;
   fake?: Omit<FakeHypervisorOptions, 'stateFile' | 'dataDir'>;
   settings?: Partial<OrchestratorSettings>;
+  /** The orchestrator's clock (the store keeps the system's). */
+  clock?: Clock;
 }
 
 export interface Harness {
@@ -37,7 +40,7 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
   const store = createSqliteStore({ file: shared ? path.join(dir, 'hvkube.db') : ':memory:' });
   await store.migrate();
   const hv = createFakeHypervisor({ ...options.fake, dataDir: dir, ...(shared ? { stateFile: path.join(dir, 'fake-host.json') } : {}) });
-  const orch = new Orchestrator({ store, hypervisor: hv, settings: { readyTimeoutMs: 5000, ...options.settings } });
+  const orch = new Orchestrator({ store, hypervisor: hv, clock: options.clock, settings: { readyTimeoutMs: 5000, ...options.settings } });
   return {
     dir,
     image,
