@@ -9,7 +9,7 @@ import { decide } from './decide.js';
 /** The system clock, moved forward by hand: VMs look idle without the test waiting. */
 function skewedClock(): Clock & { advance(ms: number): void } {
   let skew = 0;
-  return { now: () => Date.now() + skew, sleep: systemClock.sleep, advance: (ms) => (skew += ms) };
+  return { now: () => Date.now() + skew, sleep: (ms, signal) => systemClock.sleep(ms, signal), advance: (ms) => (skew += ms) };
 }
 
 let h: Harness | undefined;
