@@ -29,6 +29,9 @@ import { Waiters } from './waiters.js';
 import { Autoscaler, type AutoscaleView } from './autoscale/autoscaler.js';
 import { guestAddresses, waitReady } from './readiness.js';
 
+/** A waiting acquire asks the controller for a pass at most this often per pool. */
+const WAIT_POKE_MS = 250;
+
 export interface OrchestratorOptions {
   store: Store;
   hypervisor: Hypervisor;
@@ -75,7 +78,10 @@ export class Orchestrator {
   readonly events: EventEmitter<OrchestratorEventMap>;
   readonly controller: PoolController;
   readonly #templates = new TemplateCache();
-  readonly #waiters = new Waiters(() => this.controller.poke());
+  readonly #waiters = new Waiters((pool) => this.#waitStarted(pool));
+  /** When a waiting acquire last asked the controller for a pass, by pool (epoch ms). */
+  readonly #pokedAt = new Map<string, number>();
+  readonly #pokeLater = new Map<string, NodeJS.Timeout>();
   readonly autoscaler: Autoscaler;
   #closing = false;
   #fleet: FleetHooks | null = null;
@@ -196,7 +202,8 @@ export class Orchestrator {
         details: { pool: name, vms: held.map((v) => v.name) },
       });
     }
-    await this.ctx.store.updatePool(name, { desired: 0, warm: 0, hot: 0 });
+    // Autoscaling off first, or the controller would grow the pool again while it is emptied.
+    await this.ctx.store.updatePool(name, { desired: 0, warm: 0, hot: 0, autoscale: null });
     for (const vm of vms) {
       const current = await this.ctx.store.getVm(vm.name);
       if (!current) continue;
@@ -318,6 +325,28 @@ export class Orchestrator {
       const vm = await this.ctx.store.getVm(name).catch(() => undefined);
       if (vm === null || (vm !== undefined && !busy.includes(vm.state)) || this.ctx.clock.now() > deadline) return vm ?? null;
       await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /**
+   * An acquire started waiting: a pass soon lets the autoscaler grow the pool. At most one
+   * request per pool every 250 ms, so a crowd of waiters polling does not keep the controller busy.
+   */
+  #waitStarted(pool: string): void {
+    const now = Date.now();
+    const last = this.#pokedAt.get(pool) ?? 0;
+    if (now - last >= WAIT_POKE_MS) {
+      this.#pokedAt.set(pool, now);
+      this.controller.poke();
+    } else if (!this.#pokeLater.has(pool)) {
+      // Waiters that came within the window are seen by one more pass at its end.
+      const timer = setTimeout(() => {
+        this.#pokeLater.delete(pool);
+        this.#pokedAt.set(pool, Date.now());
+        this.controller.poke();
+      }, WAIT_POKE_MS - (now - last));
+      timer.unref();
+      this.#pokeLater.set(pool, timer);
     }
   }
 
@@ -560,6 +589,8 @@ export class Orchestrator {
   /** Stops background work and lets every in-flight operation finish; VMs end resumable. */
   async close(): Promise<void> {
     this.#closing = true;
+    for (const timer of this.#pokeLater.values()) clearTimeout(timer);
+    this.#pokeLater.clear();
     this.#unsubscribe();
     this.#waiters.wakeAll();
     await this.controller.stop();

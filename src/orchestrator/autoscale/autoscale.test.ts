@@ -203,6 +203,17 @@ describe('autoscaling pools', () => {
     expect(after.autoscale?.last).toMatchObject({ from: 0, to: 1, signals: { waiting: 1 } });
   });
 
+  it('removes an autoscaled pool while the controller runs, without it growing back', async () => {
+    const x = await setup();
+    await x.orch.createPool({ name: 'p', template: 't', autoscale: { min: 2, max: 4, target: 2, scaleDownAfterMs: 60_000 } });
+    await pass(x);
+    x.orch.controller.start(10);
+    await x.orch.removePool('p');
+    await x.orch.controller.stop();
+    expect(await x.orch.listPools()).toEqual([]);
+    expect(await x.orch.listVms({})).toEqual([]);
+  });
+
   it('refuses bad bounds with a clear error and changes nothing', async () => {
     const x = await setup();
     const bad: [Record<string, number>, RegExp][] = [
