@@ -144,6 +144,52 @@ export const PoolLifetimeInputSchema = z
   })
   .strict()
   .openapi('PoolLifetimeInput');
+const AutoscaleFields = {
+  min: int(0, 1000).openapi({ description: 'fewest VMs the pool keeps; 0 lets an idle pool scale to zero (the template stays)' }),
+  max: int(1, 1000).openapi({ description: 'most VMs the pool may have' }),
+  target: int(0, 1000).openapi({ description: 'ready VMs (saved or paused, unleased) kept beyond the current demand' }),
+  scaleDownAfterMs: int(0, 7 * 24 * 3600 * 1000).openapi({ description: 'a ready VM unused this long may be removed (never below min or the demand)' }),
+};
+
+export const AutoscaleSchema = z.object(AutoscaleFields).openapi('PoolAutoscale');
+
+/** Autoscaling bounds in a create or scale request: what is left out keeps its current value (or the default). */
+export const AutoscaleInputSchema = z
+  .object({
+    min: AutoscaleFields.min.optional(),
+    max: AutoscaleFields.max.optional(),
+    target: AutoscaleFields.target.optional(),
+    scaleDownAfterMs: AutoscaleFields.scaleDownAfterMs.optional(),
+  })
+  .strict()
+  .openapi('PoolAutoscaleInput', { description: 'defaults: min 0, target 1, scaleDownAfterMs 300000; max is required to turn autoscaling on' });
+
+const ScaleDecisionSchema = z
+  .object({
+    at: iso,
+    from: z.number().int(),
+    to: z.number().int(),
+    reason: z.string().openapi({ description: 'the demand seen and why the size is what it is' }),
+    signals: z.object({
+      inUse: z.number().int(),
+      ready: z.number().int(),
+      coming: z.number().int().openapi({ description: 'being provisioned, reset or saved: ready soon' }),
+      waiting: z.number().int().openapi({ description: 'acquires waiting in the deciding process' }),
+      queued: z.number().int().openapi({ description: 'queued agents that could start if a VM were free' }),
+      idle: z.number().int().openapi({ description: 'ready VMs unused for longer than scaleDownAfterMs' }),
+    }),
+    limitedBy: z.enum(['min', 'max', 'capacity', 'placement', 'idle-period']).nullable(),
+  })
+  .openapi('ScaleDecision');
+
+export const AutoscaleViewSchema = z
+  .object({
+    ...AutoscaleFields,
+    last: ScaleDecisionSchema.nullable().openapi({ description: 'the last decision: a change of size, or growth held back by capacity or placement' }),
+    coldStartMs: z.number().int().nullable().openapi({ description: 'last measured time for a new VM from nothing to ready (clone, boot, checkpoint, save): what an acquire waits beyond a resume when the pool is at zero' }),
+    coldStartMeasuredAt: iso.nullable(),
+  })
+  .openapi('PoolAutoscaleStatus');
 
 export const PoolSchema = z
   .object({
@@ -156,6 +202,7 @@ export const PoolSchema = z
     releasePolicy: ReleasePolicySchema,
     maxRunning: z.number().int().nullable(),
     lifetime: PoolLifetimeSchema,
+    autoscale: AutoscaleSchema.nullable().openapi({ description: 'null: the size is set by hand; else the pool controller sets desired (and warm) within these bounds' }),
     createdAt: iso,
   })
   .openapi('Pool');
@@ -174,6 +221,7 @@ export const PoolStatusSchema = z
         '`cold-boot` (a GPU template on a backend that cannot checkpoint GPU VMs, such as Hyper-V) gives the VM a fresh disk, boots it and saves it, ' +
         'so each reset takes as long as provisioning a VM.',
     }),
+    autoscale: AutoscaleViewSchema.nullable(),
   })
   .openapi('PoolStatus');
 
@@ -181,19 +229,26 @@ export const PoolCreateSchema = z
   .object({
     name: NameSchema,
     template: NameSchema,
-    desired: int(0, 1000),
+    desired: int(0, 1000).optional().openapi({ description: 'the size; required unless autoscale is given, where it is the size to start at (default: the target, within min and max)' }),
     warm: int(0, 1000).optional(),
     hot: int(0, 1000).optional(),
     maxPerHost: int(1, 1000).nullable().optional(),
     releasePolicy: ReleasePolicySchema.optional(),
     maxRunning: int(1, 1000).nullable().optional(),
     lifetime: PoolLifetimeInputSchema.optional(),
+    autoscale: AutoscaleInputSchema.nullable().optional(),
   })
   .strict()
   .openapi('PoolCreate');
 
 export const PoolScaleSchema = z
-  .object({ desired: int(0, 1000), warm: int(0, 1000).optional(), hot: int(0, 1000).optional(), lifetime: PoolLifetimeInputSchema.optional() })
+  .object({
+    desired: int(0, 1000).optional().openapi({ description: 'the size; required unless the pool is (or becomes) autoscaled' }),
+    warm: int(0, 1000).optional(),
+    hot: int(0, 1000).optional(),
+    autoscale: AutoscaleInputSchema.nullable().optional().openapi({ description: 'bounds to set (fields left out keep their value); null turns autoscaling off' }),
+    lifetime: PoolLifetimeInputSchema.optional(),
+  })
   .strict()
   .openapi('PoolScale');
 

@@ -120,7 +120,66 @@ export interface Pool {
   maxRunning: number | null;
   /** Idle and lifetime policies. */
   lifetime: PoolLifetime;
+  /**
+   * Autoscaling: the pool controller sets `desired` (and `warm`, all VMs kept ready) from the
+   * demand it sees, within these bounds. Null: the size is what the user set.
+   */
+  autoscale: PoolAutoscale | null;
   createdAt: string;
+}
+
+/** How an autoscaled pool grows and shrinks (docs/autoscaling.md). */
+export interface PoolAutoscale {
+  /** Fewest VMs the pool keeps; 0 lets an idle pool scale to zero (the template stays). */
+  min: number;
+  /** Most VMs the pool may have. */
+  max: number;
+  /** Ready VMs (saved or paused, unleased) kept beyond the current demand. */
+  target: number;
+  /** A ready VM left unused this long may be removed (never below `min` or the demand). */
+  scaleDownAfterMs: number;
+}
+
+/** What limited an autoscaling decision, when something did. */
+export type ScaleLimit = 'min' | 'max' | 'capacity' | 'placement' | 'idle-period';
+
+/** One decision of the autoscaler, kept as the pool's last and written as a `scaled` event. */
+export interface ScaleDecision {
+  at: string;
+  from: number;
+  to: number;
+  /** In words: the demand seen and why the size is what it is. */
+  reason: string;
+  /** What the decision was based on. */
+  signals: ScaleSignals;
+  /** The bound that stopped the size from going where the demand wanted, or null. */
+  limitedBy: ScaleLimit | null;
+}
+
+export interface ScaleSignals {
+  /** VMs held under a lease. */
+  inUse: number;
+  /** Ready to hand out now. */
+  ready: number;
+  /** Being provisioned, reset or saved: ready soon. */
+  coming: number;
+  /** Acquires waiting for a VM of the pool in this process. */
+  waiting: number;
+  /** Agents queued for the pool that could start if a VM were free. */
+  queued: number;
+  /** Ready VMs unused for longer than the scale-down period. */
+  idle: number;
+}
+
+/** The autoscaler's memory of a pool, kept in the store beside the pool. */
+export interface PoolAutoscaleStatus {
+  last: ScaleDecision | null;
+  /**
+   * How long a VM took from nothing to ready (clone, first boot, checkpoint, save), last
+   * measured on this pool: what an acquire waits for beyond a resume when the pool is at zero.
+   */
+  coldStartMs: number | null;
+  coldStartMeasuredAt: string | null;
 }
 
 export interface Lease {

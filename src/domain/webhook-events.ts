@@ -15,6 +15,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'vm.replaced',
   'pool.degraded',
   'pool.recovered',
+  'pool.scaled',
   'agent.completed',
   'agent.failed',
   'host.lost',
@@ -54,7 +55,9 @@ export function webhookTypeOf(e: EventFacts): WebhookEventType | null {
         ? 'pool.degraded'
         : e.action === 'recovered'
           ? 'pool.recovered'
-          : null;
+          : e.action === 'scaled'
+            ? 'pool.scaled'
+            : null;
     case 'agent':
       return e.action === 'completed'
         ? 'agent.completed'

@@ -143,6 +143,16 @@ export class FleetMember implements FleetHooks {
 
   async placeNew(pool: Pool, missing: number): Promise<number> {
     if (!this.acceptsWork() || this.#record?.status !== 'up') return 0;
+    const plan = await this.#plan(pool, missing);
+    return plan.filter((h) => h === this.#name).length;
+  }
+
+  async placeable(pool: Pool, missing: number): Promise<number> {
+    return (await this.#plan(pool, missing)).length;
+  }
+
+  /** The host of each of `missing` new VMs of `pool`, over the hosts that take work. */
+  async #plan(pool: Pool, missing: number): Promise<string[]> {
     const store = this.#o.orchestrator.store;
     const hosts = (await store.listHosts()).filter((h) => h.status === 'up');
     const counted = (await store.listVms({})).filter((v) => v.state !== 'unknown' && v.state !== 'deleting');
@@ -152,8 +162,7 @@ export class FleetMember implements FleetHooks {
       used.set(v.host, (used.get(v.host) ?? 0) + 1);
       if (v.pool === pool.name) inPool.set(v.host, (inPool.get(v.host) ?? 0) + 1);
     }
-    const plan = planPlacement({ hosts, used, inPool, maxPerHost: pool.maxPerHost, missing });
-    return plan.filter((h) => h === this.#name).length;
+    return planPlacement({ hosts, used, inPool, maxPerHost: pool.maxPerHost, missing });
   }
 
   // ---- membership ----

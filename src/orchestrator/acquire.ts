@@ -217,10 +217,12 @@ async function noVmError(ctx: OrchestratorContext, pool: Pool, timeoutMs: number
     ...busy,
     (counts.error ?? 0) > 0 ? `${counts.error} in error` : null,
   ].filter((p): p is string => p !== null);
-  const situation = parts.length > 0 ? `; ${parts.join(', ')}` : pool.desired === 0 ? '; its size is 0' : '';
+  const situation = parts.length > 0 ? `; ${parts.join(', ')}` : pool.desired === 0 ? (pool.autoscale ? '; it is scaled to zero' : '; its size is 0') : '';
   const waited = timeoutMs > 0 ? ` after waiting ${Math.round(timeoutMs / 1000)} s` : '';
-  const hint =
-    pool.desired === 0
+  const coldStartMs = pool.autoscale ? (await ctx.store.getPoolAutoscaleStatus(pool.name))?.coldStartMs ?? null : null;
+  const hint = pool.autoscale
+    ? `the pool is autoscaled (${pool.autoscale.min}..${pool.autoscale.max} VMs): an acquire that waits makes it grow; pass a timeout longer than a cold start (${coldStartMs === null ? 'not measured yet' : `about ${Math.ceil(coldStartMs / 1000)} s`}), e.g. --timeout 120, with \`hvkube serve\` running`
+    : pool.desired === 0
       ? `scale it up: hvkube pool scale ${pool.name} --count 2`
       : timeoutMs > 0
         ? 'retry later, or scale the pool up'

@@ -9,6 +9,7 @@ import { IMAGE_EXTENSIONS, validateFilePath, validateInt, validateMemoryMb, vali
 import { isoNow } from '../_util/clock.js';
 import type { OrchestratorContext } from './context.js';
 import { buildLifetime, type PoolLifetimeInput } from './policies/lifetime-input.js';
+import { buildAutoscale, initialSize, type AutoscaleInput } from './autoscale/settings.js';
 
 export interface TemplateInput {
   name: string;
@@ -31,7 +32,8 @@ export interface TemplateInput {
 export interface PoolInput {
   name: string;
   template: string;
-  desired: number;
+  /** The size; with `autoscale`, the size to start at (default: the target, within min and max). */
+  desired?: number;
   warm?: number;
   hot?: number;
   maxPerHost?: number | null;
@@ -39,6 +41,8 @@ export interface PoolInput {
   maxRunning?: number | null;
   /** Idle and lifetime policies (docs/policies.md); absent: every limit off. */
   lifetime?: PoolLifetimeInput;
+  /** Let the pool controller size the pool within these bounds (docs/autoscaling.md). */
+  autoscale?: AutoscaleInput | null;
 }
 
 const MAX_POOL_SIZE = 1000;
@@ -186,9 +190,19 @@ export async function removeTemplate(ctx: OrchestratorContext, name: string): Pr
 
 export function buildPool(ctx: OrchestratorContext, input: PoolInput): Pool {
   const name = validateName('pool', input.name);
-  const desired = validateInt('pool size (count)', input.desired, 0, MAX_POOL_SIZE);
-  const warm = validateInt('warm', input.warm ?? desired, 0, desired);
-  const hot = validateInt('hot', input.hot ?? 0, 0, warm);
+  const autoscale = input.autoscale == null ? null : buildAutoscale(input.autoscale, null, MAX_POOL_SIZE);
+  if (!autoscale && input.desired === undefined) {
+    throw new HvkubeError('INVALID_INPUT', 'pool size (count) is required unless the pool is autoscaled', {
+      hint: 'pass --count N, or --max N (and --min, --target) to let the pool controller size it',
+      details: { field: 'desired' },
+    });
+  }
+  const desired = autoscale
+    ? validateInt('pool size (count)', input.desired ?? initialSize(autoscale), autoscale.min, autoscale.max)
+    : validateInt('pool size (count)', input.desired, 0, MAX_POOL_SIZE);
+  // An autoscaled pool keeps every VM ready: its size is its warm tier.
+  const warm = autoscale ? desired : validateInt('warm', input.warm ?? desired, 0, desired);
+  const hot = validateInt('hot', input.hot ?? 0, 0, autoscale ? autoscale.max : warm);
   const policy = input.releasePolicy ?? 'reset';
   if (!RELEASE_POLICIES.includes(policy)) {
     throw new HvkubeError('INVALID_INPUT', `release policy ${JSON.stringify(policy)} is unknown`, { hint: 'use save, reset or destroy' });
@@ -203,6 +217,7 @@ export function buildPool(ctx: OrchestratorContext, input: PoolInput): Pool {
     releasePolicy: policy,
     maxRunning: input.maxRunning == null ? null : validateInt('max running agents', input.maxRunning, 1, MAX_POOL_SIZE),
     lifetime: buildLifetime(input.lifetime),
+    autoscale,
     createdAt: isoNow(ctx.clock),
   };
 }
@@ -217,7 +232,16 @@ export async function createPool(ctx: OrchestratorContext, input: PoolInput): Pr
     throw new HvkubeError('INVALID_INPUT', `the ${ctx.hv.backend} backend cannot keep VMs paused`, { hint: 'use --hot 0' });
   }
   await ctx.store.createPool(pool);
-  await ctx.store.appendEvent({ actor: 'user', kind: 'pool', subject: pool.name, action: 'create', from: null, to: null, durationMs: null, details: { desired: pool.desired, warm: pool.warm, hot: pool.hot, lifetime: pool.lifetime } });
+  await ctx.store.appendEvent({
+    actor: 'user',
+    kind: 'pool',
+    subject: pool.name,
+    action: 'create',
+    from: null,
+    to: null,
+    durationMs: null,
+    details: { desired: pool.desired, warm: pool.warm, hot: pool.hot, lifetime: pool.lifetime, ...(pool.autoscale ? { autoscale: pool.autoscale } : {}) },
+  });
   return pool;
 }
 
@@ -234,21 +258,63 @@ export async function requirePool(ctx: OrchestratorContext, name: string): Promi
 }
 
 export interface ScaleInput {
-  desired: number;
+  /** The size; on an autoscaled pool, the size to be at now (within min and max) until the next decision. */
+  desired?: number;
   warm?: number;
   hot?: number;
   /** Changes to the idle and lifetime policies; fields left out keep their value. */
   lifetime?: PoolLifetimeInput;
+  /**
+   * Autoscaling bounds; fields left out keep their current value. Null turns autoscaling off
+   * (the pool keeps its current size unless `desired` says otherwise).
+   */
+  autoscale?: AutoscaleInput | null;
+}
+
+/** The sizes and bounds a scale request leads to; throws before anything is written. */
+export function planScale(pool: Pool, input: ScaleInput): Pick<Pool, 'desired' | 'warm' | 'hot' | 'autoscale'> {
+  const autoscale = input.autoscale === null ? null : input.autoscale === undefined ? pool.autoscale : buildAutoscale(input.autoscale, pool.autoscale, MAX_POOL_SIZE);
+  if (autoscale) {
+    if (input.warm !== undefined) {
+      throw new HvkubeError('INVALID_INPUT', `pool '${pool.name}' is autoscaled and keeps every VM warm; --warm does not apply`, {
+        hint: 'set --target (ready VMs beyond demand) instead, or turn autoscaling off with --no-autoscale',
+        details: { field: 'warm' },
+      });
+    }
+    const desired =
+      input.desired === undefined
+        ? Math.min(autoscale.max, Math.max(autoscale.min, pool.desired))
+        : validateInt('pool size (count)', input.desired, autoscale.min, autoscale.max);
+    const hot = validateInt('hot', input.hot ?? pool.hot, 0, autoscale.max);
+    return { desired, warm: desired, hot, autoscale };
+  }
+  if (input.desired === undefined && input.warm === undefined && input.hot === undefined && input.autoscale === undefined && input.lifetime === undefined) {
+    throw new HvkubeError('INVALID_INPUT', `nothing to change in pool '${pool.name}': give its size (count), warm or hot tiers, autoscaling bounds or lifetime policies`, {
+      hint: 'e.g. --count 4, or --max 10 to let the pool controller size it',
+    });
+  }
+  const desired = validateInt('pool size (count)', input.desired ?? pool.desired, 0, MAX_POOL_SIZE);
+  const warm = validateInt('warm', input.warm ?? (pool.autoscale ? desired : Math.min(pool.warm, desired)), 0, desired);
+  const hot = validateInt('hot', input.hot ?? Math.min(pool.hot, warm), 0, warm);
+  return { desired, warm, hot, autoscale: null };
 }
 
 export async function scalePool(ctx: OrchestratorContext, name: string, input: ScaleInput): Promise<Pool> {
   const pool = await requirePool(ctx, name);
-  const desired = validateInt('pool size (count)', input.desired, 0, MAX_POOL_SIZE);
-  const warm = validateInt('warm', input.warm ?? Math.min(pool.warm, desired), 0, desired);
-  const hot = validateInt('hot', input.hot ?? Math.min(pool.hot, warm), 0, warm);
+  const next = planScale(pool, input);
   const lifetime = buildLifetime(input.lifetime, pool.lifetime);
-  const updated = await ctx.store.updatePool(name, { desired, warm, hot, lifetime });
+  const updated = await ctx.store.updatePool(name, { ...next, lifetime });
   if (!updated) throw new HvkubeError('POOL_NOT_FOUND', `pool '${name}' does not exist`);
-  await ctx.store.appendEvent({ actor: 'user', kind: 'pool', subject: name, action: 'scale', from: String(pool.desired), to: String(desired), durationMs: null, details: { warm, hot, ...(input.lifetime ? { lifetime } : {}) } });
+  const autoscaleChanged = JSON.stringify(pool.autoscale) !== JSON.stringify(next.autoscale);
+  await ctx.store.appendEvent({
+    actor: 'user',
+    kind: 'pool',
+    subject: name,
+    action: 'scale',
+    from: String(pool.desired),
+    to: String(next.desired),
+    durationMs: null,
+    details: { warm: next.warm, hot: next.hot, ...(autoscaleChanged ? { autoscale: next.autoscale } : {}), ...(input.lifetime ? { lifetime } : {}) },
+  });
   return updated;
 }

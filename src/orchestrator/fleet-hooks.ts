@@ -38,6 +38,8 @@ export interface FleetHooks {
   poolVms(pool: string): Promise<Vm[]>;
   /** Of `missing` new VMs for `pool`, how many this host provisions now (the rest go elsewhere). */
   placeNew(pool: Pool, missing: number, live: readonly Vm[]): Promise<number>;
+  /** Of `missing` new VMs for `pool`, how many the fleet's hosts have room for (autoscaling). */
+  placeable?(pool: Pool, missing: number): Promise<number>;
   /** False while this host is fenced (its lease could not be renewed) or not registered. */
   acceptsWork(): boolean;
   remote: RemoteVmOperations;

@@ -26,8 +26,12 @@ import { resetMethod, resetVm, type ResetMethod } from './reset.js';
 import { TemplateCache } from './templates-cache.js';
 import { runVmOperation, transition } from './vm-operation.js';
 import { Waiters } from './waiters.js';
+import { Autoscaler, type AutoscaleView } from './autoscale/autoscaler.js';
 import { guestAddresses, waitReady } from './readiness.js';
 import { isParked, LifetimePolicies } from './policies/lifetime.js';
+
+/** A waiting acquire asks the controller for a pass at most this often per pool. */
+const WAIT_POKE_MS = 250;
 
 export interface OrchestratorOptions {
   store: Store;
@@ -53,6 +57,8 @@ export interface PoolStatus {
   health: PoolHealth;
   /** How a reset (release policy `reset`, `vm reset`, repair) brings a VM of this pool back. */
   resetMethod: ResetMethod;
+  /** The autoscaling bounds, the last decision and the cold-start cost; null when the size is set by hand. */
+  autoscale: AutoscaleView | null;
 }
 
 /** What a console operation takes besides its input. */
@@ -75,7 +81,11 @@ export class Orchestrator {
   /** Idle and lifetime policies of the pools (docs/policies.md); the controller runs them. */
   readonly lifetime: LifetimePolicies;
   readonly #templates = new TemplateCache();
-  readonly #waiters = new Waiters();
+  readonly #waiters = new Waiters((pool) => this.#waitStarted(pool));
+  /** When a waiting acquire last asked the controller for a pass, by pool (epoch ms). */
+  readonly #pokedAt = new Map<string, number>();
+  readonly #pokeLater = new Map<string, NodeJS.Timeout>();
+  readonly autoscaler: Autoscaler;
   #closing = false;
   #fleet: FleetHooks | null = null;
   readonly #unsubscribe: () => void;
@@ -96,6 +106,8 @@ export class Orchestrator {
     this.controller = new PoolController(this.ctx, this.#templates, () => this.#fleet);
     this.lifetime = new LifetimePolicies(this.ctx, { templates: this.#templates, controller: this.controller });
     this.controller.addPass(() => this.lifetime.pass());
+    this.autoscaler = new Autoscaler(this.ctx, this.#templates, { waiting: (pool) => this.#waiters.size(pool), fleet: () => this.#fleet });
+    this.controller.setSizer((pool) => this.autoscaler.adjust(pool));
     this.events.on('vm-change', (e) => {
       if (e.to !== null && READY_VM_STATES.includes(e.to)) this.#waiters.notify(e.pool);
       if (e.to === 'error' || e.to === null) this.controller.poke();
@@ -195,7 +207,8 @@ export class Orchestrator {
         details: { pool: name, vms: held.map((v) => v.name) },
       });
     }
-    await this.ctx.store.updatePool(name, { desired: 0, warm: 0, hot: 0 });
+    // Autoscaling off first, or the controller would grow the pool again while it is emptied.
+    await this.ctx.store.updatePool(name, { desired: 0, warm: 0, hot: 0, autoscale: null });
     for (const vm of vms) {
       const current = await this.ctx.store.getVm(vm.name);
       if (!current) continue;
@@ -204,6 +217,7 @@ export class Orchestrator {
     }
     await this.controller.idle();
     await this.ctx.store.deletePool(name);
+    this.autoscaler.forget(name);
     await this.ctx.store.appendEvent({ actor: 'user', kind: 'pool', subject: name, action: 'remove', from: null, to: null, durationMs: null, details: null });
   }
 
@@ -242,7 +256,16 @@ export class Orchestrator {
     // Unleased only: a VM the idle policy saved with its lease kept is saved but not free.
     const ready = await this.ctx.store.countVms({ pool: pool.name, leased: false, states: READY_VM_STATES });
     const template = await this.#templates.get(this.ctx, pool.template);
-    return { pool, counts, total, ready, inUse, health: this.controller.health(pool.name), resetMethod: resetMethod(template, this.ctx.hv.capabilities) };
+    return {
+      pool,
+      counts,
+      total,
+      ready,
+      inUse,
+      health: this.controller.health(pool.name),
+      resetMethod: resetMethod(template, this.ctx.hv.capabilities),
+      autoscale: await this.autoscaler.view(pool),
+    };
   }
 
   // ---- acquire / release ----
@@ -324,6 +347,28 @@ export class Orchestrator {
       const vm = await this.ctx.store.getVm(name).catch(() => undefined);
       if (vm === null || (vm !== undefined && !busy.includes(vm.state)) || this.ctx.clock.now() > deadline) return vm ?? null;
       await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /**
+   * An acquire started waiting: a pass soon lets the autoscaler grow the pool. At most one
+   * request per pool every 250 ms, so a crowd of waiters polling does not keep the controller busy.
+   */
+  #waitStarted(pool: string): void {
+    const now = Date.now();
+    const last = this.#pokedAt.get(pool) ?? 0;
+    if (now - last >= WAIT_POKE_MS) {
+      this.#pokedAt.set(pool, now);
+      this.controller.poke();
+    } else if (!this.#pokeLater.has(pool)) {
+      // Waiters that came within the window are seen by one more pass at its end.
+      const timer = setTimeout(() => {
+        this.#pokeLater.delete(pool);
+        this.#pokedAt.set(pool, Date.now());
+        this.controller.poke();
+      }, WAIT_POKE_MS - (now - last));
+      timer.unref();
+      this.#pokeLater.set(pool, timer);
     }
   }
 
@@ -580,9 +625,12 @@ export class Orchestrator {
   /** Stops background work and lets every in-flight operation finish; VMs end resumable. */
   async close(): Promise<void> {
     this.#closing = true;
+    for (const timer of this.#pokeLater.values()) clearTimeout(timer);
+    this.#pokeLater.clear();
     this.#unsubscribe();
     this.#waiters.wakeAll();
     await this.controller.stop();
+    this.autoscaler.close();
   }
 }
 

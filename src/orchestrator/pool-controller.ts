@@ -67,6 +67,8 @@ export class PoolController {
   readonly #abandoned = new Map<string, string>();
   /** Work run first in every pass (the idle and lifetime policies). */
   readonly #passes: (() => Promise<void>)[] = [];
+  /** Sets an autoscaled pool's size before each pass over it (see autoscale/); null: sizes are fixed. */
+  #sizer: ((pool: Pool) => Promise<Pool>) | null = null;
 
   constructor(ctx: OrchestratorContext, templates: TemplateCache, fleet: () => FleetHooks | null = () => null) {
     this.#ctx = ctx;
@@ -88,6 +90,11 @@ export class PoolController {
   /** Whether this controller works on (or resumes) the VM now. */
   busy(vmName: string): boolean {
     return this.#inflight.has(vmName) || this.#resuming.has(vmName);
+  }
+
+  /** Installs the autoscaler: each pass asks it for the pool's size first. */
+  setSizer(sizer: ((pool: Pool) => Promise<Pool>) | null): void {
+    this.#sizer = sizer;
   }
 
   health(pool: string): PoolHealth {
@@ -166,7 +173,8 @@ export class PoolController {
         }
         for (const pool of pools) {
           try {
-            started += await this.#reconcilePool(pool);
+            const sized = this.#sizer && pool.autoscale ? await this.#sizer(pool) : pool;
+            started += await this.#reconcilePool(sized);
           } catch (e) {
             this.#ctx.logger.error({ pool: pool.name, err: errorMessage(e) }, 'pool controller pass failed');
           }

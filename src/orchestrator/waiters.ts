@@ -11,6 +11,12 @@ interface Waiter {
 
 export class Waiters {
   readonly #queues = new Map<string, Waiter[]>();
+  readonly #onWait: (pool: string) => void;
+
+  /** `onWait` hears of every acquire that starts waiting (the autoscaler grows the pool). */
+  constructor(onWait: (pool: string) => void = () => undefined) {
+    this.#onWait = onWait;
+  }
 
   size(pool: string): number {
     return this.#queues.get(pool)?.length ?? 0;
@@ -41,6 +47,7 @@ export class Waiters {
       options.signal?.addEventListener('abort', onAbort, { once: true });
       if (options.front) queue.unshift(waiter);
       else queue.push(waiter);
+      this.#onWait(pool);
     });
   }
 

@@ -5,7 +5,7 @@
  */
 import { HvkubeError } from '../domain/errors.js';
 import { FINAL_AGENT_STATUSES } from '../domain/agent-state.js';
-import type { Pool, Template } from '../domain/types.js';
+import type { Pool, PoolAutoscaleStatus, Template } from '../domain/types.js';
 import type { StoreContext } from './context.js';
 import { isForeignKeyViolation, isUniqueViolation } from './db-errors.js';
 import {
@@ -129,6 +129,45 @@ export async function updatePool(
     .returningAll()
     .executeTakeFirst();
   return row ? rowToPool(row) : null;
+}
+
+export async function resizePool(
+  ctx: StoreContext,
+  name: string,
+  change: { from: number; desired: number; warm: number; status: PoolAutoscaleStatus },
+): Promise<Pool | null> {
+  const row = await ctx.db
+    .updateTable('pools')
+    .set({ desired: change.desired, warm: change.warm, autoscale_status: JSON.stringify(change.status) })
+    .where('name', '=', name)
+    .where('desired', '=', change.from)
+    .returningAll()
+    .executeTakeFirst();
+  return row ? rowToPool(row) : null;
+}
+
+export async function getPoolAutoscaleStatus(
+  ctx: StoreContext,
+  name: string,
+): Promise<PoolAutoscaleStatus | null> {
+  const row = await ctx.db
+    .selectFrom('pools')
+    .select('autoscale_status')
+    .where('name', '=', name)
+    .executeTakeFirst();
+  return row?.autoscale_status ? (JSON.parse(row.autoscale_status) as PoolAutoscaleStatus) : null;
+}
+
+export async function setPoolAutoscaleStatus(
+  ctx: StoreContext,
+  name: string,
+  status: PoolAutoscaleStatus | null,
+): Promise<void> {
+  await ctx.db
+    .updateTable('pools')
+    .set({ autoscale_status: status === null ? null : JSON.stringify(status) })
+    .where('name', '=', name)
+    .execute();
 }
 
 function poolNotEmpty(name: string, vms: number, cause?: unknown): HvkubeError {

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Kysely } from 'kysely';
-import type { Agent, NewStateEvent, Pool, StateEvent, Template, Vm } from '../domain/types.js';
+import type { Agent, NewStateEvent, Pool, PoolAutoscaleStatus, StateEvent, Template, Vm } from '../domain/types.js';
 import type { VmState } from '../domain/vm-state.js';
 import type { AgentStatus } from '../domain/agent-state.js';
 import type {
@@ -121,6 +121,15 @@ export class KyselyStore implements Store {
   }
   deletePool(name: string): Promise<boolean> {
     return catalog.deletePool(this.#ctx, name);
+  }
+  resizePool(name: string, change: { from: number; desired: number; warm: number; status: PoolAutoscaleStatus }): Promise<Pool | null> {
+    return catalog.resizePool(this.#ctx, name, change);
+  }
+  getPoolAutoscaleStatus(name: string): Promise<PoolAutoscaleStatus | null> {
+    return catalog.getPoolAutoscaleStatus(this.#ctx, name);
+  }
+  setPoolAutoscaleStatus(name: string, status: PoolAutoscaleStatus | null): Promise<void> {
+    return catalog.setPoolAutoscaleStatus(this.#ctx, name, status);
   }
 
   insertVm(vm: Vm, event: { actor: string; action: string }): Promise<void> {

@@ -11,6 +11,7 @@ import type {
   GuestMachine,
   IdleAction,
   Pool,
+  PoolAutoscale,
   ReadinessProbe,
   ReleasePolicy,
   StateEvent,
@@ -91,6 +92,7 @@ export function poolToRow(p: Pool): Insertable<PoolsTable> {
     max_per_host: p.maxPerHost,
     release_policy: p.releasePolicy,
     max_running: p.maxRunning,
+    autoscale: jsonOrNull(p.autoscale),
     created_at: p.createdAt,
     idle_timeout_s: p.lifetime.idleTimeoutS,
     idle_action: p.lifetime.idleAction,
@@ -117,6 +119,7 @@ export function poolPatchToRow(p: PoolPatch): Updateable<PoolsTable> {
           max_lease_s: p.lifetime.maxLeaseS,
           max_vm_age_s: p.lifetime.maxVmAgeS,
         }),
+    autoscale: p.autoscale === undefined ? undefined : jsonOrNull(p.autoscale),
   });
 }
 
@@ -136,6 +139,7 @@ export function rowToPool(r: Row<PoolsTable>): Pool {
       maxLeaseS: r.max_lease_s,
       maxVmAgeS: r.max_vm_age_s,
     },
+    autoscale: parseJsonOrNull<PoolAutoscale>(r.autoscale),
     createdAt: r.created_at,
   };
 }

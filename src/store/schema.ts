@@ -38,11 +38,15 @@ export interface PoolsTable {
   release_policy: string;
   max_running: number | null;
   created_at: string;
-  /** Added by migration 006: idle and lifetime policies (null: off). */
+  /** Added by migration 007: idle and lifetime policies (null: off). */
   idle_timeout_s: number | null;
   idle_action: Generated<string>;
   max_lease_s: number | null;
   max_vm_age_s: number | null;
+  /** Added by migration 008. JSON: PoolAutoscale | null */
+  autoscale: string | null;
+  /** Added by migration 008. JSON: PoolAutoscaleStatus | null; never part of the pool's settings. */
+  autoscale_status: string | null;
 }
 
 export interface VmsTable {
@@ -75,7 +79,7 @@ export interface VmsTable {
   created_at: string;
   /** The process that last changed the state (`host/pid/instance`); see migration 003. */
   operator: string | null;
-  /** Added by migration 006: when the lease began, last use through hvkube, saved by the idle policy with its lease kept. */
+  /** Added by migration 007: when the lease began, last use through hvkube, saved by the idle policy with its lease kept. */
   lease_started_at: string | null;
   last_activity_at: string | null;
   parked_at: string | null;

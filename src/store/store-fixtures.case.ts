@@ -49,6 +49,7 @@ export function makePool(name = 'desk', template = 'win11', over: Partial<Pool> 
     releasePolicy: 'save',
     maxRunning: 3,
     lifetime: { idleTimeoutS: null, idleAction: 'release', maxLeaseS: null, maxVmAgeS: null },
+    autoscale: null,
     createdAt: '2026-01-01T00:00:00.000Z',
     ...over,
   };

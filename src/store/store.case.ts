@@ -82,6 +82,31 @@ export function runStoreContract(
         expect(await store.updatePool('desk', {})).toEqual(p);
       });
 
+      it('keeps autoscale bounds with the pool and resizes only from the size it was read at', async () => {
+        const autoscale = { min: 0, max: 8, target: 2, scaleDownAfterMs: 60_000 };
+        await store.createTemplate(makeTemplate('win11'));
+        await store.createPool(makePool('desk', 'win11', { autoscale }));
+        expect((await store.getPool('desk'))?.autoscale).toEqual(autoscale);
+        expect(await store.getPoolAutoscaleStatus('desk')).toBeNull();
+        const status = {
+          last: { at: '2026-01-01T00:00:00.000Z', from: 4, to: 6, reason: 'grow', limitedBy: null, signals: { inUse: 4, ready: 0, coming: 0, waiting: 2, queued: 0, idle: 0 } },
+          coldStartMs: 1200,
+          coldStartMeasuredAt: '2026-01-01T00:00:00.000Z',
+        };
+        const resized = await store.resizePool('desk', { from: 4, desired: 6, warm: 6, status });
+        expect(resized).toMatchObject({ desired: 6, warm: 6, hot: 1, autoscale });
+        // A second controller that read the old size loses the race and changes nothing.
+        expect(await store.resizePool('desk', { from: 4, desired: 9, warm: 9, status })).toBeNull();
+        expect((await store.getPool('desk'))?.desired).toBe(6);
+        expect(await store.getPoolAutoscaleStatus('desk')).toEqual(status);
+        // The status is not a setting: it never shows in the pool itself.
+        expect(Object.keys((await store.getPool('desk')) ?? {})).not.toContain('autoscaleStatus');
+        await store.updatePool('desk', { autoscale: null });
+        expect((await store.getPool('desk'))?.autoscale).toBeNull();
+        await store.setPoolAutoscaleStatus('desk', null);
+        expect(await store.getPoolAutoscaleStatus('desk')).toBeNull();
+      });
+
       it('refuses to delete a template in use, and a pool that still has VMs', async () => {
         await seedPool();
         await expect(store.deleteTemplate('win11')).rejects.toMatchObject({

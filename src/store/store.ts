@@ -9,6 +9,7 @@ import type {
   AgentResult,
   NewStateEvent,
   Pool,
+  PoolAutoscaleStatus,
   StateEvent,
   Template,
   Vm,
@@ -155,6 +156,15 @@ export interface Store {
   listPools(): Promise<Pool[]>;
   updatePool(name: string, patch: Partial<Omit<Pool, 'name' | 'template' | 'createdAt'>>): Promise<Pool | null>;
   deletePool(name: string): Promise<boolean>;
+  /**
+   * The autoscaler's resize: sets `desired` and `warm` only if `desired` is still `from`
+   * (compare-and-set, so two controllers never apply the same step twice), and stores `status`
+   * with it. Answers the pool, or null when it changed meanwhile or is gone.
+   */
+  resizePool(name: string, change: { from: number; desired: number; warm: number; status: PoolAutoscaleStatus }): Promise<Pool | null>;
+  /** The autoscaler's memory of a pool (last decision, cold-start time); null when it has none. */
+  getPoolAutoscaleStatus(name: string): Promise<PoolAutoscaleStatus | null>;
+  setPoolAutoscaleStatus(name: string, status: PoolAutoscaleStatus | null): Promise<void>;
 
   insertVm(vm: Vm, event: { actor: string; action: string }): Promise<void>;
   getVm(name: string): Promise<Vm | null>;

@@ -237,7 +237,7 @@ export async function seedPool(db: FleetDb, pool: string, desired: number): Prom
     guest: { os: 'linux', secureBoot: false, devices: 'virtio', display: null },
     createdAt: now,
   });
-  await db.store.createPool({ name: pool, template: 't', desired, warm: desired, hot: 0, maxPerHost: null, releasePolicy: 'save', maxRunning: null, lifetime: { idleTimeoutS: null, idleAction: 'release', maxLeaseS: null, maxVmAgeS: null }, createdAt: now });
+  await db.store.createPool({ name: pool, template: 't', desired, warm: desired, hot: 0, maxPerHost: null, releasePolicy: 'save', maxRunning: null, autoscale: null, lifetime: { idleTimeoutS: null, idleAction: 'release', maxLeaseS: null, maxVmAgeS: null }, createdAt: now });
 }
 
 /** Counts the pool's VMs that are in service (not unknown) by host and state. */

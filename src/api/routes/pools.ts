@@ -48,7 +48,7 @@ export function poolRoutes(app: ApiApp, { orch }: RouteDeps): void {
       method: 'post',
       path: '/pools/{name}/scale',
       tags,
-      summary: 'Change the size and warm/hot tiers of a pool',
+      summary: 'Change the size, warm/hot tiers or autoscaling bounds of a pool',
       request: { params, body: jsonBody(PoolScaleSchema) },
       responses: { 200: jsonAnswer(PoolSchema, 'the pool'), ...errors(404) },
     }),

@@ -6,13 +6,14 @@ import { poolDetails } from './pool.js';
 
 function status(resetMethod: ResetMethod, releasePolicy: ReleasePolicy): PoolStatus {
   return {
-    pool: { name: 'p', template: 't', desired: 2, warm: 2, hot: 0, maxPerHost: null, releasePolicy, maxRunning: null, lifetime: { idleTimeoutS: null, idleAction: 'release', maxLeaseS: null, maxVmAgeS: null }, createdAt: '2026-01-01T00:00:00.000Z' },
+    pool: { name: 'p', template: 't', desired: 2, warm: 2, hot: 0, maxPerHost: null, releasePolicy, maxRunning: null, autoscale: null, lifetime: { idleTimeoutS: null, idleAction: 'release', maxLeaseS: null, maxVmAgeS: null }, createdAt: '2026-01-01T00:00:00.000Z' },
     counts: { saved: 2 },
     total: 2,
     ready: 2,
     inUse: 0,
     health: { degraded: null, lastError: null, failures: 0, retryAt: 0 },
     resetMethod,
+    autoscale: null,
   };
 }
 

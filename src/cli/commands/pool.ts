@@ -1,4 +1,6 @@
 import { Command, Option } from '@commander-js/extra-typings';
+import { HvkubeError } from '../../domain/errors.js';
+import type { AutoscaleInput } from '../../orchestrator/autoscale/settings.js';
 import type { PoolStatus } from '../../orchestrator/orchestrator.js';
 import type { ResetMethod } from '../../orchestrator/reset.js';
 import type { IdleAction, PoolLifetime, ReleasePolicy } from '../../domain/types.js';
@@ -65,9 +67,59 @@ export function poolDetails(s: PoolStatus): string {
     `resets: ${s.resetMethod} (${RESETS[s.resetMethod]})`,
     ...lifetimeLines(s.pool.lifetime),
   ];
+  if (s.autoscale) lines.push(...autoscaleLines(s));
   if (s.health.degraded) lines.push(`degraded: ${s.health.degraded}`);
   if (s.health.lastError) lines.push(`last error: ${s.health.lastError}`);
   return `${lines.join('\n')}\n`;
+}
+
+const seconds = (ms: number): string => `${Math.round(ms / 100) / 10} s`;
+
+/** What `pool show` says about an autoscaled pool: its bounds, the last decision, the cold-start cost. */
+function autoscaleLines(s: PoolStatus): string[] {
+  const a = s.autoscale;
+  if (!a) return [];
+  const lines = [`autoscale: ${a.min}..${a.max} VMs, ${a.target} ready beyond demand, a ready VM unused for ${seconds(a.scaleDownAfterMs)} may be removed`];
+  const d = a.last;
+  if (!d) lines.push('last decision: none yet');
+  else {
+    const change = d.from === d.to ? `stayed at ${d.to}` : `${d.from} -> ${d.to}`;
+    lines.push(`last decision: ${d.at}, ${change}${d.limitedBy ? ` (limited by ${d.limitedBy})` : ''}: ${d.reason}`);
+  }
+  lines.push(
+    a.coldStartMs === null
+      ? 'cold start: not measured yet (no VM of this pool provisioned since the server started keeping it)'
+      : `cold start: ${seconds(a.coldStartMs)} to make a VM from nothing (measured ${a.coldStartMeasuredAt ?? '-'}); at zero VMs an acquire waits about this plus a resume`,
+  );
+  return lines;
+}
+
+function wholeNumber(flag: string, value: string): number {
+  if (!/^-?\d+$/.test(value.trim())) {
+    throw new HvkubeError('INVALID_INPUT', `${flag} must be a whole number, got ${JSON.stringify(value)}`, { hint: `e.g. ${flag} 2` });
+  }
+  return Number(value);
+}
+
+/** The autoscaling flags given, or undefined when none was. */
+function autoscaleFlags(o: { min?: string; max?: string; target?: string; scaleDownAfter?: string }): AutoscaleInput | undefined {
+  const input: AutoscaleInput = {};
+  if (o.min !== undefined) input.min = wholeNumber('--min', o.min);
+  if (o.max !== undefined) input.max = wholeNumber('--max', o.max);
+  if (o.target !== undefined) input.target = wholeNumber('--target', o.target);
+  if (o.scaleDownAfter !== undefined) {
+    const s = Number(o.scaleDownAfter);
+    if (o.scaleDownAfter.trim() === '' || !Number.isFinite(s) || s < 0) {
+      throw new HvkubeError('INVALID_INPUT', `--scale-down-after must be a number of seconds (0 or more), got ${JSON.stringify(o.scaleDownAfter)}`, { hint: 'e.g. --scale-down-after 300' });
+    }
+    input.scaleDownAfterMs = Math.round(s * 1000);
+  }
+  return Object.keys(input).length > 0 ? input : undefined;
+}
+
+function describePool(p: { desired: number; warm: number; hot: number; autoscale: { min: number; max: number; target: number } | null }): string {
+  const auto = p.autoscale ? `, autoscaled ${p.autoscale.min}..${p.autoscale.max} with ${p.autoscale.target} ready beyond demand` : '';
+  return `${p.desired} VMs, ${p.warm} warm, ${p.hot} hot${auto}`;
 }
 
 const policyOption = (): Option<'--release-policy <policy>', undefined, undefined, ReleasePolicy> =>
@@ -98,11 +150,15 @@ export function poolCommand(): Command {
     .description('create a pool (provision it with `hvkube pool provision`, or let `hvkube serve` do it)')
     .requiredOption('--name <name>', 'pool name')
     .requiredOption('--template <template>', 'template to clone')
-    .requiredOption('--count <n>', 'VMs in the pool')
+    .option('--count <n>', 'VMs in the pool (with autoscaling: the size to start at)')
     .option('--warm <n>', 'VMs kept saved and ready (default: all)')
     .option('--hot <n>', 'of the warm ones, VMs kept paused in memory', '0')
     .option('--max-per-host <n>', 'at most this many VMs of the pool on one host')
     .option('--max-running <n>', 'at most this many agents running at once')
+    .option('--min <n>', 'autoscaling: fewest VMs (0: scale to zero when idle)')
+    .option('--max <n>', 'autoscaling: most VMs (turns autoscaling on)')
+    .option('--target <n>', 'autoscaling: ready VMs kept beyond the demand (default 1)')
+    .option('--scale-down-after <seconds>', 'autoscaling: a ready VM unused this long may be removed (default 300)')
     .addOption(policyOption())
     .option('--idle-timeout <duration>', 'act on a leased VM idle this long: 15m, 2h (off: never)')
     .addOption(new Option('--idle-action <action>', 'on idle: end the lease, or save the VM keeping the lease (default release)').choices(['release', 'save-keep-lease'] as const))
@@ -111,10 +167,15 @@ export function poolCommand(): Command {
     .action(async (o, command) => {
       await withOps(command, async ({ ops, out, json: asJson }) => {
         const lifetime = lifetimeFromFlags(o);
+        const autoscale = autoscaleFlags(o);
+        if (o.count === undefined && !autoscale) {
+          throw new HvkubeError('INVALID_INPUT', 'give the pool size with --count, or autoscaling bounds with --max (and --min, --target)', { hint: 'e.g. --count 4, or --min 0 --max 10 --target 2' });
+        }
         const pool = await ops.createPool({
           name: o.name,
           template: o.template,
-          desired: Number(o.count),
+          desired: o.count === undefined ? undefined : Number(o.count),
+          autoscale: autoscale ?? null,
           warm: o.warm === undefined ? undefined : Number(o.warm),
           hot: Number(o.hot),
           maxPerHost: o.maxPerHost === undefined ? null : Number(o.maxPerHost),
@@ -124,7 +185,7 @@ export function poolCommand(): Command {
         });
         if (asJson) json(out, pool);
         else {
-          out.write(`pool ${pool.name} created: ${pool.desired} VMs, ${pool.warm} warm, ${pool.hot} hot — run \`hvkube pool provision ${pool.name}\`\n`);
+          out.write(`pool ${pool.name} created: ${describePool(pool)} — run \`hvkube pool provision ${pool.name}\`${pool.autoscale ? ', and keep `hvkube serve` running to autoscale it' : ''}\n`);
           if (lifetime) out.write(`${lifetimeLines(pool.lifetime).join('\n')}\n`);
         }
       });
@@ -155,28 +216,38 @@ export function poolCommand(): Command {
 
   cmd
     .command('scale')
-    .description('change the size (and warm/hot tiers, lifetime policies) of a pool')
+    .description('change the size (and warm/hot tiers) of a pool, its autoscaling bounds or its lifetime policies')
     .argument('<name>')
-    .option('--count <n>', 'VMs in the pool (default: unchanged)')
+    .option('--count <n>', 'VMs in the pool (autoscaled: the size to be at now, within min and max)')
     .option('--warm <n>', 'VMs kept saved and ready')
     .option('--hot <n>', 'VMs kept paused in memory')
+    .option('--min <n>', 'autoscaling: fewest VMs (0: scale to zero when idle)')
+    .option('--max <n>', 'autoscaling: most VMs (turns autoscaling on)')
+    .option('--target <n>', 'autoscaling: ready VMs kept beyond the demand')
+    .option('--scale-down-after <seconds>', 'autoscaling: a ready VM unused this long may be removed')
+    .option('--no-autoscale', 'turn autoscaling off (the pool keeps its size unless --count says otherwise)')
     .option('--idle-timeout <duration>', 'act on a leased VM idle this long: 15m, 2h (off: never)')
     .addOption(new Option('--idle-action <action>', 'on idle: end the lease, or save the VM keeping the lease').choices(['release', 'save-keep-lease'] as const))
     .option('--max-lease <duration>', 'a lease lasts at most this long from its acquire: 8h (off: no limit)')
     .option('--max-vm-age <duration>', 'replace an unleased VM older than this since its clone: 7d (off: never)')
     .action(async (name, o, command) => {
       await withOps(command, async ({ ops, out, json: asJson }) => {
+        const bounds = autoscaleFlags(o);
         const lifetime = lifetimeFromFlags(o);
-        const desired = o.count === undefined ? (await ops.getPool(name)).pool.desired : Number(o.count);
+        if (!o.autoscale && bounds) throw new HvkubeError('INVALID_INPUT', '--no-autoscale cannot go with --min, --max, --target or --scale-down-after', { hint: 'give one or the other' });
+        if (o.count === undefined && o.autoscale && !bounds && !lifetime && o.warm === undefined && o.hot === undefined) {
+          throw new HvkubeError('INVALID_INPUT', 'nothing to change: give --count, --warm, --hot, autoscaling bounds (--min, --max, --target, --scale-down-after), --no-autoscale or a lifetime policy (--idle-timeout, --idle-action, --max-lease, --max-vm-age)', { hint: `e.g. hvkube pool scale ${name} --count 4` });
+        }
         const pool = await ops.scalePool(name, {
-          desired,
+          desired: o.count === undefined ? undefined : Number(o.count),
           warm: o.warm === undefined ? undefined : Number(o.warm),
           hot: o.hot === undefined ? undefined : Number(o.hot),
+          autoscale: o.autoscale ? bounds : null,
           ...(lifetime ? { lifetime } : {}),
         });
         if (asJson) json(out, pool);
         else {
-          out.write(`pool ${name}: ${pool.desired} VMs, ${pool.warm} warm, ${pool.hot} hot\n`);
+          out.write(`pool ${name}: ${describePool(pool)}\n`);
           if (lifetime) out.write(`${lifetimeLines(pool.lifetime).join('\n')}\n`);
         }
       });

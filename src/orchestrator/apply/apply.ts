@@ -61,11 +61,13 @@ async function execute(deps: ApplyDeps, step: PlannedStep): Promise<void> {
         return;
       }
       const fields = new Set(step.changes.map((c) => c.field));
-      if (fields.has('desired') || fields.has('warm') || fields.has('hot'))
+      if (fields.has('desired') || fields.has('warm') || fields.has('hot') || fields.has('autoscale'))
         await orch.scalePool(step.name, {
           desired: desired.desired,
-          warm: desired.warm,
+          // An autoscaled pool keeps every VM warm; its warm tier is not a setting.
+          warm: desired.autoscale ? undefined : desired.warm,
           hot: desired.hot,
+          autoscale: desired.autoscale,
         });
       const settings = {
         maxPerHost: desired.maxPerHost,

@@ -12,8 +12,13 @@ export async function exportFleet(deps: ApplyDeps): Promise<FleetObject[]> {
   const out: FleetObject[] = [];
   for (const { name, createdAt: _c, ...spec } of await store.listTemplates())
     out.push({ apiVersion: API_VERSION, kind: 'Template', metadata: { name }, spec });
-  for (const { name, createdAt: _c, ...spec } of await store.listPools())
+  for (const { name, createdAt: _c, ...pool } of await store.listPools()) {
+    const spec: Partial<typeof pool> = { ...pool };
+    // An autoscaled pool keeps every VM warm, and its `desired` is the size it would start at.
+    if (pool.autoscale) delete spec.warm;
+    else delete spec.autoscale;
     out.push({ apiVersion: API_VERSION, kind: 'Pool', metadata: { name }, spec });
+  }
   if (deps.workflows) {
     for (const w of (await readWorkflowSpecs(deps.workflows)).values()) {
       // A file that does not parse cannot be written as a document; `workflow list` shows why.

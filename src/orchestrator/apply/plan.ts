@@ -7,6 +7,7 @@
 import { isHvkubeError } from '../../domain/errors.js';
 import type { Pool, Template } from '../../domain/types.js';
 import { buildPool, buildTemplate } from '../catalog.js';
+import { clampSize } from '../autoscale/settings.js';
 import type { OrchestratorContext } from '../context.js';
 import type { WorkflowCatalog } from '../workflows/workflow-catalog.js';
 import {
@@ -74,6 +75,7 @@ export const POOL_FIELDS = [
   'releasePolicy',
   'maxRunning',
   'lifetime',
+  'autoscale',
 ] as const;
 
 /** JSON with sorted keys, so two equal values compare equal whatever their key order. */
@@ -116,6 +118,7 @@ function fieldOf(kind: Kind, message: string): string {
           [/^warm/, 'warm'],
           [/^hot/, 'hot'],
           [/^pool size/, 'desired'],
+          [/^autoscale/, 'autoscale'],
           [/paused/, 'hot'],
           [/^(idle|max lease|max VM age|lifetime)/, 'lifetime'],
         ];
@@ -196,7 +199,16 @@ export async function planFleet(
 
   for (const d of docs) {
     if (d.kind !== 'Pool') continue;
-    const desired = guard(d, () => buildPool(ctx, { name: d.name, ...d.spec }));
+    const current = pools.get(d.name) ?? null;
+    // An autoscaled pool's size belongs to the autoscaler: the document's `desired` only says
+    // where a new pool starts, and an existing one keeps its size (brought within the bounds).
+    const sizedByAutoscaler = current !== null && d.spec.autoscale != null;
+    const desired = guard(d, () => {
+      if (!sizedByAutoscaler) return buildPool(ctx, { name: d.name, ...d.spec });
+      const built = buildPool(ctx, { name: d.name, ...d.spec, desired: undefined, warm: undefined });
+      const size = built.autoscale ? clampSize(built.autoscale, current.desired) : built.desired;
+      return { ...built, desired: size, warm: size };
+    });
     if (!desired) continue;
     const templateKept =
       namedTemplates.has(desired.template) || (templates.has(desired.template) && !options.prune);
@@ -211,7 +223,6 @@ export async function planFleet(
     }
     if (desired.hot > 0 && !ctx.hv.capabilities.pause)
       issue(d, 'hot', `the ${ctx.hv.backend} backend cannot keep VMs paused; use hot: 0`);
-    const current = pools.get(d.name) ?? null;
     if (!current) {
       steps.push({
         kind: 'Pool',

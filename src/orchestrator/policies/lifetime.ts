@@ -72,7 +72,7 @@ export class LifetimePolicies {
   }
 
   #leaseStart(vm: Vm): number {
-    // A lease written before migration 006 (or by hand) has no start: its VM's state start stands in.
+    // A lease written before migration 007 (or by hand) has no start: its VM's state start stands in.
     return Date.parse(vm.leaseStartedAt ?? vm.stateSince);
   }
 
