@@ -29,7 +29,8 @@ describe('hvkube pool show: details under the table', () => {
     expect(text).toBe(
       'states: saved: 2\n' +
         'release policy: save (a released VM is saved with its session)\n' +
-        'resets: checkpoint (restore of the clean checkpoint, no boot)\n',
+        'resets: checkpoint (restore of the clean checkpoint, no boot)\n' +
+        'lifetime policies: none\n',
     );
   });
 });
