@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import type { AccelVerdict } from './accel/index.js';
+import { resolveNetwork, type NetworkConfig } from './network/network.js';
 import type { IncomingTransport } from './save-restore.js';
 import type { Accel } from './vm-definition.js';
 
@@ -56,9 +57,30 @@ export interface QemuHypervisorConfig {
   standbys?: number;
   /** Called with each QMP command's duration, for metrics. */
   onCall?: (command: string, ms: number) => void;
+  /**
+   * How new VMs are networked: `{ mode: 'user' }` (NAT, forwarded loopback ports) or
+   * `{ mode: 'bridge', bridge: 'br0' }` (a tap on an existing bridge through qemu-bridge-helper;
+   * the guest gets a real address). Default is user mode. See network/network.ts.
+   */
+  network?: NetworkConfig;
+  /**
+   * Give new VMs a guest agent channel (a virtio-serial port for qemu-ga). Default is true.
+   */
+  guestAgent?: boolean;
+  /**
+   * How long a guest agent has to answer before the guest counts as having none (GUEST_UNAVAILABLE).
+   * Default is 2 000 ms.
+   */
+  guestAgentTimeoutMs?: number;
+  /**
+   * How long a resume waits for the guest agent to set the guest clock (only for guests whose
+   * agent has answered before; others are not waited for). Default is 2 000 ms.
+   */
+  clockSyncTimeoutMs?: number;
 }
 
-export type ResolvedQemuConfig = Required<Omit<QemuHypervisorConfig, 'onCall' | 'onAccel' | 'accel' | 'cpuModel'>> & {
+export type ResolvedQemuConfig = Required<Omit<QemuHypervisorConfig, 'onCall' | 'onAccel' | 'accel' | 'cpuModel' | 'network'>> & {
+  network: NetworkConfig;
   accel: 'auto' | Accel;
   cpuModel: string | undefined;
   vmRoot: string;
@@ -90,5 +112,9 @@ export function resolveConfig(config: QemuHypervisorConfig): ResolvedQemuConfig 
     standbys: Math.max(0, Math.floor(config.standbys ?? 2)),
     onCall: config.onCall,
     onAccel: config.onAccel,
+    network: resolveNetwork(config.network),
+    guestAgent: config.guestAgent ?? true,
+    guestAgentTimeoutMs: config.guestAgentTimeoutMs ?? 2_000,
+    clockSyncTimeoutMs: config.clockSyncTimeoutMs ?? 2_000,
   };
 }

@@ -8,6 +8,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { HypervisorError } from '../../domain/errors.js';
 import type { DirectBoot } from '../../domain/types.js';
+import type { VmNetwork } from './network/network.js';
 
 export type Accel = 'kvm' | 'tcg';
 
@@ -34,6 +35,10 @@ export interface VmDefinition {
   /** VNC display number (port 5900 + n) when the backend was configured with `vnc: true`. */
   vncDisplay: number | null;
   createdAt: string;
+  /** The VM has a guest agent channel (absent in VMs created before it existed: their command line stays as it was). */
+  guestAgent?: boolean;
+  /** How the VM is networked; absent means user mode (`forwards`). */
+  network?: VmNetwork;
 }
 
 /** The files of one VM under `<dataDir>/qemu/<vm>/`, plus its sockets under the short run dir. */
@@ -55,6 +60,10 @@ export interface VmPaths {
   qmpSocket: string;
   serialSocket: string;
   migrationSocket: string;
+  /** The guest agent channel (qemu-ga's virtio-serial port). */
+  agentSocket: string;
+  /** Written once the guest's agent has answered: this VM's guest runs qemu-ga. */
+  agentSeen: string;
 }
 
 export function vmPaths(vmRoot: string, runDir: string, name: string): VmPaths {
@@ -73,6 +82,8 @@ export function vmPaths(vmRoot: string, runDir: string, name: string): VmPaths {
     qmpSocket: path.join(runDir, `${name}.qmp`),
     serialSocket: path.join(runDir, `${name}.ser`),
     migrationSocket: path.join(runDir, `${name}.mig`),
+    agentSocket: path.join(runDir, `${name}.qga`),
+    agentSeen: path.join(dir, 'guest-agent.seen'),
   };
 }
 
