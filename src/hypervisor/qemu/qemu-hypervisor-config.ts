@@ -77,6 +77,8 @@ export interface QemuHypervisorConfig {
    * agent has answered before; others are not waited for). Default is 2 000 ms.
    */
   clockSyncTimeoutMs?: number;
+  /** Bytes per guest-file-read / guest-file-write in file copies. Default is 1 MiB. */
+  guestAgentChunkBytes?: number;
 }
 
 export type ResolvedQemuConfig = Required<Omit<QemuHypervisorConfig, 'onCall' | 'onAccel' | 'accel' | 'cpuModel' | 'network'>> & {
@@ -116,5 +118,6 @@ export function resolveConfig(config: QemuHypervisorConfig): ResolvedQemuConfig 
     guestAgent: config.guestAgent ?? true,
     guestAgentTimeoutMs: config.guestAgentTimeoutMs ?? 2_000,
     clockSyncTimeoutMs: config.clockSyncTimeoutMs ?? 2_000,
+    guestAgentChunkBytes: config.guestAgentChunkBytes ?? 1024 * 1024,
   };
 }

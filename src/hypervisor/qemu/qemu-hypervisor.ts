@@ -91,7 +91,7 @@ export class QemuHypervisor implements Hypervisor {
       dropQmp: (name) => this.#qmp.drop(name),
     });
     const channels = new GuestAgentChannels({ syncTimeoutMs: this.#config.guestAgentTimeoutMs });
-    this.#guestOps = new QemuGuestOps({ target: (name) => this.#agentTarget(name) }, channels);
+    this.#guestOps = new QemuGuestOps({ target: (name) => this.#agentTarget(name) }, channels, { chunkBytes: this.#config.guestAgentChunkBytes });
   }
 
   /** Exec, files and the guest's own view, through the guest agent channel (see guest-agent/). */

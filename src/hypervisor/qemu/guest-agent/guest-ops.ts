@@ -46,6 +46,11 @@ const DEFAULT_CHUNK = 1024 * 1024;
 /** How long exec polls inside its first connection before polling in connections of their own. */
 const EXEC_FIRST_POLL_MS = 250;
 const MAX_ARG_BYTES = 128 * 1024;
+/**
+ * One chunk of a copy: qemu-ga parses the JSON byte by byte, which under software emulation on a
+ * loaded host ran at well under 1 MB/s, so a 1 MiB chunk can take seconds.
+ */
+const CHUNK_TIMEOUT_MS = 120_000;
 
 /**
  * Runs "$@" after an optional `cd` and `export`s, all given as arguments:
@@ -203,7 +208,7 @@ export class QemuGuestOps implements GuestOps {
       const parts: Buffer[] = [];
       let total = 0;
       for (;;) {
-        const answer = await ga.execute('guest-file-read', { handle, count: this.#chunk }).catch((e: unknown) => {
+        const answer = await ga.execute('guest-file-read', { handle, count: this.#chunk }, { timeoutMs: CHUNK_TIMEOUT_MS }).catch((e: unknown) => {
           throw fileError(e, name, guestPath);
         });
         if (!isObject(answer)) throw failed(`guest-file-read in VM ${name} answered ${JSON.stringify(answer)}`);
@@ -226,7 +231,7 @@ export class QemuGuestOps implements GuestOps {
     await this.#use(name, (ga) => withFile(ga, name, guestPath, 'wb', async (handle) => {
       for (let offset = 0; offset < data.length; offset += this.#chunk) {
         const part = data.subarray(offset, offset + this.#chunk);
-        const answer = await ga.execute('guest-file-write', { handle, 'buf-b64': part.toString('base64') }).catch((e: unknown) => {
+        const answer = await ga.execute('guest-file-write', { handle, 'buf-b64': part.toString('base64') }, { timeoutMs: CHUNK_TIMEOUT_MS }).catch((e: unknown) => {
           throw fileError(e, name, guestPath);
         });
         const count = isObject(answer) && typeof answer.count === 'number' ? answer.count : -1;
