@@ -667,9 +667,10 @@ export class QemuHypervisor implements Hypervisor {
 
   /**
    * A resumed guest's clock stands where it was at the save: it is set to the host's through the
-   * guest agent at once. For a guest whose agent has answered before, the resume waits for it
-   * (bounded by `clockSyncTimeoutMs`); for others it is tried without waiting, so a guest
-   * without an agent does not slow resumes. A failure never fails the resume: it is recorded
+   * guest agent at once, ahead of any other use of the channel. With `clockSync: 'wait'` the
+   * resume waits for it when the guest's agent has answered before (bounded by
+   * `clockSyncTimeoutMs`); otherwise it runs while `start` returns, so neither a guest without an
+   * agent nor a slow agent slows resumes. A failure never fails the resume: it is recorded
    * (`lastClockSync`).
    */
   async #afterResume(vm: Inspected): Promise<void> {
@@ -677,14 +678,14 @@ export class QemuHypervisor implements Hypervisor {
     const name = vm.def.name;
     const target: ChannelTarget = { name, socketPath: vm.paths.agentSocket, seenFile: vm.paths.agentSeen };
     const started = performance.now();
-    const known = await exists(vm.paths.agentSeen);
+    const known = this.#config.clockSync === 'wait' && (await exists(vm.paths.agentSeen));
     const setting = this.#guestOps
-      .syncClockOf(target, { timeoutMs: known ? this.#config.clockSyncTimeoutMs : this.#config.guestAgentTimeoutMs })
+      .syncClockOf(target, { timeoutMs: this.#config.clockSyncTimeoutMs })
       .then(
         (offsetMs) => this.#clockSyncs.set(name, { at: new Date().toISOString(), ms: Math.round(performance.now() - started), offsetMs, error: null }),
         (e: unknown) => this.#clockSyncs.set(name, { at: new Date().toISOString(), ms: Math.round(performance.now() - started), offsetMs: null, error: e instanceof Error ? e.message : String(e) }),
       );
-    if (known) await setting;
+    if (known && this.#config.clockSync === 'wait') await setting;
   }
 
   /** The VM's guest agent channel, for an operation inside its guest: the VM must be running and have one. */

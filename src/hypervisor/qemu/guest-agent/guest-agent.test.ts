@@ -192,6 +192,8 @@ describe.skipIf(!QEMU_AVAILABLE)('QEMU guest agent (demo guest with qemu-ga)', (
     await hv.save(vm);
     await hv.start(vm);
     expect((await hv.getVm(vm))?.state).toBe('running');
+    // The clock setting runs first on the channel; a ping queues behind it.
+    expect(await hv.guest.ping(vm, { timeoutMs: 500 })).toBe(false);
     expect(hv.lastClockSync(vm)?.error).toContain('did not answer');
   }, STEP_MS);
 
