@@ -65,6 +65,7 @@ async function createHypervisor(backend: BackendName, config: HvkubeConfig, logg
         ...(config.qemu.cpuModel !== null ? { cpuModel: config.qemu.cpuModel } : {}),
         kvmDevice: config.qemu.kvmDevice,
         vnc: config.qemu.vnc,
+        network: config.qemu.network,
         onAccel: (verdict) => {
           // Said once per verdict: when it is made, not every time a later process reads it back.
           if (verdict.cached) return;

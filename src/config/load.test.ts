@@ -49,4 +49,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ dataDir: withConfig({ databaseUrl: 'sqlite:///tmp/x.db' }) }, {})).toThrow(/databaseUrl in config.json uses the scheme "sqlite"/);
     expect(() => loadConfig({ dataDir: d }, { HVKUBE_DATABASE_URL: 'db.example:5432/hvkube' })).toThrow(/HVKUBE_DATABASE_URL is not a URL/);
   });
+
+  it('reads qemu.network: user by default, bridge with a plain bridge name only', () => {
+    expect(loadConfig({ dataDir: withConfig({}) }, {}).qemu.network).toEqual({ mode: 'user' });
+    rmSync(dir, { recursive: true, force: true });
+    expect(loadConfig({ dataDir: withConfig({ qemu: { network: { mode: 'bridge', bridge: 'br0' } } }) }, {}).qemu.network).toEqual({ mode: 'bridge', bridge: 'br0' });
+    for (const network of [{ mode: 'bridge' }, { mode: 'bridge', bridge: 'br0,helper=/tmp/x' }, { mode: 'bridge', bridge: 'br 0' }, { mode: 'user', bridge: 'br0' }, { mode: 'tap' }]) {
+      rmSync(dir, { recursive: true, force: true });
+      expect(() => loadConfig({ dataDir: withConfig({ qemu: { network } }) }, {}), JSON.stringify(network)).toThrow(/qemu\.network/);
+    }
+  });
 });

@@ -21,7 +21,10 @@ export interface HvkubeConfig {
   readyTimeoutS: number | null;
   api: { listen: string; tokens: string[]; allowedHosts: string[]; tls: { cert: string; key: string } | null; leaseTtlS: number | null };
   hyperv: { powershell: string; switchName: string | null; sessions: number; vmDir: string | null };
-  qemu: { binary: string; accel: 'auto' | 'kvm' | 'tcg'; cpuModel: string | null; kvmDevice: string; vnc: boolean };
+  qemu: {
+    binary: string; accel: 'auto' | 'kvm' | 'tcg'; cpuModel: string | null; kvmDevice: string; vnc: boolean;
+    network: { mode: 'user' | 'bridge'; bridge?: string };
+  };
   webhooks: {
     subscriptions: { url: string; events?: string[]; secret: string }[];
     retry: { baseMs: number; maxMs: number; maxAttempts: number };
@@ -133,6 +136,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
       cpuModel: file.qemu?.cpuModel ?? null,
       kvmDevice: file.qemu?.kvmDevice ?? '/dev/kvm',
       vnc: file.qemu?.vnc ?? false,
+      network: file.qemu?.network ?? { mode: 'user' },
     },
     webhooks: {
       subscriptions: file.webhooks?.subscriptions ?? [],

@@ -56,6 +56,15 @@ export const configFileSchema = z
         cpuModel: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/).optional(),
         kvmDevice: z.string().min(1).optional(),
         vnc: z.boolean().optional(),
+        /** `user` (NAT, forwarded loopback ports) or `bridge` on an existing bridge (docs/qemu-backend.md "Networking"). */
+        network: z
+          .object({
+            mode: z.enum(['user', 'bridge']),
+            bridge: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/, 'a bridge interface name such as br0').optional(),
+          })
+          .strict()
+          .refine((n) => (n.mode === 'bridge') === (n.bridge !== undefined), { message: 'bridge mode needs "bridge" (and only bridge mode takes it)' })
+          .optional(),
       })
       .strict()
       .optional(),

@@ -4,7 +4,9 @@
  * identical machine, memory backend, devices and ids (qemu.md "Gotchas").
  * @module
  */
+import { guestAgentArgs } from './guest-agent/command-line.js';
 import { machineArgs } from './machine/index.js';
+import { networkArgs } from './network/network.js';
 import type { VmDefinition, VmPaths } from './vm-definition.js';
 
 export interface CommandLineOptions {
@@ -39,12 +41,12 @@ export function qemuArgs(def: VmDefinition, paths: VmPaths, options: CommandLine
     // file is the evidence of readiness a later hvkube process can read.
     '-chardev', `file,id=rdy,path=${opt(paths.readyLog)},append=on`,
     '-device', `virtserialport,chardev=rdy,name=${READY_PORT_NAME},id=${READY_PORT_ID}`,
+    ...(def.guestAgent ? guestAgentArgs(paths.agentSocket) : []),
     '-device', 'qemu-xhci,id=xhci',
     '-device', 'usb-tablet,id=tablet,bus=xhci.0',
     '-drive', `file=${opt(def.diskPath)},if=none,id=d0,node-name=d0n,format=${def.diskFormat},cache=writeback`,
     ...machine.disk,
-    '-netdev', netdev(def),
-    ...machine.nic,
+    ...networkArgs(def.network, def.forwards, machine.nicModel),
     ...machine.extra,
   ];
   if (def.boot) {
@@ -54,11 +56,6 @@ export function qemuArgs(def: VmDefinition, paths: VmPaths, options: CommandLine
   if (def.vncDisplay !== null) args.push('-vnc', `127.0.0.1:${def.vncDisplay}`);
   if (options.incoming) args.push('-incoming', 'defer');
   return args;
-}
-
-function netdev(def: VmDefinition): string {
-  const forwards = def.forwards.map((f) => `,hostfwd=tcp:127.0.0.1:${f.hostPort}-:${f.guestPort}`);
-  return `user,id=net0${forwards.join('')}`;
 }
 
 /** QEMU option values use "," as separator; a literal comma is written twice. */

@@ -18,13 +18,16 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { HypervisorError } from '../../domain/errors.js';
+import { HvkubeError, HypervisorError } from '../../domain/errors.js';
 import { isValidName, validateName } from '../../domain/validation.js';
 import type {
   BootProgress, ConsoleAccess, CreateVmSpec, HostInfo, HvState, HvVm, Hypervisor, HypervisorCapabilities, MouseButton,
   OperationOptions, ScreenshotOptions,
 } from '../hypervisor.js';
 import { chooseAccel, type AccelVerdict } from './accel/index.js';
+import { GuestAgentChannels, type ChannelTarget } from './guest-agent/channels.js';
+import { QemuGuestOps } from './guest-agent/guest-ops.js';
+import { addressFromArp, addressOfMac, vmNetworkFor } from './network/network.js';
 import { qemuHostInfo, readQemuVersion } from './host-info.js';
 import {
   copyMachineStateTo, createVmMachine, endMachineHelpers, machineHelpersAlive, resolveMachineShape, startMachineHelpers, sweepMachineHelpers,
@@ -67,6 +70,9 @@ export class QemuHypervisor implements Hypervisor {
   readonly #busy = new Map<string, HvState>();
   readonly #screenSizes = new Map<string, { width: number; height: number }>();
   readonly #standbys: Standbys;
+  readonly #guestOps: QemuGuestOps;
+  /** The last clock setting after a resume, per VM (this process's). */
+  readonly #clockSyncs = new Map<string, ClockSync>();
   #version: Promise<string> | null = null;
   #verdict: Promise<AccelVerdict> | null = null;
   /** Set by `powerOffAll`: no process starts any more. */
@@ -88,6 +94,13 @@ export class QemuHypervisor implements Hypervisor {
       withQmp: (vm, fn) => this.#withQmp(vm, fn),
       dropQmp: (name) => this.#qmp.drop(name),
     });
+    const channels = new GuestAgentChannels({ syncTimeoutMs: this.#config.guestAgentTimeoutMs });
+    this.#guestOps = new QemuGuestOps({ target: (name) => this.#agentTarget(name) }, channels, { chunkBytes: this.#config.guestAgentChunkBytes });
+  }
+
+  /** Exec, files and the guest's own view, through the guest agent channel (see guest-agent/). */
+  get guest(): QemuGuestOps {
+    return this.#guestOps;
   }
 
   get config(): Readonly<ResolvedQemuConfig> {
@@ -181,11 +194,15 @@ export class QemuHypervisor implements Hypervisor {
     const accel = await this.accel();
     if (accel.accel === 'kvm' && accel.kvm !== 'usable') throw kvmUnusable(name, accel);
     const shape = await resolveMachineShape(spec.machine, accel.accel, this.#config.machine);
+    const id = randomUUID();
+    const network = vmNetworkFor(this.#config.network, id, spec.guestPorts);
     const forwards = [];
-    for (const guestPort of [...new Set(spec.guestPorts)]) forwards.push({ guestPort, hostPort: await freeLoopbackPort() });
+    if (network.mode === 'user') {
+      for (const guestPort of [...new Set(spec.guestPorts)]) forwards.push({ guestPort, hostPort: await freeLoopbackPort() });
+    }
     const def: VmDefinition = {
       version: 1,
-      id: randomUUID(),
+      id,
       name,
       accel: accel.accel,
       machine: 'q35',
@@ -199,6 +216,8 @@ export class QemuHypervisor implements Hypervisor {
       vncDisplay: this.#config.vnc ? await freeVncDisplay() : null,
       ...(shape ? { shape } : {}),
       createdAt: new Date().toISOString(),
+      guestAgent: this.#config.guestAgent,
+      ...(network.mode === 'user' ? {} : { network }),
     };
     await mkdir(paths.dir, { recursive: true });
     try {
@@ -305,8 +324,10 @@ export class QemuHypervisor implements Hypervisor {
     await rm(paths.dir, { recursive: true, force: true });
     // Only a disk under our own VM tree is ours to delete; a template is never touched.
     if (def && isInside(this.#config.vmRoot, def.diskPath)) await rm(def.diskPath, { force: true });
-    for (const socket of [paths.qmpSocket, paths.serialSocket, paths.migrationSocket]) await rm(socket, { force: true });
+    for (const socket of [paths.qmpSocket, paths.serialSocket, paths.migrationSocket, paths.agentSocket]) await rm(socket, { force: true });
     this.#screenSizes.delete(name);
+    this.#guestOps.forget(name);
+    this.#clockSyncs.delete(name);
   }
 
   checkpoint(name: string, checkpointName: string): Promise<void> {
@@ -380,7 +401,11 @@ export class QemuHypervisor implements Hypervisor {
     const vm = await this.#load(name);
     if (vm.state === 'off' || vm.state === 'saved') return 'unknown';
     if (vm.state !== 'running') return 'no-contact';
-    return (await fileContains(vm.paths.readyLog, 'READY')) ? 'ok' : 'no-contact';
+    if (await fileContains(vm.paths.readyLog, 'READY')) return 'ok';
+    // A guest without hvkube's ready port (a Windows image with virtio-win's qemu-ga) is ready
+    // once its agent answers guest-ping.
+    if (vm.def.guestAgent && (await this.#guestOps.ping(name, { timeoutMs: 500 }))) return 'ok';
+    return 'no-contact';
   }
 
   /** From the serial console's log (its last lines and when it last grew) and the process. */
@@ -423,14 +448,43 @@ export class QemuHypervisor implements Hypervisor {
     });
   }
 
+  /**
+   * User mode: 10.0.2.15 once the guest is ready. Bridge mode: the address the guest agent reports
+   * on the VM's NIC (its MAC), else the one the host's neighbour table has for that MAC, else null.
+   */
   async guestAddress(name: string): Promise<string | null> {
-    return (await this.heartbeat(name)) === 'ok' ? USER_NET_GUEST_ADDRESS : null;
+    const vm = await this.#load(name);
+    const network = vm.def.network;
+    if (!network || network.mode === 'user') return (await this.heartbeat(name)) === 'ok' ? USER_NET_GUEST_ADDRESS : null;
+    if (vm.state !== 'running') return null;
+    if (vm.def.guestAgent) {
+      const interfaces = await this.#guestOps.interfaces(name).catch(() => []);
+      const address = addressOfMac(interfaces, network.mac);
+      if (address) return address;
+    }
+    return addressFromArp(network.mac);
   }
 
+  /**
+   * Where the host reaches a guest port: user mode answers the loopback port forwarded at
+   * creation; bridge mode the guest's own address and the port itself (for the ports the VM was
+   * created with), or null while the address is unknown.
+   */
   async guestEndpoint(name: string, guestPort: number): Promise<{ host: string; port: number } | null> {
     const vm = await this.#load(name);
+    const network = vm.def.network;
+    if (network && network.mode === 'bridge') {
+      if (!network.ports.includes(guestPort)) return null;
+      const address = await this.guestAddress(name);
+      return address ? { host: address, port: guestPort } : null;
+    }
     const forward = vm.def.forwards.find((f) => f.guestPort === guestPort);
     return forward ? { host: '127.0.0.1', port: forward.hostPort } : null;
+  }
+
+  /** How the guest clock was set after the VM's last resume in this process (null before any). */
+  lastClockSync(name: string): ClockSync | null {
+    return this.#clockSyncs.get(name) ?? null;
   }
 
   // ---- console ---------------------------------------------------------------------------------
@@ -592,6 +646,7 @@ export class QemuHypervisor implements Hypervisor {
       await rm(vm.paths.state, { force: true });
       await qmp.execute('cont');
     });
+    await this.#afterResume(vm);
   }
 
   /**
@@ -614,6 +669,7 @@ export class QemuHypervisor implements Hypervisor {
         await rm(vm.paths.state, { force: true });
         await qmp.execute('cont');
       });
+      await this.#afterResume(vm);
       return true;
     } catch (e) {
       this.#qmp.drop(vm.def.name);
@@ -629,7 +685,7 @@ export class QemuHypervisor implements Hypervisor {
     const unlaunchable = await this.#unlaunchable(vm.def);
     if (unlaunchable) throw unlaunchable;
     const incoming = vm.state === 'saved';
-    for (const socket of [vm.paths.qmpSocket, vm.paths.serialSocket]) await rm(socket, { force: true });
+    for (const socket of [vm.paths.qmpSocket, vm.paths.serialSocket, vm.paths.agentSocket]) await rm(socket, { force: true });
     await mkdir(this.#config.runDir, { recursive: true, mode: 0o700 });
     const args = qemuArgs(vm.def, vm.paths, { incoming });
     if (this.#halted) throw halted(vm.def.name);
@@ -651,6 +707,42 @@ export class QemuHypervisor implements Hypervisor {
       const log = await tail(vm.paths.log);
       throw toHypervisorError(e, `${incoming ? 'resume' : 'boot'} of VM ${vm.def.name} failed${log ? ` (qemu.log: ${log})` : ''}`);
     }
+  }
+
+  /**
+   * A resumed guest's clock stands where it was at the save: it is set to the host's through the
+   * guest agent at once, ahead of any other use of the channel. With `clockSync: 'wait'` the
+   * resume waits for it when the guest's agent has answered before (bounded by
+   * `clockSyncTimeoutMs`); otherwise it runs while `start` returns, so neither a guest without an
+   * agent nor a slow agent slows resumes. A failure never fails the resume: it is recorded
+   * (`lastClockSync`).
+   */
+  async #afterResume(vm: Inspected): Promise<void> {
+    if (!vm.def.guestAgent) return;
+    const name = vm.def.name;
+    const target: ChannelTarget = { name, socketPath: vm.paths.agentSocket, seenFile: vm.paths.agentSeen };
+    const started = performance.now();
+    const known = this.#config.clockSync === 'wait' && (await exists(vm.paths.agentSeen));
+    const setting = this.#guestOps
+      .syncClockOf(target, { timeoutMs: this.#config.clockSyncTimeoutMs })
+      .then(
+        (offsetMs) => this.#clockSyncs.set(name, { at: new Date().toISOString(), ms: Math.round(performance.now() - started), offsetMs, error: null }),
+        (e: unknown) => this.#clockSyncs.set(name, { at: new Date().toISOString(), ms: Math.round(performance.now() - started), offsetMs: null, error: e instanceof Error ? e.message : String(e) }),
+      );
+    if (known && this.#config.clockSync === 'wait') await setting;
+  }
+
+  /** The VM's guest agent channel, for an operation inside its guest: the VM must be running and have one. */
+  async #agentTarget(name: string): Promise<ChannelTarget> {
+    const vm = await this.#load(name);
+    if (!vm.def.guestAgent) {
+      throw new HvkubeError('GUEST_UNAVAILABLE', `VM ${name} has no guest agent channel: it was created before hvkube gave VMs one, or with guestAgent off`, {
+        hint: 'recreate the VM (e.g. remove it and let its pool provision a new one)',
+        details: { vm: name },
+      });
+    }
+    requireState(name, vm.state, ['running'], 'reach the guest of');
+    return { name, socketPath: vm.paths.agentSocket, seenFile: vm.paths.agentSeen };
   }
 
   /** Why this VM cannot run on this host now (it was created for KVM, which does not work here), or null. */
@@ -702,6 +794,17 @@ export class QemuHypervisor implements Hypervisor {
     requireState(name, vm.state, ['running'], 'send input to');
     await this.#withQmp(vm, (qmp) => fn((c, a) => qmp.execute(c, a), vm));
   }
+}
+
+/** How the guest clock was set after a resume. */
+export interface ClockSync {
+  at: string;
+  /** How long setting it took (connect, sync, guest-get-time, guest-set-time). */
+  ms: number;
+  /** How far the guest clock was off before it was set (negative: behind), when the agent said. */
+  offsetMs: number | null;
+  /** Why it could not be set, or null. */
+  error: string | null;
 }
 
 /** QMP run states (query-status) → hvkube's view. */

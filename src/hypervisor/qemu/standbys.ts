@@ -124,7 +124,7 @@ export class Standbys {
       if (await this.#host.unlaunchable(def)) return null;
       const stale = await findQemuPid(paths, paths.standbyPid);
       if (stale !== null) await this.#end(def.name, paths, stale);
-      for (const socket of [paths.qmpSocket, paths.serialSocket]) await rm(socket, { force: true });
+      for (const socket of [paths.qmpSocket, paths.serialSocket, paths.agentSocket]) await rm(socket, { force: true });
       await mkdir(this.#host.config.runDir, { recursive: true, mode: 0o700 });
       const fd = this.#host.config.incomingTransport === 'fd';
       await startMachineHelpers(def, paths, this.#host.config.machine);

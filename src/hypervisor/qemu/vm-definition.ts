@@ -9,6 +9,7 @@ import path from 'node:path';
 import { HypervisorError } from '../../domain/errors.js';
 import type { DirectBoot } from '../../domain/types.js';
 import type { MachineShape } from './machine/shape.js';
+import type { VmNetwork } from './network/network.js';
 
 export type Accel = 'kvm' | 'tcg';
 
@@ -37,6 +38,10 @@ export interface VmDefinition {
   /** The machine built for the template's guest (machine/); absent: the Linux demo machine. */
   shape?: MachineShape;
   createdAt: string;
+  /** The VM has a guest agent channel (absent in VMs created before it existed: their command line stays as it was). */
+  guestAgent?: boolean;
+  /** How the VM is networked; absent means user mode (`forwards`). */
+  network?: VmNetwork;
 }
 
 /** The files of one VM under `<dataDir>/qemu/<vm>/`, plus its sockets under the short run dir. */
@@ -58,6 +63,10 @@ export interface VmPaths {
   qmpSocket: string;
   serialSocket: string;
   migrationSocket: string;
+  /** The guest agent channel (qemu-ga's virtio-serial port). */
+  agentSocket: string;
+  /** Written once the guest's agent has answered: this VM's guest runs qemu-ga. */
+  agentSeen: string;
 }
 
 export function vmPaths(vmRoot: string, runDir: string, name: string): VmPaths {
@@ -76,6 +85,8 @@ export function vmPaths(vmRoot: string, runDir: string, name: string): VmPaths {
     qmpSocket: path.join(runDir, `${name}.qmp`),
     serialSocket: path.join(runDir, `${name}.ser`),
     migrationSocket: path.join(runDir, `${name}.mig`),
+    agentSocket: path.join(runDir, `${name}.qga`),
+    agentSeen: path.join(dir, 'guest-agent.seen'),
   };
 }
 

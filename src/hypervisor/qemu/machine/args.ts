@@ -16,8 +16,8 @@ export interface MachineArgs {
   display: string[];
   /** The device of drive `d0` (id `vd0`). */
   disk: string[];
-  /** The device of netdev `net0` (id `nic0`). */
-  nic: string[];
+  /** The device model of the NIC on netdev `net0` (the network layer writes its options). */
+  nicModel: 'virtio-net-pci' | 'e1000e';
   /** Firmware, TPM and anything else the shape adds. */
   extra: string[];
 }
@@ -27,9 +27,7 @@ const VGA_MEMORY_MB = 64;
 
 export function machineArgs(shape: MachineShape | undefined, paths: VmPaths): MachineArgs {
   const virtioDisk = ['-device', 'virtio-blk-pci,drive=d0,id=vd0'];
-  // romfile= avoids needing the iPXE ROM package; the guest never network-boots.
-  const virtioNic = ['-device', 'virtio-net-pci,netdev=net0,id=nic0,romfile='];
-  if (!shape) return { machineOptions: '', cpuOptions: '', display: ['-vga', 'std'], disk: virtioDisk, nic: virtioNic, extra: [] };
+  if (!shape) return { machineOptions: '', cpuOptions: '', display: ['-vga', 'std'], disk: virtioDisk, nicModel: 'virtio-net-pci', extra: [] };
 
   const stock = shape.devices === 'stock';
   const extra: string[] = [];
@@ -56,7 +54,7 @@ export function machineArgs(shape: MachineShape | undefined, paths: VmPaths): Ma
     display: ['-device', `VGA,id=video0,vgamem_mb=${VGA_MEMORY_MB},edid=on${size}`],
     // The AHCI controller (ich9-ahci) is built into q35: its first port is bus ide.0.
     disk: stock ? ['-device', 'ide-hd,drive=d0,bus=ide.0,id=vd0'] : virtioDisk,
-    nic: stock ? ['-device', 'e1000e,netdev=net0,id=nic0,romfile='] : virtioNic,
+    nicModel: stock ? 'e1000e' : 'virtio-net-pci',
     extra,
   };
 }
