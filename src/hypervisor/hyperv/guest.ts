@@ -66,7 +66,7 @@ export class HypervGuest implements GuestOps {
     return c;
   }
 
-  private async call<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  private async mapped<T>(name: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (e) {
@@ -91,7 +91,7 @@ export class HypervGuest implements GuestOps {
 
   async info(name: string): Promise<GuestInfo> {
     const params = await this.withCredential(name);
-    const r = await this.call(name, () => this.runner.call('guest-ping', params));
+    const r = await this.mapped(name, () => this.runner.call('guest-ping', params));
     return {
       os: 'mswindows',
       prettyName: isRecord(r) && typeof r.prettyName === 'string' ? r.prettyName : null,
@@ -108,7 +108,7 @@ export class HypervGuest implements GuestOps {
     }
     const params = await this.withCredential(name);
     const started = Date.now();
-    const r = await this.call(name, () =>
+    const r = await this.mapped(name, () =>
       this.runner.call(
         'guest-exec',
         {
@@ -140,7 +140,7 @@ export class HypervGuest implements GuestOps {
     const params = await this.withCredential(name);
     const hostPath = tempFile();
     try {
-      await this.call(name, () => this.runner.call('guest-file', { ...params, Action: 'read', GuestPath: guestPath, HostPath: hostPath, MaxBytes: options.maxBytes }));
+      await this.mapped(name, () => this.runner.call('guest-file', { ...params, Action: 'read', GuestPath: guestPath, HostPath: hostPath, MaxBytes: options.maxBytes }));
       const size = (await stat(hostPath)).size;
       if (size > options.maxBytes) {
         throw new HvkubeError('GUEST_FILE_TOO_LARGE', `${guestPath} in VM ${name} grew past the limit of ${options.maxBytes} bytes while it was copied`, { hint: HINTS.GUEST_FILE_TOO_LARGE, details: { vm: name, path: guestPath } });
@@ -169,7 +169,7 @@ export class HypervGuest implements GuestOps {
       const params = c
         ? { ...this.ref(name), GuestUser: c.user, GuestPassword: c.password, Method: 'Session' as const }
         : { ...this.ref(name), Method: 'CopyVMFile' as const };
-      await this.call(name, () => this.runner.call('guest-file', { ...params, Action: 'write', GuestPath: guestPath, HostPath: hostPath }));
+      await this.mapped(name, () => this.runner.call('guest-file', { ...params, Action: 'write', GuestPath: guestPath, HostPath: hostPath }));
       options.onProgress?.(data.length);
     } finally {
       await rm(hostPath, { force: true });
@@ -178,7 +178,7 @@ export class HypervGuest implements GuestOps {
 
   async listFiles(name: string, guestPath: string): Promise<GuestFileEntry[]> {
     const params = await this.withCredential(name);
-    const r = await this.call(name, () => this.runner.call('guest-file', { ...params, Action: 'list', GuestPath: guestPath }));
+    const r = await this.mapped(name, () => this.runner.call('guest-file', { ...params, Action: 'list', GuestPath: guestPath }));
     return asArray(isRecord(r) ? r.entries : undefined)
       .filter(isRecord)
       .map((e) => ({
@@ -191,13 +191,13 @@ export class HypervGuest implements GuestOps {
 
   async getClipboard(name: string): Promise<string> {
     const params = await this.withCredential(name);
-    const r = await this.call(name, () => this.runner.call('guest-clipboard', { ...params, Action: 'get' }));
+    const r = await this.mapped(name, () => this.runner.call('guest-clipboard', { ...params, Action: 'get' }));
     return isRecord(r) ? text(r.text) : '';
   }
 
   async setClipboard(name: string, value: string): Promise<void> {
     const params = await this.withCredential(name);
-    await this.call(name, () => this.runner.call('guest-clipboard', { ...params, Action: 'set', Text: value }));
+    await this.mapped(name, () => this.runner.call('guest-clipboard', { ...params, Action: 'set', Text: value }));
   }
 }
 
