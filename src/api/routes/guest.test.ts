@@ -82,7 +82,7 @@ describe('exec through the API', () => {
   });
 
   it('refuses bad input with 400 and a stale lease with 409 before anything runs', async () => {
-    const post = (body: unknown): Promise<Response> =>
+    const post = async (body: unknown): Promise<Response> =>
       api.app.request(`${BASE}/api/v1/vms/${vm}/exec`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     for (const bad of [{}, { argv: [] }, { argv: 'ls' }, { argv: ['ls'], timeout_ms: 0 }, { argv: ['ls'], stdin: 'not base64!' }, { argv: ['ls'], env: { 'A=B': 'x' } }, { argv: ['a\u0000b'] }, { argv: ['ls'], extra: 1 }]) {
       expect((await post(bad)).status, JSON.stringify(bad)).toBe(400);
