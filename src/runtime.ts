@@ -8,6 +8,7 @@ import path from 'node:path';
 import { HvkubeError } from './domain/errors.js';
 import type { BackendName } from './domain/types.js';
 import type { Hypervisor } from './hypervisor/hypervisor.js';
+import { readGuestCredential } from './hypervisor/guest-credentials.js';
 import { Orchestrator } from './orchestrator/orchestrator.js';
 import { schedulerOwner, Scheduler, type SchedulerOptions } from './orchestrator/scheduler/index.js';
 import type { Store } from './store/store.js';
@@ -50,7 +51,7 @@ export function resolveBackend(config: HvkubeConfig): BackendName {
 /** Observes every hypervisor call (PowerShell script, QMP command) for metrics. */
 export type BackendCallHook = (backend: BackendName, operation: string, ms: number, ok: boolean) => void;
 
-async function createHypervisor(backend: BackendName, config: HvkubeConfig, logger: Logger, onCall?: BackendCallHook): Promise<Hypervisor> {
+async function createHypervisor(backend: BackendName, config: HvkubeConfig, logger: Logger, store: Store, onCall?: BackendCallHook): Promise<Hypervisor> {
   switch (backend) {
     case 'fake': {
       const { createFakeHypervisor, fakeOptionsFromEnv } = await import('./hypervisor/fake/index.js');
@@ -86,6 +87,12 @@ async function createHypervisor(backend: BackendName, config: HvkubeConfig, logg
         ...(config.hyperv.vmDir !== null ? { vmDirectory: config.hyperv.vmDir } : {}),
         env,
         onCall: onCall ? (script, ms, ok) => onCall('hyperv', script, ms, ok) : undefined,
+        // PowerShell Direct signs in with the account the VM's template points at (read when needed).
+        guestCredentials: async (vmName) => {
+          const vm = await store.getVm(vmName);
+          const template = vm ? await store.getTemplate(vm.template) : null;
+          return template?.credentialsRef ? readGuestCredential(template.credentialsRef) : null;
+        },
       });
     }
   }
@@ -105,7 +112,7 @@ export async function openRuntime(config: HvkubeConfig, options: RuntimeOptions 
   let hypervisor: Hypervisor;
   try {
     await store.migrate();
-    hypervisor = await createHypervisor(backend, config, options.logger ?? silentLogger, options.onBackendCall);
+    hypervisor = await createHypervisor(backend, config, options.logger ?? silentLogger, store, options.onBackendCall);
   } catch (e) {
     await store.close();
     throw e;

@@ -24,6 +24,7 @@ import { HvkubeMetrics } from './metrics.js';
 import { agentRoutes } from './routes/agents.js';
 import { applyRoutes } from './routes/apply.js';
 import { consoleRoutes } from './routes/console.js';
+import { GUEST_FILE_PATH, guestRoutes } from './routes/guest.js';
 import { eventRoutes } from './routes/events.js';
 import { hostRoutes } from './routes/hosts.js';
 import { leaseRoutes } from './routes/leases.js';
@@ -117,10 +118,16 @@ export function createApi(options: ApiOptions): Api {
   // that there is none instead of starting a sign-in.
   app.use(bearerAuth({ tokens: options.tokens ?? [], publicPaths: [...PUBLIC_PATHS, ...DOCS_PATHS, ...faces.publicPaths], publicPrefixes: ['/.well-known/'] }));
   // MCP ends a session with a body-less DELETE that MCP clients send without a media type.
-  app.use(bodyGuard({ maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, exempt: (method, path) => method === 'DELETE' && path === '/mcp' }));
+  app.use(
+    bodyGuard({
+      maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+      exempt: (method, path) => method === 'DELETE' && path === '/mcp',
+      rawBody: (method, path) => method === 'PUT' && GUEST_FILE_PATH.test(path),
+    }),
+  );
 
   const v1 = new OpenAPIHono<Env>({ defaultHook: validationHook });
-  for (const register of [templateRoutes, poolRoutes, vmRoutes, consoleRoutes, leaseRoutes, systemRoutes, hostRoutes, ...(options.extraRoutes ?? [])]) register(v1, deps);
+  for (const register of [templateRoutes, poolRoutes, vmRoutes, consoleRoutes, guestRoutes, leaseRoutes, systemRoutes, hostRoutes, ...(options.extraRoutes ?? [])]) register(v1, deps);
   eventRoutes(v1, deps, tail);
   applyRoutes(v1, deps, options.scheduler?.workflows ?? null);
   webhookRoutes(v1, deps);

@@ -19,10 +19,11 @@ const ERROR_DESCRIPTIONS = {
   401: 'missing or wrong bearer token',
   404: 'no such template, pool, VM or route',
   409: 'the resource is in a state that does not allow this',
-  413: 'request body too large',
+  413: 'request body too large, or a guest file over the size limit (refused whole)',
   415: 'not a JSON body',
   502: 'the hypervisor failed',
-  503: 'no VM available, or the server is shutting down',
+  503: 'no VM available, no channel into the guest, or the server is shutting down',
+  504: 'the guest did not answer in time',
 } as const;
 
 type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;

@@ -131,6 +131,12 @@ export interface BodyGuardOptions {
   maxBodyBytes: number;
   /** Requests exempt from the Content-Type rule (MCP's session-ending DELETE, defined without a body). */
   exempt?: (method: string, path: string) => boolean;
+  /**
+   * Requests whose body is raw bytes (`application/octet-stream`, e.g. a file for a guest): they
+   * skip the JSON rule and the body limit and reach the route unread; the route enforces its own
+   * limit. Like `application/json`, that media type cannot be sent cross-site without a preflight.
+   */
+  rawBody?: (method: string, path: string) => boolean;
 }
 
 /** Reads and discards what is left of a body, up to `limit` bytes; true when it ended. */
@@ -159,6 +165,16 @@ export function bodyGuard(options: BodyGuardOptions): MiddlewareHandler {
     new HvkubeError('BODY_TOO_LARGE', `request body too large (at most ${max} bytes)`, { details: { maxBytes: max } });
   return async function bodyGuardMiddleware(c, next) {
     const req = c.req.raw;
+    if (options.rawBody?.(req.method, c.req.path)) {
+      const type = (req.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+      if (type !== 'application/octet-stream') {
+        throw new HvkubeError('UNSUPPORTED_MEDIA_TYPE', `${req.method} ${c.req.path} takes the file's bytes with Content-Type: application/octet-stream`, {
+          hint: 'send the raw file as the body with that header',
+          details: { contentType: req.headers.get('content-type') ?? null },
+        });
+      }
+      return next();
+    }
     if (STATE_CHANGING.has(req.method) && !isJsonRequest(req) && !options.exempt?.(req.method, c.req.path)) {
       throw new HvkubeError('UNSUPPORTED_MEDIA_TYPE', `${req.method} requests must send Content-Type: application/json, also when the body is empty`, {
         hint: 'add the header Content-Type: application/json',

@@ -295,7 +295,7 @@ export const ForceSchema = z.object({ force: z.boolean().optional() }).strict().
 export const ForceQuerySchema = z.object({ force: QueryBool.optional() });
 
 /** The caller's lease on a console operation: a stale one is refused with 409 (LEASE_MISMATCH). */
-const ConsoleLeaseId = z
+export const ConsoleLeaseId = z
   .string()
   .min(1)
   .max(100)

@@ -84,6 +84,13 @@ export class LocalOperations implements HvkubeOperations {
   click: HvkubeOperations['click'] = (name, x, y, options) => this.#orch.click(name, x, y, options);
   console: HvkubeOperations['console'] = (name) => this.#orch.console(name);
 
+  exec: HvkubeOperations['exec'] = (name, input, options) => this.#orch.exec(name, input, options);
+  readGuestFile: HvkubeOperations['readGuestFile'] = (name, guestPath, options) => this.#orch.readGuestFile(name, guestPath, options);
+  writeGuestFile: HvkubeOperations['writeGuestFile'] = (name, guestPath, data, options) => this.#orch.writeGuestFile(name, guestPath, data, options);
+  listGuestFiles: HvkubeOperations['listGuestFiles'] = (name, guestPath, options) => this.#orch.listGuestFiles(name, guestPath, options);
+  getClipboard: HvkubeOperations['getClipboard'] = (name, options) => this.#orch.getClipboard(name, options);
+  setClipboard: HvkubeOperations['setClipboard'] = (name, text, options) => this.#orch.setClipboard(name, text, options);
+
   reconcile: HvkubeOperations['reconcile'] = (options) => this.#orch.reconcile(options);
   listEvents: HvkubeOperations['listEvents'] = (query) => this.#orch.listEvents(query);
   hostInfo: HvkubeOperations['hostInfo'] = () => this.#orch.hostInfo();

@@ -27,7 +27,9 @@ import type { Workflow } from '../orchestrator/workflows/index.js';
 import type { EventQuery, HostRecord } from '../store/store.js';
 import type { WebhookDelivery, WebhookSubscription } from '../store/webhooks.js';
 import type { WebhookInput, WebhookView } from '../webhooks/subscriptions.js';
-import type { AcquireAnswer, AcquireRequest, HvkubeOperations, ReleaseAnswer, ReleaseRequest } from './operations.js';
+import type { GuestExecResult, GuestFileEntry } from '../hypervisor/guest.js';
+import type { GuestExecInput } from '../orchestrator/guest-input.js';
+import type { AcquireAnswer, AcquireRequest, GuestFileOptions, HvkubeOperations, ReleaseAnswer, ReleaseRequest } from './operations.js';
 import { readSse } from './sse.js';
 
 type Fetch = (input: string, init: RequestInit) => Promise<Response> | Response;
@@ -68,6 +70,8 @@ export type LiveEvent =
 interface CallOptions {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
+  /** Raw bytes sent as `application/octet-stream` instead of a JSON body. */
+  bytes?: Uint8Array;
   accept?: string;
   signal?: AbortSignal;
 }
@@ -195,6 +199,62 @@ export class HvkubeClient implements HvkubeOperations {
   }
   console(name: string): Promise<ConsoleAccess> {
     return this.#json('GET', `/vms/${enc(name)}/console`);
+  }
+
+  // ---- inside the guest ----
+  async exec(name: string, input: GuestExecInput, options: ConsoleOptions = {}): Promise<GuestExecResult> {
+    return fromExecWire(await this.#json<ExecWire>('POST', `/vms/${enc(name)}/exec`, { body: execBody(input, options) }));
+  }
+  /**
+   * The same over server-sent events: yields output as the server relays it and ends with the
+   * result (or throws the server's error). Stop early with `signal`.
+   */
+  async *execStream(
+    name: string,
+    input: GuestExecInput,
+    options: ConsoleOptions & { signal?: AbortSignal } = {},
+  ): AsyncGenerator<{ type: 'stdout' | 'stderr'; data: Buffer } | { type: 'exit'; result: GuestExecResult }> {
+    const res = await this.#call('POST', `/vms/${enc(name)}/exec`, { query: { stream: 1 }, body: execBody(input, options), accept: 'text/event-stream', signal: options.signal });
+    if (!res.body) throw new HvkubeError('INTERNAL', 'the exec stream had no body');
+    for await (const m of readSse(res.body)) {
+      if (m.event === 'stdout' || m.event === 'stderr') yield { type: m.event, data: Buffer.from(m.data, 'base64') };
+      else if (m.event === 'exit') {
+        yield { type: 'exit', result: fromExecWire(JSON.parse(m.data) as ExecWire) };
+        return;
+      } else if (m.event === 'error') {
+        const e = JSON.parse(m.data) as { code?: unknown; message?: unknown; hint?: unknown };
+        throw new HvkubeError(isErrorCode(e.code) ? e.code : 'INTERNAL', typeof e.message === 'string' ? e.message : 'the command failed', typeof e.hint === 'string' ? { hint: e.hint } : {});
+      }
+    }
+    throw new HvkubeError('SERVER_UNREACHABLE', 'the exec stream ended before the command did');
+  }
+  async readGuestFile(name: string, guestPath: string, options: GuestFileOptions = {}): Promise<Uint8Array> {
+    const res = await this.#call('GET', `/vms/${enc(name)}/files`, { query: { path: guestPath, max_bytes: options.maxBytes, lease_id: options.leaseId }, accept: 'application/octet-stream' });
+    if (!res.body) return new Uint8Array(0);
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+      options.onProgress?.(size);
+    }
+    return new Uint8Array(Buffer.concat(chunks, size));
+  }
+  async writeGuestFile(name: string, guestPath: string, data: Uint8Array, options: GuestFileOptions = {}): Promise<void> {
+    await this.#json('PUT', `/vms/${enc(name)}/files`, { query: { path: guestPath, max_bytes: options.maxBytes, lease_id: options.leaseId }, bytes: data });
+    options.onProgress?.(data.byteLength);
+  }
+  async listGuestFiles(name: string, guestPath: string, options: ConsoleOptions = {}): Promise<GuestFileEntry[]> {
+    return (await this.#json<{ entries: GuestFileEntry[] }>('GET', `/vms/${enc(name)}/files/list`, { query: { path: guestPath, lease_id: options.leaseId } })).entries;
+  }
+  async getClipboard(name: string, options: ConsoleOptions = {}): Promise<string> {
+    return (await this.#json<{ text: string }>('GET', `/vms/${enc(name)}/clipboard`, { query: { lease_id: options.leaseId } })).text;
+  }
+  async setClipboard(name: string, text: string, options: ConsoleOptions = {}): Promise<void> {
+    await this.#json('PUT', `/vms/${enc(name)}/clipboard`, { body: { text, lease_id: options.leaseId } });
   }
 
   // ---- system, events ----
@@ -340,8 +400,8 @@ export class HvkubeClient implements HvkubeOperations {
     const headers: Record<string, string> = { accept: options.accept ?? 'application/json' };
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
     // The server refuses a state-changing request without this media type, body or not (CSRF).
-    if (method !== 'GET' && method !== 'HEAD') headers['content-type'] = 'application/json';
-    const body = options.body !== undefined ? JSON.stringify(options.body) : undefined;
+    if (method !== 'GET' && method !== 'HEAD') headers['content-type'] = options.bytes ? 'application/octet-stream' : 'application/json';
+    const body: BodyInit | undefined = options.bytes ? new Uint8Array(options.bytes) : options.body !== undefined ? JSON.stringify(options.body) : undefined;
     let res: Response;
     try {
       res = await this.#fetch(`${this.url}/api/v1${path}${qs}`, { method, headers, body, signal: options.signal });
@@ -355,6 +415,38 @@ export class HvkubeClient implements HvkubeOperations {
     if (!res.ok) throw await errorFrom(res);
     return res;
   }
+}
+
+interface ExecWire {
+  exit_code: number | null;
+  stdout_base64: string;
+  stderr_base64: string;
+  timed_out: boolean;
+  truncated: boolean;
+  duration_ms: number;
+}
+
+function execBody(input: GuestExecInput, options: ConsoleOptions): Record<string, unknown> {
+  return {
+    argv: input.argv,
+    shell: input.shell,
+    cwd: input.cwd,
+    env: input.env,
+    stdin: input.stdin === undefined ? undefined : Buffer.from(input.stdin).toString('base64'),
+    timeout_ms: input.timeoutMs,
+    lease_id: options.leaseId,
+  };
+}
+
+function fromExecWire(w: ExecWire): GuestExecResult {
+  return {
+    exitCode: w.exit_code,
+    stdout: Buffer.from(w.stdout_base64, 'base64'),
+    stderr: Buffer.from(w.stderr_base64, 'base64'),
+    timedOut: w.timed_out,
+    truncated: w.truncated,
+    durationMs: w.duration_ms,
+  };
 }
 
 function causeOf(e: unknown): string {

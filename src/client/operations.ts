@@ -8,13 +8,21 @@
 import type { AcquireAnswer, ReleaseAnswer } from '../api/wire.js';
 import type { Pool, ReleasePolicy, StateEvent, Template, Vm } from '../domain/types.js';
 import type { ConsoleAccess, HostInfo, MouseButton } from '../hypervisor/hypervisor.js';
+import type { GuestExecResult, GuestFileEntry } from '../hypervisor/guest.js';
+import type { GuestExecInput } from '../orchestrator/guest-input.js';
 import type { PoolInput, ScaleInput, TemplateInput } from '../orchestrator/catalog.js';
 import type { ProgressEvent } from '../orchestrator/context.js';
 import type { ConsoleOptions, PoolStatus, ProvisionReport } from '../orchestrator/orchestrator.js';
 import type { ReconcileReport } from '../orchestrator/reconcile.js';
 import type { EventQuery } from '../store/store.js';
 
-export type { AcquireAnswer, ReleaseAnswer };
+export type { AcquireAnswer, ReleaseAnswer, GuestExecInput, GuestExecResult, GuestFileEntry };
+
+/** A file copy's options: the size limit (refused whole beyond it) and progress in bytes. */
+export interface GuestFileOptions extends ConsoleOptions {
+  maxBytes?: number;
+  onProgress?: (bytes: number) => void;
+}
 
 export interface AcquireRequest {
   pool: string;
@@ -72,6 +80,18 @@ export interface HvkubeOperations {
   pressKeys(name: string, chords: string[], options?: ConsoleOptions): Promise<void>;
   click(name: string, x: number, y: number, options?: { button?: MouseButton; double?: boolean } & ConsoleOptions): Promise<void>;
   console(name: string): Promise<ConsoleAccess>;
+
+  /**
+   * Inside the guest, from the host (GUEST_UNAVAILABLE where the backend has no channel or the
+   * guest does not answer). `exec` runs argv as data; a command past its time-out answers
+   * `timedOut: true`. File copies beyond `maxBytes` (default 100 MiB) are refused whole.
+   */
+  exec(name: string, input: GuestExecInput, options?: ConsoleOptions): Promise<GuestExecResult>;
+  readGuestFile(name: string, guestPath: string, options?: GuestFileOptions): Promise<Uint8Array>;
+  writeGuestFile(name: string, guestPath: string, data: Uint8Array, options?: GuestFileOptions): Promise<void>;
+  listGuestFiles(name: string, guestPath: string, options?: ConsoleOptions): Promise<GuestFileEntry[]>;
+  getClipboard(name: string, options?: ConsoleOptions): Promise<string>;
+  setClipboard(name: string, text: string, options?: ConsoleOptions): Promise<void>;
 
   reconcile(options?: { removeOrphans?: boolean }): Promise<ReconcileReport>;
   listEvents(query?: EventQuery): Promise<StateEvent[]>;

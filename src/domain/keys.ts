@@ -104,3 +104,40 @@ export function chordToChar(chord: KeyChord): string | undefined {
   const shifted = Object.entries(SHIFTED).find(([, k]) => k === chord.key);
   return shifted?.[0];
 }
+
+/**
+ * The characters of `text` that no backend types faithfully from its keyboard: anything a US
+ * layout cannot produce (Hyper-V's TypeText is ASCII-bound, QEMU sends US key codes). CR, LF and
+ * tab are keys; backspace edits. Each character is named once, in order of appearance.
+ */
+export function untypeableCharacters(text: string): string[] {
+  const seen = new Set<string>();
+  for (const ch of text) {
+    if (ch === '\r' || ch === '\b' || charToChord(ch) !== undefined) continue;
+    seen.add(ch);
+  }
+  return [...seen];
+}
+
+/** How a character is named in an error: itself when printable, else its code point (U+0007). */
+export function describeCharacter(ch: string): string {
+  const cp = ch.codePointAt(0) ?? 0;
+  const hex = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+  return /\p{L}|\p{N}|\p{P}|\p{S}/u.test(ch) ? `${JSON.stringify(ch)} (${hex})` : hex;
+}
+
+/**
+ * Splits text into runs the keyboard types and runs that must be pasted: a run is pasted when
+ * it holds a character the keyboard cannot type; newlines and tabs are always typed as keys.
+ */
+export function splitForPaste(text: string): { kind: 'type' | 'paste'; text: string }[] {
+  const out: { kind: 'type' | 'paste'; text: string }[] = [];
+  for (const piece of text.split(/([\r\n\t\b]+)/u)) {
+    if (piece === '') continue;
+    const kind = untypeableCharacters(piece).length > 0 ? 'paste' : 'type';
+    const last = out[out.length - 1];
+    if (last && last.kind === kind && kind === 'type') last.text += piece;
+    else out.push({ kind, text: piece });
+  }
+  return out;
+}

@@ -45,14 +45,20 @@ describe('MCP over streamable HTTP', () => {
     expect(names).toEqual([
       'acquire_desktop',
       'click',
+      'get_clipboard',
+      'list_files',
       'list_pools',
       'list_vms',
       'move_mouse',
       'press_keys',
+      'read_file',
       'release_desktop',
+      'run_command',
       'screenshot',
       'scroll',
+      'set_clipboard',
       'type_text',
+      'write_file',
     ]);
     for (const t of tools) {
       expect(t.description?.length, t.name).toBeGreaterThan(20);

@@ -77,7 +77,7 @@ export const TypeTextInput = portable(
       .string()
       .min(1)
       .max(10_000)
-      .describe('text typed as keystrokes (US layout); use press_keys for Enter, Tab, shortcuts'),
+      .describe("text typed as keystrokes; characters off a US keyboard are pasted through the guest's clipboard where the desktop has a guest channel, otherwise refused. Use press_keys for shortcuts"),
   }),
 );
 
@@ -158,3 +158,53 @@ export function chordList(keys: string | string[]): string[] {
   // A lone "+" is the plus key, so only whitespace and commas split.
   return keys.split(/[\s,]+/).filter((k) => k.length > 0);
 }
+
+const guestPath = z.string().min(1).max(4096).describe('a path inside the guest, e.g. /home/user/a.txt or C:\\Users\\user\\a.txt');
+
+export const RunCommandInput = portable(
+  z.object({
+    vm,
+    lease_id: leaseId,
+    argv: z
+      .array(z.string().max(32_768))
+      .min(1)
+      .max(256)
+      .describe('the program and its arguments, each passed as data (no shell), e.g. ["ls", "-l", "/tmp"]'),
+    shell: z.boolean().optional().describe("run argv's one entry through the guest's shell instead. Default false"),
+    cwd: guestPath.optional().describe('working directory in the guest'),
+    env: z.record(z.string(), z.string()).optional().describe('environment variables added for this command'),
+    stdin: z.string().max(1_000_000).optional().describe('text fed to the command on stdin'),
+    timeout_ms: z.number().int().min(1).max(3_600_000).optional().describe('kill it after this long. Default 60000'),
+  }),
+);
+
+export const ReadFileInput = portable(
+  z.object({
+    vm,
+    lease_id: leaseId,
+    path: guestPath,
+    max_bytes: z
+      .number()
+      .int()
+      .min(0)
+      .max(10 * 1024 * 1024)
+      .optional()
+      .describe('refuse a larger file rather than read part of it. Default 1048576'),
+  }),
+);
+
+export const WriteFileInput = portable(
+  z.object({
+    vm,
+    lease_id: leaseId,
+    path: guestPath,
+    text: z.string().max(10 * 1024 * 1024).optional().describe('the content as text (UTF-8)'),
+    base64: z.string().max(14 * 1024 * 1024).optional().describe('the content as Base64 bytes, instead of text'),
+  }),
+);
+
+export const ListFilesInput = portable(z.object({ vm, lease_id: leaseId, path: guestPath }));
+export const GetClipboardInput = portable(z.object({ vm, lease_id: leaseId }));
+export const SetClipboardInput = portable(
+  z.object({ vm, lease_id: leaseId, text: z.string().max(1_000_000).describe('text to put on the guest clipboard') }),
+);

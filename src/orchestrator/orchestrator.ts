@@ -5,7 +5,9 @@
  */
 import { EventEmitter } from 'node:events';
 import { HvkubeError } from '../domain/errors.js';
-import { parseKeyChord } from '../domain/keys.js';
+import { describeCharacter, parseKeyChord, splitForPaste, untypeableCharacters } from '../domain/keys.js';
+import type { GuestExecResult, GuestFileEntry, GuestOps } from '../hypervisor/guest.js';
+import { refuseTooLarge, toExecRequest, validateClipboardText, validateGuestPath, validateMaxBytes, type GuestExecInput } from './guest-input.js';
 import type { Pool, StateEvent, Template, Vm } from '../domain/types.js';
 import { LEASED_VM_STATES, READY_VM_STATES, VM_STATES, vmTransition, type VmState } from '../domain/vm-state.js';
 import { validateInt } from '../domain/validation.js';
@@ -536,12 +538,37 @@ export class Orchestrator {
     if (fleet) return fleet.remote.screenshot(vm, shape);
     return this.ctx.hv.screenshot(name, shape);
   }
+  /**
+   * Types text. Characters a keyboard cannot type faithfully (anything off a US layout: Hyper-V's
+   * TypeText is ASCII-bound, QEMU sends US key codes) go through the guest: the run that holds
+   * them is put on the guest clipboard and pasted with ctrl+v. Without a guest channel, such text
+   * is refused whole (TEXT_NOT_TYPEABLE, naming the characters): wrong text is never typed.
+   */
   async typeText(name: string, text: string, options: ConsoleOptions = {}): Promise<void> {
     const vm = await this.#consoleVm(name, options.leaseId);
     if (typeof text !== 'string' || text.length > 10_000) throw new HvkubeError('INVALID_INPUT', 'text must be at most 10000 characters');
     const fleet = this.#remote(vm);
+    // The owner host makes the same check with its own backend.
     if (fleet) return fleet.remote.typeText(vm, text);
-    await this.ctx.hv.typeText(name, text);
+    const untypeable = untypeableCharacters(text);
+    if (untypeable.length === 0) return this.ctx.hv.typeText(name, text);
+    const guest = this.ctx.hv.guest;
+    const reachable = guest ? await guest.ping(name, { timeoutMs: 2000 }).catch(() => false) : false;
+    if (!guest || !reachable) {
+      const shown = untypeable.slice(0, 10).map(describeCharacter).join(', ');
+      throw new HvkubeError('TEXT_NOT_TYPEABLE', `cannot type ${shown}${untypeable.length > 10 ? ` and ${untypeable.length - 10} more` : ''} into VM ${name}: the keyboard types US-layout characters only and ${guest ? 'the guest does not answer on its channel' : `the ${this.ctx.hv.backend} backend has no guest channel`} to paste them; nothing was typed`, {
+        hint: guest ? 'wait until the guest is up (its agent answers), or type ASCII text' : 'type ASCII text, or use a backend with a guest channel',
+        details: { vm: name, characters: untypeable },
+      });
+    }
+    for (const run of splitForPaste(text)) {
+      if (run.kind === 'type') {
+        await this.ctx.hv.typeText(name, run.text);
+      } else {
+        await guest.setClipboard(name, run.text);
+        await this.ctx.hv.pressKeys(name, ['ctrl+v']);
+      }
+    }
   }
   async pressKeys(name: string, chords: string[], options: ConsoleOptions = {}): Promise<void> {
     const vm = await this.#consoleVm(name, options.leaseId);
@@ -576,6 +603,70 @@ export class Orchestrator {
     if (fleet) return fleet.remote.scroll(vm, delta);
     await this.ctx.hv.scroll(name, delta);
   }
+  // ---- inside the guest ----
+  /** The guest channel for a VM this host owns, after the lease check; refuses where there is none. */
+  async #guestVm(name: string, leaseId: string | undefined): Promise<GuestOps> {
+    const vm = await this.#consoleVm(name, leaseId);
+    if (this.#remote(vm)) {
+      throw new HvkubeError('GUEST_UNAVAILABLE', `VM ${name} belongs to host ${vm.host}; work inside its guest goes through that host`, {
+        hint: `run the command on ${vm.host} (e.g. --server with its address from \`hvkube host show ${vm.host}\`)`,
+        details: { vm: name, host: vm.host },
+      });
+    }
+    const guest = this.ctx.hv.guest;
+    if (!guest) {
+      throw new HvkubeError('GUEST_UNAVAILABLE', `the ${this.ctx.hv.backend} backend has no channel into its guests`, {
+        hint: 'exec, file copies and the clipboard need a backend with a guest channel (fake, QEMU with the guest agent, Hyper-V with PowerShell Direct)',
+        details: { vm: name, backend: this.ctx.hv.backend },
+      });
+    }
+    return guest;
+  }
+
+  /** Runs a program in the guest (argv as data, never a shell line unless `shell`). */
+  async exec(name: string, input: GuestExecInput, options: ConsoleOptions & { signal?: AbortSignal } = {}): Promise<GuestExecResult> {
+    const request = toExecRequest(input, options.signal);
+    const guest = await this.#guestVm(name, options.leaseId);
+    return guest.exec(name, request);
+  }
+
+  /** A guest file's bytes; refused whole (GUEST_FILE_TOO_LARGE) beyond `maxBytes` (default 100 MiB). */
+  async readGuestFile(name: string, guestPath: string, options: ConsoleOptions & { maxBytes?: number; onProgress?: (bytes: number) => void } = {}): Promise<Buffer> {
+    const p = validateGuestPath(guestPath);
+    const maxBytes = validateMaxBytes(options.maxBytes);
+    const guest = await this.#guestVm(name, options.leaseId);
+    const data = await guest.readFile(name, p, { maxBytes, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+    // A backend that could not tell the size first still never hands out more than asked.
+    refuseTooLarge(data.length, maxBytes, p, name);
+    return data;
+  }
+
+  /** Writes a guest file (replacing it); refused whole beyond `maxBytes` (default 100 MiB). */
+  async writeGuestFile(name: string, guestPath: string, data: Uint8Array, options: ConsoleOptions & { maxBytes?: number; onProgress?: (bytes: number) => void } = {}): Promise<void> {
+    const p = validateGuestPath(guestPath);
+    refuseTooLarge(data.byteLength, validateMaxBytes(options.maxBytes), p, name);
+    const guest = await this.#guestVm(name, options.leaseId);
+    const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    await guest.writeFile(name, p, bytes, options.onProgress ? { onProgress: options.onProgress } : {});
+  }
+
+  async listGuestFiles(name: string, guestPath: string, options: ConsoleOptions = {}): Promise<GuestFileEntry[]> {
+    const p = validateGuestPath(guestPath);
+    const guest = await this.#guestVm(name, options.leaseId);
+    return guest.listFiles(name, p);
+  }
+
+  async getClipboard(name: string, options: ConsoleOptions = {}): Promise<string> {
+    const guest = await this.#guestVm(name, options.leaseId);
+    return guest.getClipboard(name);
+  }
+
+  async setClipboard(name: string, text: string, options: ConsoleOptions = {}): Promise<void> {
+    const value = validateClipboardText(text);
+    const guest = await this.#guestVm(name, options.leaseId);
+    await guest.setClipboard(name, value);
+  }
+
   async console(name: string): Promise<ConsoleAccess> {
     const vm = await requireVm(this.ctx, name);
     this.#ownedHere(vm, 'open a console for');

@@ -10,12 +10,24 @@ import { Orchestrator } from '../../src/orchestrator/orchestrator.js';
 import { harness, type Harness } from '../helpers/harness.js';
 import { HOSTILE_NAMES } from '../helpers/hostile.js';
 
-/** The same backend, with every method call counted. */
+/** The same backend, with every method call counted (those of its guest channel too, as `guest.NAME`). */
 function counting(hv: Hypervisor): { hv: Hypervisor; calls: string[] } {
   const calls: string[] = [];
   const proxy = new Proxy(hv, {
     get(target, prop, receiver) {
       const value: unknown = Reflect.get(target, prop, receiver);
+      if (prop === 'guest' && typeof value === 'object' && value !== null) {
+        return new Proxy(value, {
+          get(g, name, r) {
+            const fn: unknown = Reflect.get(g, name, r);
+            if (typeof fn !== 'function') return fn;
+            return (...args: unknown[]): unknown => {
+              calls.push(`guest.${String(name)}`);
+              return (fn as (...a: unknown[]) => unknown).apply(g, args);
+            };
+          },
+        });
+      }
       if (typeof value !== 'function') return value;
       return (...args: unknown[]): unknown => {
         calls.push(String(prop));

@@ -133,3 +133,30 @@ describe('hvkube CLI, end to end through real processes', () => {
     expect(readdirSync(dir)).toContain('fake-host.json');
   });
 });
+
+describe('hvkube vm exec / cp / ls / clipboard (fake guest)', () => {
+  it('passes the exit code through, copies both ways, refuses over the size limit and sets the clipboard', async () => {
+    const image = path.join(dir, 'g.vhdx');
+    writeFileSync(image, 'g');
+    expect((await hv(['template', 'create', '--name', 't', '--vhdx', image])).code).toBe(0);
+    expect((await hv(['pool', 'create', '--name', 'p', '--template', 't', '--count', '1'])).code).toBe(0);
+    expect((await hv(['pool', 'provision', 'p'])).code).toBe(0);
+    const vm = parseJson<{ vm_name: string }>(await hv(['vm', 'acquire', '--pool', 'p', '--json'])).vm_name;
+    const echo = await hv(['vm', 'exec', vm, '--', 'echo', "it's", '$(whoami)', '--json-like']);
+    expect(echo.code).toBe(0);
+    expect(echo.stdout).toBe("it's $(whoami) --json-like\n");
+    expect((await hv(['vm', 'exec', vm, '--', 'exit', '7'])).code).toBe(7);
+    const local = path.join(dir, "in 'quoted'.txt");
+    writeFileSync(local, 'payload\n');
+    expect((await hv(['vm', 'cp', local, `${vm}:/tmp/`])).code).toBe(0);
+    expect((await hv(['vm', 'ls', `${vm}:/tmp`])).stdout).toContain("in 'quoted'.txt");
+    const out = path.join(dir, 'out.txt');
+    expect((await hv(['vm', 'cp', `${vm}:/tmp/in 'quoted'.txt`, out])).code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe('payload\n');
+    const tooBig = await hv(['vm', 'cp', local, `${vm}:/tmp/big`, '--max-size', '3']);
+    expect(tooBig.code).toBe(1);
+    expect(tooBig.stderr).toMatch(/over the limit of 3; nothing was copied/);
+    expect((await hv(['vm', 'clipboard', vm, '--set', 'naïve ✓'])).code).toBe(0);
+    expect((await hv(['vm', 'clipboard', vm])).stdout).toBe('naïve ✓\n');
+  });
+});

@@ -168,6 +168,8 @@ async function runDemo(rt: Runtime, out: Out): Promise<void> {
   writeFileSync(shot, png);
   say(`screenshot: ${shot} (${png.length} bytes)`);
 
+  await insideTheGuest(orch, vm.name, say);
+
   say('releasing with reset (back to the clean checkpoint, saved)');
   const released = await orch.release(vm.name, { policy: 'reset', actor: 'demo' });
   const after = await released.done;
@@ -180,6 +182,27 @@ async function runDemo(rt: Runtime, out: Out): Promise<void> {
     `  ${cli} --data-dir ${d} pool show ${POOL}\n` +
     `  ${cli} --data-dir ${d} vm list\n` +
     `  ${cli} --data-dir ${d} pool remove ${POOL}   # removes the VMs and their disks\n`);
+}
+
+/**
+ * Runs a command in the guest and copies a file in and out, from the host with no network in the
+ * guest; skipped with one line where the backend has no guest channel or the guest does not answer.
+ */
+async function insideTheGuest(orch: Runtime['orchestrator'], vm: string, say: (text: string) => void): Promise<void> {
+  const guest = orch.hypervisor.guest;
+  if (!guest || !(await guest.ping(vm, { timeoutMs: 5000 }).catch(() => false))) {
+    say(`inside the guest: skipped (${guest ? 'the guest agent does not answer' : `the ${orch.hypervisor.backend} backend has no guest channel`})`);
+    return;
+  }
+  const run = await orch.exec(vm, { argv: ['hostname'], timeoutMs: 30_000 });
+  say(`exec hostname → exit ${run.exitCode ?? '?'}: ${run.stdout.toString('utf8').trim()} (${Math.round(run.durationMs)} ms)`);
+  const content = Buffer.from(`hello from the host, ${new Date().toISOString()}\n`);
+  const started = performance.now();
+  await orch.writeGuestFile(vm, '/tmp/hvkube-demo.txt', content);
+  const back = await orch.readGuestFile(vm, '/tmp/hvkube-demo.txt', { maxBytes: 1024 * 1024 });
+  const same = Buffer.compare(back, content) === 0;
+  say(`copied /tmp/hvkube-demo.txt in and out (${content.length} bytes, ${same ? 'identical' : 'DIFFERENT'}, ${Math.round(performance.now() - started)} ms)`);
+  if (!same) throw new HvkubeError('INTERNAL', 'the file copied back out of the guest differs from the one copied in');
 }
 
 /** What runs the guests (QEMU: the probe's verdict), for the header and the recorded figures. */

@@ -5,6 +5,7 @@ import { HvkubeError } from '../../domain/errors.js';
 import type { Vm } from '../../domain/types.js';
 import { ago, json, ms, paintState, table, type Out } from '../output.js';
 import { withOps } from '../runtime-scope.js';
+import { addGuestCommands } from './vm-guest.js';
 
 /** The VM table; a HOST column once the VMs live on more than one host (a fleet). */
 function vmRows(out: Out, vms: Vm[]): string {
@@ -255,5 +256,6 @@ export function vmCommand(): Command {
         else out.write(`${file} (${address}:${vm.rdpPort})\n${warning === null ? '' : `${warning}\n`}`);
       });
     });
+  addGuestCommands(cmd);
   return cmd;
 }

@@ -22,6 +22,8 @@ export const FAKE_OPERATIONS = [
   'screenshot',
   'input',
   'query',
+  // Work inside the guest: exec, file copies, listings, clipboard.
+  'guest',
   // Not an operation but the time a booted guest needs before its heartbeat says "ok".
   'guestReady',
 ] as const;
@@ -54,6 +56,12 @@ export interface FakeHypervisorOptions {
   gpuCheckpoints?: boolean;
   /** A lock file older than this is taken to belong to a crashed process and is broken. */
   staleLockMs?: number;
+  /**
+   * False: the backend has no guest channel (no `guest` ops), like a backend whose guests run no
+   * agent; exec, files and clipboard are refused and text off the keyboard cannot be typed.
+   * Default true. Env `HVKUBE_FAKE_GUEST=0`.
+   */
+  guestChannel?: boolean;
 }
 
 const latencySchema = z
@@ -70,9 +78,10 @@ const latencySchema = z
  */
 export function fakeOptionsFromEnv(
   env: Record<string, string | undefined>,
-): Pick<FakeHypervisorOptions, 'latencies'> {
+): Pick<FakeHypervisorOptions, 'latencies' | 'guestChannel'> {
+  const guest = env['HVKUBE_FAKE_GUEST'] === '0' ? { guestChannel: false } : {};
   const raw = env['HVKUBE_FAKE_LATENCY'];
-  if (raw === undefined || raw.trim() === '') return {};
+  if (raw === undefined || raw.trim() === '') return guest;
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
@@ -96,5 +105,5 @@ export function fakeOptionsFromEnv(
       details: { value: raw },
     });
   }
-  return { latencies: result.data };
+  return { ...guest, latencies: result.data };
 }

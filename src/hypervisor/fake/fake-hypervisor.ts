@@ -17,11 +17,22 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { HypervisorError } from '../../domain/errors.js';
+import { HvkubeError, HypervisorError } from '../../domain/errors.js';
 import { parseKeyChord } from '../../domain/keys.js';
 import type { BackendName } from '../../domain/types.js';
 import { IMAGE_EXTENSIONS, validateName } from '../../domain/validation.js';
 import { renderTextScreen } from '../console/render-text-screen.js';
+import type { GuestExecRequest, GuestExecResult, GuestFileEntry, GuestInfo, GuestOps } from '../guest.js';
+import {
+  copyGuestFs,
+  guestPath,
+  listGuestDir,
+  newGuestFs,
+  readGuestFile,
+  runFakeCommand,
+  writeGuestFile,
+  type FakeGuestFs,
+} from './fake-guest.js';
 import type {
   ConsoleAccess,
   CreateVmSpec,
@@ -77,6 +88,8 @@ export class FakeHypervisor implements Hypervisor {
   private readonly runner: OperationRunner;
   private readonly random: () => number;
   private readonly ownsDataDir: boolean;
+  /** The simulated guest channel; absent with `guestChannel: false`. */
+  readonly guest?: GuestOps;
 
   constructor(private readonly options: FakeHypervisorOptions = {}) {
     this.capabilities = {
@@ -101,6 +114,7 @@ export class FakeHypervisor implements Hypervisor {
     const hangs = new HangRegistry();
     this.runner = new OperationRunner(this.store, this.clock, hangs, (op) => this.latency(op));
     this.faults = createFaults((fn) => this.store.mutate(fn), hangs, deleteFile);
+    if (options.guestChannel !== false) this.guest = this.guestOps();
   }
 
   // ---- host and inventory -------------------------------------------------------------------
@@ -244,6 +258,8 @@ export class FakeHypervisor implements Hypervisor {
           vm.bootedAt = this.clock.now();
           vm.screen = screens.bootScreen();
           vm.savedStateCorrupt = false;
+          // Files are on the disk and survive a reboot; the clipboard does not.
+          if (vm.guest) vm.guest.clipboard = '';
           return;
         }
         this.resumeOrFail(s, vm);
@@ -363,6 +379,7 @@ export class FakeHypervisor implements Hypervisor {
           // Without GPU checkpoints, restoring one means a fresh disk: nothing of memory survives.
           withMemory: vm.state !== 'off' && (this.capabilities.gpuCheckpoints || !vm.gpu),
           screen: screens.copyScreen(vm.screen),
+          guest: vm.guest ? copyGuestFs(vm.guest) : undefined,
         });
       },
     });
@@ -397,6 +414,7 @@ export class FakeHypervisor implements Hypervisor {
         const cp = find(vm);
         vm.state = cp.withMemory ? 'saved' : 'off';
         vm.screen = screens.copyScreen(cp.screen);
+        vm.guest = cp.guest ? copyGuestFs(cp.guest) : undefined;
         vm.savedStateCorrupt = false;
         return vm.state;
       },
@@ -453,7 +471,12 @@ export class FakeHypervisor implements Hypervisor {
   async pressKeys(name: string, chords: string[]): Promise<void> {
     const parsed = chords.map(parseKeyChord);
     return this.input(name, (vm) => {
-      for (const chord of parsed) screens.pressChord(vm.screen, chord, vm.name);
+      for (const chord of parsed) {
+        // The paste chord types the guest clipboard, as a desktop's text field would.
+        const paste = chord.key === 'v' && chord.modifiers.includes('ctrl') && !chord.modifiers.includes('alt');
+        if (paste && this.guest && vm.guest) screens.typeText(vm.screen, vm.guest.clipboard, vm.name);
+        else screens.pressChord(vm.screen, chord, vm.name);
+      }
     });
   }
 
@@ -493,6 +516,83 @@ export class FakeHypervisor implements Hypervisor {
     if (this.ownsDataDir) fs.rmSync(this.dataDir, { recursive: true, force: true });
   }
 
+  // ---- inside the guest ------------------------------------------------------------------------
+
+  private guestOps(): GuestOps {
+    const now = (): Date => new Date(this.clock.now());
+    return {
+      ping: async (name) => {
+        try {
+          await this.inGuest(name, () => true);
+          return true;
+        } catch (e) {
+          if (e instanceof HvkubeError && e.code === 'GUEST_UNAVAILABLE') return false;
+          throw e;
+        }
+      },
+      info: (name): Promise<GuestInfo> =>
+        this.inGuest(name, (vm) => ({ os: 'linux', prettyName: 'hvkube fake guest', hostname: vm.name, addresses: [fakeGuestAddress(vm.name)] })),
+      exec: (name, request) => this.execInGuest(name, request, now),
+      readFile: async (name, p, options) => {
+        const data = await this.inGuest(name, (vm, fs) => readGuestFile(fs, vm.name, guestPath(vm.name, p), options.maxBytes));
+        options.onProgress?.(data.length);
+        return data;
+      },
+      writeFile: async (name, p, data, options = {}) => {
+        await this.inGuest(name, (vm, fs) => writeGuestFile(fs, vm.name, guestPath(vm.name, p), data, now()));
+        options.onProgress?.(data.length);
+      },
+      listFiles: (name, p): Promise<GuestFileEntry[]> => this.inGuest(name, (vm, fs) => listGuestDir(fs, vm.name, guestPath(vm.name, p))),
+      getClipboard: (name) => this.inGuest(name, (_vm, fs) => fs.clipboard),
+      setClipboard: async (name, text) => {
+        await this.inGuest(name, (_vm, fs) => {
+          fs.clipboard = text;
+        });
+      },
+    };
+  }
+
+  private async execInGuest(name: string, request: GuestExecRequest, now: () => Date): Promise<GuestExecResult> {
+    const started = this.clock.now();
+    const outcome = await this.inGuest(name, (vm, fs) => runFakeCommand(fs, vm.name, request, now()));
+    let timedOut = false;
+    if (outcome.sleepMs > 0) {
+      timedOut = outcome.sleepMs > request.timeoutMs;
+      await abortableSleep(Math.min(outcome.sleepMs, request.timeoutMs), request.signal);
+    }
+    return {
+      exitCode: timedOut ? null : outcome.exitCode,
+      stdout: Buffer.from(outcome.stdout, 'utf8'),
+      stderr: Buffer.from(outcome.stderr, 'utf8'),
+      timedOut,
+      truncated: false,
+      durationMs: Math.max(0, this.clock.now() - started),
+    };
+  }
+
+  /** Runs `fn` on a running VM's guest state; the guest answers only once it has booted. */
+  private inGuest<T>(name: string, fn: (vm: FakeVmRecord, fs: FakeGuestFs) => T): Promise<T> {
+    return this.runner.run({
+      vmName: name,
+      plan: (s) => {
+        const vm = requireVm(s, name);
+        const ready = vm.state === 'running' && (vm.bootedAt === null || this.clock.now() - vm.bootedAt >= this.latency('guestReady'));
+        if (!ready) {
+          throw new HvkubeError('GUEST_UNAVAILABLE', `the guest of VM ${name} does not answer: the VM is ${vm.state}${vm.state === 'running' ? ' and still booting' : ''}`, {
+            hint: vm.state === 'running' ? 'wait until it is ready' : 'acquire or resume it first',
+            details: { vm: name, state: vm.state },
+          });
+        }
+        return { operation: 'guest', transient: null };
+      },
+      finish: (s) => {
+        const vm = requireVm(s, name);
+        vm.guest ??= newGuestFs(vm.name, new Date(this.clock.now()));
+        return fn(vm, vm.guest);
+      },
+    });
+  }
+
   // ---- machinery ------------------------------------------------------------------------------
 
   private latency(operation: FakeOperation): number {
@@ -527,6 +627,18 @@ function powerOff(vm: FakeVmRecord): void {
 
 function addressOf(vm: FakeVmRecord): string | null {
   return vm.state === 'running' || vm.state === 'paused' ? fakeGuestAddress(vm.name) : null;
+}
+
+function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 function deleteFile(file: string): void {

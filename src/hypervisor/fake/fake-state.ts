@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { HvState } from '../hypervisor.js';
 import type { FakeOperation } from './fake-hypervisor-config.js';
 import type { FakeScreen } from './fake-screen.js';
+import type { FakeGuestFs } from './fake-guest.js';
 import { FAKE_OPERATIONS } from './fake-hypervisor-config.js';
 
 export interface FakeCheckpoint {
@@ -15,6 +16,8 @@ export interface FakeCheckpoint {
   /** Taken while the guest ran (or was saved/paused): restoring it leaves the VM saved. */
   withMemory: boolean;
   screen: FakeScreen;
+  /** The guest's files and clipboard when the checkpoint was taken (absent in older state files). */
+  guest?: FakeGuestFs | undefined;
 }
 
 /** An operation in flight, so other callers see a transient state and a crash leaves evidence. */
@@ -41,6 +44,8 @@ export interface FakeVmRecord {
   bootedAt: number | null;
   savedStateCorrupt: boolean;
   busy: FakeBusy | null;
+  /** The simulated guest's files and clipboard (created on first use; absent in older state files). */
+  guest?: FakeGuestFs | undefined;
 }
 
 /** `name: null` matches any VM. */
@@ -105,6 +110,12 @@ const screen = z.object({
     .nullable(),
 });
 
+const guestFs = z.object({
+  files: z.record(z.string(), z.object({ data: z.string(), modified: z.string() })),
+  dirs: z.array(z.string()),
+  clipboard: z.string(),
+});
+
 /** Checks a state file's content; a hand-edited or truncated file fails here, not deep inside an operation. */
 export const hostStateSchema = z.object({
   version: z.literal(1),
@@ -119,11 +130,12 @@ export const hostStateSchema = z.object({
       gpu: z.boolean(),
       diskPath: z.string(),
       guestPorts: z.array(z.number()),
-      checkpoints: z.array(z.object({ name: z.string(), withMemory: z.boolean(), screen })),
+      checkpoints: z.array(z.object({ name: z.string(), withMemory: z.boolean(), screen, guest: guestFs.optional() })),
       screen,
       bootedAt: z.number().nullable(),
       savedStateCorrupt: z.boolean(),
       busy: z.object({ operation, from: hvState, pid: z.number(), token: z.string() }).nullable(),
+      guest: guestFs.optional(),
     }),
   ),
   disks: z.record(z.string(), z.object({ parent: z.string() })),

@@ -37,6 +37,8 @@ import type { CallOptions, ScriptRunner } from './powershell-session.js';
 import type { VmRef } from './script-names.js';
 import { SessionPool } from './session-pool.js';
 import { thumbnailToPng } from './screenshot.js';
+import type { GuestOps } from '../guest.js';
+import { HypervGuest } from './guest.js';
 
 const MIB = 1024 * 1024;
 
@@ -79,6 +81,8 @@ export class HypervHypervisor implements Hypervisor {
   private readonly runner: ScriptRunner;
   /** The Hyper-V id last seen for each VM name, so scripts find a VM with `Get-VM -Id`. */
   private readonly ids = new Map<string, string>();
+  /** PowerShell Direct and Copy-VMFile, with the guest credentials of each VM's template. */
+  readonly guest: GuestOps;
 
   constructor(config: HypervConfig, runner?: ScriptRunner) {
     this.config = config;
@@ -98,6 +102,7 @@ export class HypervHypervisor implements Hypervisor {
         ...(config.onCall ? { onCall: config.onCall } : {}),
         ...(config.onLog ? { onLog: config.onLog } : {}),
       });
+    this.guest = new HypervGuest(this.runner, (name) => this.ref(name), config.guestCredentials ?? (() => Promise.resolve(null)), config.defaultTimeoutMs);
   }
 
   /** The script runner, for the doctor and for tests. */

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { ScriptName } from './script-names.js';
+import type { GuestCredentialSource } from '../guest-credentials.js';
 
 export const hypervConfigSchema = z.object({
   /** `powershell.exe` (Windows PowerShell 5.1, recommended), `pwsh`, or a stand-in. Env HVKUBE_POWERSHELL. */
@@ -46,6 +47,8 @@ export type HypervConfigInput = z.input<typeof hypervConfigSchema> & {
   onLog?: (message: string) => void;
   /** Environment of the PowerShell processes (default: this process's). */
   env?: NodeJS.ProcessEnv;
+  /** The guest account of a VM (from its template's credentials reference), for PowerShell Direct. */
+  guestCredentials?: GuestCredentialSource;
 };
 
 export type HypervConfig = z.output<typeof hypervConfigSchema> & {
@@ -54,6 +57,7 @@ export type HypervConfig = z.output<typeof hypervConfigSchema> & {
   onCall?: (script: ScriptName, ms: number, ok: boolean) => void;
   onLog?: (message: string) => void;
   env?: NodeJS.ProcessEnv;
+  guestCredentials?: GuestCredentialSource;
 };
 
 export function resolveHypervConfig(input: HypervConfigInput = {}, env: NodeJS.ProcessEnv = process.env): HypervConfig {
@@ -65,5 +69,6 @@ export function resolveHypervConfig(input: HypervConfigInput = {}, env: NodeJS.P
     ...(input.onCall ? { onCall: input.onCall } : {}),
     ...(input.onLog ? { onLog: input.onLog } : {}),
     ...(input.env ? { env: input.env } : {}),
+    ...(input.guestCredentials ? { guestCredentials: input.guestCredentials } : {}),
   };
 }

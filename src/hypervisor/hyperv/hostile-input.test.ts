@@ -28,6 +28,14 @@ const HOSTILE = [
   '[a-z]?',
   'C:\\Windows\\System32\\..\\evil.ps1',
   'naïve – ünïcödé 🙂',
+  '..',
+  '../../etc/passwd',
+  '..\\..\\Windows\\win.ini',
+  '"; Remove-Item C:\\ -Recurse; "',
+  '“curly” „low“ «guillemets»',
+  '$(Get-Content C:\\secret.txt)',
+  '%SystemRoot%\\x',
+  '\r\n-Force\r\n',
   '\u0000nul',
   ' ',
   '',
@@ -74,6 +82,21 @@ describe('hostile names and paths', () => {
         .filter((r) => r.script === 'get-vm')
         .map((r) => r.params.Name);
       expect(received).toEqual(HOSTILE.filter((v) => v !== ''));
+    });
+
+    it('reach the guest scripts as data: each is looked up as a literal VM name and as a guest path', async () => {
+      for (const value of HOSTILE.filter((v) => v !== '')) {
+        await expect(
+          session.call('guest-file', { Name: value, GuestUser: value, GuestPassword: value, Action: 'list', GuestPath: value }),
+          JSON.stringify(value),
+        ).rejects.toMatchObject({ code: 'HV_NOT_FOUND', details: { vm: value } });
+      }
+      const sent = readFileSync(log, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { script: string; params: Record<string, unknown> })
+        .filter((r) => r.script === 'guest-file');
+      expect(sent.map((r) => r.params.GuestPath)).toEqual(HOSTILE.filter((v) => v !== ''));
     });
 
     it('keeps "-Force" a value, never a switch', async () => {

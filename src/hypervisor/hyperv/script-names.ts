@@ -66,6 +66,34 @@ export interface ScriptParams {
     /** Pause between the move and a click (0..1000 ms). */
     SettleMilliseconds?: number;
   };
+  'guest-ping': VmRef & GuestCredentialParams;
+  'guest-exec': VmRef &
+    GuestCredentialParams & {
+      Argv: readonly string[];
+      Shell?: boolean;
+      Cwd?: string;
+      /** The added environment as a JSON object (one string parameter, parsed inside the guest). */
+      EnvJson?: string;
+      StdinBase64?: string;
+      TimeoutMs: number;
+      MaxOutputBytes?: number;
+    };
+  'guest-file': VmRef &
+    Partial<GuestCredentialParams> & {
+      Action: 'read' | 'write' | 'list';
+      GuestPath: string;
+      /** The host-side file a read lands in or a write comes from. */
+      HostPath?: string;
+      Method?: 'Session' | 'CopyVMFile';
+      MaxBytes?: number;
+    };
+  'guest-clipboard': VmRef & GuestCredentialParams & { Action: 'get' | 'set'; Text?: string };
+}
+
+/** The template's guest account for PowerShell Direct: data of the request, never script text. */
+export interface GuestCredentialParams {
+  GuestUser: string;
+  GuestPassword: string;
 }
 
 export type ScriptName = keyof ScriptParams;
@@ -94,6 +122,10 @@ export const SCRIPT_NAMES = [
   'type-text',
   'press-keys',
   'send-mouse',
+  'guest-ping',
+  'guest-exec',
+  'guest-file',
+  'guest-clipboard',
 ] as const satisfies readonly ScriptName[];
 
 // Compile-time proof that the runtime list names every script of the type (and no more).

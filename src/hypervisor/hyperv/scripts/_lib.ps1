@@ -162,3 +162,28 @@ function Invoke-HvkWmiMethod {
   if ($code -ne 0) { throw (Get-HvkWmiError -Method $MethodName -Code $code) }
   return $result
 }
+
+# PowerShell Direct: a session into a running guest, with the template's credentials. The user and
+# password arrive as parameters (data of the request), never as script text, and are not echoed.
+# Any failure to open it (wrong credentials, guest not booted, PowerShell Direct service off) is
+# reported as GuestUnavailable with Hyper-V's own message.
+function New-HvkGuestSession {
+  param(
+    [Parameter(Mandatory = $true)]$Vm,
+    [Parameter(Mandatory = $true)][AllowEmptyString()][string]$User,
+    [Parameter(Mandatory = $true)][AllowEmptyString()][string]$Password
+  )
+  if ([string]$Vm.State -ne 'Running') {
+    throw (New-HvkError -Message ('The guest of "' + $Vm.Name + '" cannot be reached: the virtual machine is ' + [string]$Vm.State + '.') -ErrorId 'GuestUnavailable' -Category ResourceUnavailable -Target $Vm.Name)
+  }
+  if ($User.Length -eq 0) {
+    throw (New-HvkError -Message ('No guest credentials for "' + $Vm.Name + '": PowerShell Direct needs a user and password of the guest.') -ErrorId 'GuestUnavailable' -Category ResourceUnavailable -Target $Vm.Name)
+  }
+  $secure = ConvertTo-SecureString -String $Password -AsPlainText -Force
+  $credential = New-Object System.Management.Automation.PSCredential -ArgumentList $User, $secure
+  try {
+    return (Microsoft.PowerShell.Core\New-PSSession -VMId $Vm.Id -Credential $credential -ErrorAction Stop)
+  } catch {
+    throw (New-HvkError -Message ('PowerShell Direct to "' + $Vm.Name + '" failed: ' + $_.Exception.Message) -ErrorId 'GuestUnavailable' -Category ResourceUnavailable -Target $Vm.Name)
+  }
+}

@@ -12,6 +12,7 @@ import { addGpuPartition, doctor, getVm, hostInfo, listVms, newDifferencingDisk,
 import { checkpointVm, removeVm, restoreCheckpoint, saveVm, startVm, stopVm, suspendVm, resumeVm } from './ops-vm.js';
 import { getGuestAddress, getHeartbeat, getScreenshot, pressKeys, sendMouse, typeText } from './ops-console.js';
 import type { Op, OpContext, RunContext } from './ops-context.js';
+import { guestClipboard, guestExec, guestFile, guestPing } from './ops-guest.js';
 import { assertScriptMatchesModel, loadScript } from './strict.js';
 import { findVms, STATE } from './view.js';
 
@@ -39,6 +40,10 @@ const OPS: Record<ScriptName, Op> = {
   'type-text': typeText,
   'press-keys': pressKeys,
   'send-mouse': sendMouse,
+  'guest-ping': guestPing,
+  'guest-exec': guestExec,
+  'guest-file': guestFile,
+  'guest-clipboard': guestClipboard,
 };
 
 /** What the VM shows while a slow operation runs. */

@@ -7,7 +7,9 @@
  *   `noHyperV` (module missing), `notElevated` (access denied), `startupDelayMs`,
  *   `savedStateIncompatible` (VM names whose saved state no longer restores), `jobRate` (share of
  *   WMI calls that answer 4096 "job started", default 0.25) and `seed` (makes that sequence
- *   reproducible), `screen` (the guest's resolution, default 1024×768).
+ *   reproducible), `screen` (the guest's resolution, default 1024×768), `guestCredential`
+ *   (USER:PASSWORD that PowerShell Direct accepts) and `guestServiceInterface` (VM names, or "*",
+ *   whose Guest Service Interface is on, so Copy-VMFile works).
  * - `HVKUBE_STANDIN_LATENCY` JSON: milliseconds per script name, plus `boot` (cold boot until the
  *   guest's heartbeat turns OK), `merge` (a checkpoint merge after its checkpoint is deleted) and
  *   `getVmPerVm` (a modelled cost per VM object that `Get-VM` without `-Id` enumerates). During a slow operation other processes see the transient state.
@@ -31,6 +33,10 @@ const faultsSchema = z.object({
   productType: z.number().int().default(3),
   jobRate: z.number().min(0).max(1).default(0.25),
   seed: z.number().int().default(1),
+  /** The guest account PowerShell Direct accepts, as USER:PASSWORD (any other is refused). */
+  guestCredential: z.string().default('Administrator:hvkube-standin'),
+  /** VMs whose Guest Service Interface is enabled (Copy-VMFile works); "*" for all. Default none, as on Hyper-V. */
+  guestServiceInterface: z.array(z.string()).default([]),
   screen: z.object({ width: z.number().int().min(64).max(7680), height: z.number().int().min(64).max(4320) }).default({ width: 1024, height: 768 }),
 });
 

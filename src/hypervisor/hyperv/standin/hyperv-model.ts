@@ -14,6 +14,14 @@
  *   and microsoft/hcsshim#589 ("Hyper-V only supports 2MB aligned memory sizes").
  * - REMOVEVM: PSDOCS Remove-VM.md: "If the virtual machine has any snapshots, these are deleted and
  *   merged into the virtual hard disk files after the virtual machine is deleted."
+ * - PSCORE: learn.microsoft.com/powershell/module/microsoft.powershell.core/<cmdlet>?view=powershell-5.1
+ *   (Invoke-Command and New-PSSession have VMName and VMId parameter sets, PowerShell Direct, where
+ *   -Credential is mandatory), and microsoft.powershell.management/copy-item (-ToSession,
+ *   -FromSession, -LiteralPath).
+ * - COPYVMFILE: PSDOCS Copy-VMFile.md: sets Name and VMObject, -SourcePath -DestinationPath
+ *   -FileSource <CopyFileSourceType> (Host only), -CreateFullPath, -Force; it copies host → guest
+ *   only and needs the Guest Service Interface integration service. The destination "can contain
+ *   environment variables, which are expanded by the guest" (Msvm_CopyFileToGuestSettingData).
  * - GPUP: public reports of Checkpoint-VM on a VM with a GPU partition adapter (review F2:
  *   "cannot be performed on the virtual machine because it is assigned one or more GPUP partitions").
  * @module
@@ -87,6 +95,24 @@ export const CMDLETS: Readonly<Record<string, CmdletModel>> = {
   'Get-VMGpuPartitionAdapter': { parameters: ['VM', 'VMName', 'AdapterId', 'Passthru', 'ComputerName', 'CimSession', 'Credential'], source: 'PSDOCS Get-VMGpuPartitionAdapter.md' },
   'Add-VMGpuPartitionAdapter': { parameters: ['VM', 'VMName', 'InstancePath', 'MinPartitionVRAM', 'MaxPartitionVRAM', 'OptimalPartitionVRAM', 'MinPartitionEncode', 'MaxPartitionEncode', 'OptimalPartitionEncode', 'MinPartitionDecode', 'MaxPartitionDecode', 'OptimalPartitionDecode', 'MinPartitionCompute', 'MaxPartitionCompute', 'OptimalPartitionCompute', 'Passthru', 'ComputerName', 'CimSession', 'Credential'], source: 'PSDOCS Add-VMGpuPartitionAdapter.md' },
   'Get-VMHost': { parameters: ['ComputerName', 'CimSession', 'Credential'], source: 'PSDOCS Get-VMHost.md' },
+  'Copy-VMFile': {
+    parameters: ['Name', 'VM', 'SourcePath', 'DestinationPath', 'FileSource', 'CreateFullPath', 'Force', 'AsJob', 'ComputerName', 'CimSession', 'Credential'],
+    source: 'COPYVMFILE',
+  },
+  // PowerShell Direct and file copies through its session (Microsoft.PowerShell.Core / .Management).
+  'New-PSSession': {
+    parameters: ['VMName', 'VMId', 'Credential', 'ConfigurationName', 'Name', 'ThrottleLimit', 'ComputerName', 'Session', 'Port', 'UseSSL', 'ApplicationName', 'SessionOption', 'Authentication', 'CertificateThumbprint', 'EnableNetworkAccess', 'ContainerId', 'RunAsAdministrator'],
+    source: 'PSCORE New-PSSession (VMName/VMId sets: -Credential mandatory)',
+  },
+  'Invoke-Command': {
+    parameters: ['Session', 'VMName', 'VMId', 'Credential', 'ConfigurationName', 'ScriptBlock', 'FilePath', 'ArgumentList', 'InputObject', 'NoNewScope', 'ThrottleLimit', 'AsJob', 'HideComputerName', 'JobName', 'ComputerName', 'Port', 'UseSSL', 'ApplicationName', 'InDisconnectedSession', 'SessionName', 'SessionOption', 'Authentication', 'EnableNetworkAccess', 'CertificateThumbprint', 'ContainerId', 'RunAsAdministrator'],
+    source: 'PSCORE Invoke-Command (Session, VMName and VMId sets)',
+  },
+  'Remove-PSSession': { parameters: ['Session', 'Id', 'InstanceId', 'Name', 'ComputerName', 'VMName', 'VMId', 'ContainerId'], source: 'PSCORE Remove-PSSession' },
+  'Copy-Item': {
+    parameters: ['Path', 'LiteralPath', 'Destination', 'Container', 'Force', 'Filter', 'Include', 'Exclude', 'Recurse', 'PassThru', 'Credential', 'FromSession', 'ToSession'],
+    source: 'PSCORE Copy-Item (-ToSession/-FromSession <PSSession>, PowerShell 5.0+)',
+  },
   'Get-VMSwitch': { parameters: ['Name', 'Id', 'ResourcePoolName', 'SwitchType', 'ComputerName', 'CimSession', 'Credential'], source: 'PSDOCS Get-VMSwitch.md' },
 };
 

@@ -116,6 +116,26 @@ function commandSegment(code: string, start: number): string {
   return out;
 }
 
+/** The text with every `{ ... }` block emptied. */
+function withoutBlocks(text: string): string {
+  let depth = 0;
+  let out = '';
+  for (const ch of text) {
+    if (ch === '{') {
+      if (depth === 0) out += '{';
+      depth++;
+      continue;
+    }
+    if (ch === '}') {
+      depth = Math.max(0, depth - 1);
+      if (depth === 0) out += '}';
+      continue;
+    }
+    if (depth === 0) out += ch;
+  }
+  return out;
+}
+
 export function readScriptFacts(file: string, text: string): ScriptFacts {
   const raw = text.replace(/\r\n/g, '\n');
   const code = codeOnly(raw);
@@ -125,9 +145,11 @@ export function readScriptFacts(file: string, text: string): ScriptFacts {
     if (m[1]) facts.functions.set(m[1], balanced(code, m.index + m[0].length - 1));
   }
 
-  for (const m of code.matchAll(/Hyper-V\\([A-Za-z]+-[A-Za-z]+)/g)) {
+  // Module-qualified calls: Hyper-V's, and the PowerShell Direct / remoting cmdlets of the core modules.
+  for (const m of code.matchAll(/(?:Hyper-V|Microsoft\.PowerShell\.Core|Microsoft\.PowerShell\.Management)\\([A-Za-z]+-[A-Za-z]+)/g)) {
     const cmdlet = m[1] ?? '';
-    const segment = commandSegment(code, m.index + m[0].length);
+    // A script block argument is code that runs elsewhere (in the guest): its own parameters are not this call's.
+    const segment = withoutBlocks(commandSegment(code, m.index + m[0].length));
     const params = [...segment.matchAll(/(?:^|\s)-([A-Za-z]+)(?=[\s:]|$)/g)].map((p) => p[1] ?? '');
     for (const splat of segment.matchAll(/(?:^|\s)@(\w+)/g)) {
       const keys = splatKeys(code, splat[1] ?? '');

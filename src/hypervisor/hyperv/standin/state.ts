@@ -6,6 +6,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { FakeGuestFs } from '../../fake/fake-guest.js';
 
 export interface SimScreen {
   lines: string[];
@@ -57,6 +58,8 @@ export interface SimVm {
   screen: SimScreen;
   /** Fault: the saved memory image no longer fits the host. */
   savedStateIncompatible: boolean;
+  /** The simulated guest's files and clipboard (PowerShell Direct, Copy-VMFile); created on first use. */
+  guest?: FakeGuestFs;
   createdAt: number;
 }
 
