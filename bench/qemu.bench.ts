@@ -14,10 +14,15 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { buildDemoImage, createQemuHypervisor, describeVerdict, verdictLabel, type QemuHypervisor } from '../src/hypervisor/qemu/index.js';
+import { benchServedAcquire, type ServedAcquireResult } from './_served-acquire.js';
+import { printTable } from './_stats.js';
 
 const SIZES_MB = [128, 256, 512];
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const IS_ROOT = process.getuid?.() === 0;
+/** `served` runs only the acquire → first screenshot row through the HTTP server (a few minutes less). */
+const ONLY = process.env.HVKUBE_BENCH_QEMU_ONLY;
+const SERVED_ROUNDS = Number(process.env.BENCH_SERVED_ROUNDS ?? 20);
 
 interface Stat {
   median: number;
@@ -134,7 +139,7 @@ async function main(): Promise<void> {
   const buildMs = Math.round(performance.now() - buildStart);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hvk-bench-'));
   try {
-    const disk = await diskReadMbPerS(dataDir);
+    const disk = ONLY === 'served' ? { mbPerS: 0, cold: false } : await diskReadMbPerS(dataDir);
     process.stderr.write(`disk sequential read: ${disk.mbPerS} MB/s (${disk.cold ? 'page cache dropped' : 'warm cache: not root'})\n`);
     const probe = createQemuHypervisor({ dataDir });
     const probeStart = performance.now();
@@ -148,7 +153,8 @@ async function main(): Promise<void> {
     process.stderr.write(`accelerator: ${ran.probe} (choosing: ${probeMs} ms, from the cache: ${probeCachedMs} ms)\n`);
     const host = await probe.hostInfo();
     const cases = [];
-    for (const memoryMb of SIZES_MB) cases.push({ ...ran, ...(await benchSize(dataDir, image, memoryMb)) });
+    if (ONLY !== 'served') for (const memoryMb of SIZES_MB) cases.push({ ...ran, ...(await benchSize(dataDir, image, memoryMb)) });
+    const served: ServedAcquireResult = await benchServedAcquire(image, SERVED_ROUNDS, (l) => process.stderr.write(`${l}\n`));
 
     const rows = cases.map((c) => [
       `${c.memory_mb} MiB`,
@@ -171,6 +177,17 @@ async function main(): Promise<void> {
     console.log(line(widths.map((w) => '-'.repeat(w))));
     for (const r of rows) console.log(line(r));
     console.log(`disk sequential read: ${disk.mbPerS} MB/s${disk.cold ? '' : ' (warm cache)'}; demo image ${buildMs} ms (0 when cached)`);
+    console.log(`\nacquire → first screenshot at the client, through the HTTP server (pool of 3, 2 warm, controller running, 128 MiB guest); ${served.rounds} rounds, ms`);
+    printTable(
+      ['row', 'p50', 'p95'],
+      [
+        ['acquire → first screenshot', served.first_screenshot_p50_ms, served.first_screenshot_p95_ms],
+        ['  acquire (HTTP)', served.acquire_p50_ms, served.acquire_p95_ms],
+        ['    of which resume', served.resume_p50_ms, served.resume_p95_ms],
+        ['  screenshot (HTTP)', served.screenshot_p50_ms, served.screenshot_p95_ms],
+      ],
+    );
+    console.log(`resumes that took the pre-started process: ${served.prepared_claims} of ${served.rounds}`);
 
     const result = {
       generated_at: new Date().toISOString(),
@@ -182,8 +199,9 @@ async function main(): Promise<void> {
       disk_read_mb_s: disk.mbPerS,
       disk_read_cold_cache: disk.cold,
       cases,
+      served_acquire_first_screenshot: served,
     };
-    await writeFile(path.join(import.meta.dirname, 'results', 'qemu.json'), `${JSON.stringify(result, null, 2)}\n`);
+    await writeFile(path.join(import.meta.dirname, 'results', ONLY === 'served' ? 'qemu-served.json' : 'qemu.json'), `${JSON.stringify(result, null, 2)}\n`);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
