@@ -19,6 +19,8 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type { GuestMachine } from '../src/domain/types.js';
 import { buildDemoImage, createQemuHypervisor, describeVerdict, verdictLabel, type QemuHypervisor } from '../src/hypervisor/qemu/index.js';
+import { benchServedAcquire, type ServedAcquireResult } from './_served-acquire.js';
+import { printTable } from './_stats.js';
 
 const SIZES_MB = (process.env.BENCH_SIZES ?? '128,256,512').split(',').map(Number);
 const SHAPES = (process.env.BENCH_SHAPES ?? 'linux,windows').split(',');
@@ -27,6 +29,9 @@ const WINDOWS_SHAPE_MB = 256;
 const WINDOWS_SHAPE: GuestMachine = { os: 'windows', secureBoot: false, devices: 'stock', display: { width: 1280, height: 800 } };
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const IS_ROOT = process.getuid?.() === 0;
+/** `served` runs only the acquire → first screenshot row through the HTTP server (a few minutes less). */
+const ONLY = process.env.HVKUBE_BENCH_QEMU_ONLY;
+const SERVED_ROUNDS = Number(process.env.BENCH_SERVED_ROUNDS ?? 20);
 
 interface Stat {
   median: number;
@@ -146,7 +151,7 @@ async function main(): Promise<void> {
   const buildMs = Math.round(performance.now() - buildStart);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hvk-bench-'));
   try {
-    const disk = await diskReadMbPerS(dataDir);
+    const disk = ONLY === 'served' ? { mbPerS: 0, cold: false } : await diskReadMbPerS(dataDir);
     process.stderr.write(`disk sequential read: ${disk.mbPerS} MB/s (${disk.cold ? 'page cache dropped' : 'warm cache: not root'})\n`);
     const probe = createQemuHypervisor({ dataDir });
     const probeStart = performance.now();
@@ -160,11 +165,14 @@ async function main(): Promise<void> {
     process.stderr.write(`accelerator: ${ran.probe} (choosing: ${probeMs} ms, from the cache: ${probeCachedMs} ms)\n`);
     const host = await probe.hostInfo();
     const cases = [];
-    if (SHAPES.includes('linux')) for (const memoryMb of SIZES_MB) cases.push({ ...ran, ...(await benchSize(dataDir, image, memoryMb)) });
-    if (SHAPES.includes('windows')) cases.push({ ...ran, ...(await benchSize(dataDir, image, WINDOWS_SHAPE_MB, WINDOWS_SHAPE)) });
+    if (ONLY !== 'served') {
+      if (SHAPES.includes('linux')) for (const memoryMb of SIZES_MB) cases.push({ ...ran, ...(await benchSize(dataDir, image, memoryMb)) });
+      if (SHAPES.includes('windows')) cases.push({ ...ran, ...(await benchSize(dataDir, image, WINDOWS_SHAPE_MB, WINDOWS_SHAPE)) });
+    }
     const linuxAtSize = cases.find((c) => c.machine === 'linux' && c.memory_mb === WINDOWS_SHAPE_MB);
     const windows = cases.find((c) => c.machine === 'windows');
     const shapeRatio = linuxAtSize && windows ? Number((windows.resume_ms / linuxAtSize.resume_ms).toFixed(3)) : null;
+    const served: ServedAcquireResult = await benchServedAcquire(image, SERVED_ROUNDS, (l) => process.stderr.write(`${l}\n`));
 
     const rows = cases.map((c) => [
       c.machine,
@@ -189,6 +197,17 @@ async function main(): Promise<void> {
     for (const r of rows) console.log(line(r));
     if (shapeRatio !== null) console.log(`resume, Windows-shaped / Linux machine at ${WINDOWS_SHAPE_MB} MiB: ${shapeRatio}x`);
     console.log(`disk sequential read: ${disk.mbPerS} MB/s${disk.cold ? '' : ' (warm cache)'}; demo image ${buildMs} ms (0 when cached)`);
+    console.log(`\nacquire → first screenshot at the client, through the HTTP server (pool of 3, 2 warm, controller running, 128 MiB guest); ${served.rounds} rounds, ms`);
+    printTable(
+      ['row', 'p50', 'p95'],
+      [
+        ['acquire → first screenshot', served.first_screenshot_p50_ms, served.first_screenshot_p95_ms],
+        ['  acquire (HTTP)', served.acquire_p50_ms, served.acquire_p95_ms],
+        ['    of which resume', served.resume_p50_ms, served.resume_p95_ms],
+        ['  screenshot (HTTP)', served.screenshot_p50_ms, served.screenshot_p95_ms],
+      ],
+    );
+    console.log(`resumes that took the pre-started process: ${served.prepared_claims} of ${served.rounds}`);
 
     const result = {
       generated_at: new Date().toISOString(),
@@ -201,8 +220,9 @@ async function main(): Promise<void> {
       disk_read_cold_cache: disk.cold,
       windows_shape_resume_ratio: shapeRatio,
       cases,
+      served_acquire_first_screenshot: served,
     };
-    await writeFile(path.join(import.meta.dirname, 'results', process.env.BENCH_OUT ?? 'qemu.json'), `${JSON.stringify(result, null, 2)}\n`);
+    await writeFile(path.join(import.meta.dirname, 'results', process.env.BENCH_OUT ?? (ONLY === 'served' ? 'qemu-served.json' : 'qemu.json')), `${JSON.stringify(result, null, 2)}\n`);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }

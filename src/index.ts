@@ -40,7 +40,8 @@ export { loadConfig } from './config/load.js';
 export type { HvkubeConfig, ConfigOverrides } from './config/load.js';
 export type { Store, StoreDialect, EventQuery, VmFilter, HostRecord, HostStatus, HostCapacity } from './store/store.js';
 export type { HostView } from './fleet/registry.js';
-export type { Hypervisor, HypervisorCapabilities, HostInfo, ConsoleAccess, MouseButton } from './hypervisor/hypervisor.js';
+export type { Hypervisor, HypervisorCapabilities, HostInfo, ConsoleAccess, MouseButton, ScreenshotOptions, ImageFormat, ScreenRegion, ScreenPoint } from './hypervisor/hypervisor.js';
+export { encodeScreenshot, type RawFrame, type ScreenCapture } from './hypervisor/console/encode.js';
 export type { Logger } from './_util/logger.js';
 
 // ---- domain ----

@@ -11,6 +11,7 @@ import { isValidName, NAME_PATTERN } from '../domain/validation.js';
 import { VM_STATES } from '../domain/vm-state.js';
 import { GUEST_DEVICE_SETS, GUEST_OSES } from '../domain/types.js';
 import { HOST_STATUSES } from '../store/store.js';
+import { CURSOR_PATTERN, REGION_PATTERN } from '../hypervisor/console/screenshot-query.js';
 
 const iso = z.string().openapi({ format: 'date-time', example: '2026-12-01T09:30:00.000Z' });
 const int = (min: number, max: number): z.ZodNumber => z.number().int().min(min).max(max);
@@ -311,8 +312,25 @@ export const ClickSchema = z
   .object({ x: int(0, 16384), y: int(0, 16384), button: z.enum(['left', 'right', 'middle']).optional(), double: z.boolean().optional(), lease_id: ConsoleLeaseId })
   .strict()
   .openapi('Click');
+const RegionQuery = (what: string) =>
+  z
+    .string()
+    .regex(REGION_PATTERN, 'X,Y,WIDTH,HEIGHT in screen pixels')
+    .optional()
+    .openapi({ description: what, example: '0,0,640,480' });
 export const ScreenshotQuerySchema = z.object({
-  width: queryInt(16, 7680, 'scale to this width in pixels').optional(),
+  format: z.enum(['png', 'jpeg', 'webp']).optional().openapi({ description: 'image format; the answer\'s Content-Type matches. Default png' }),
+  quality: queryInt(1, 100, 'JPEG/WebP quality (not with png). Default 80').optional(),
+  width: queryInt(16, 7680, 'scale to fit this width in pixels (aspect kept; with height, fit inside both)').optional(),
+  height: queryInt(16, 7680, 'scale to fit this height in pixels (aspect kept)').optional(),
+  longest_side: queryInt(16, 7680, 'scale so that the longer side is this long (not with width/height)').optional(),
+  region: RegionQuery('only this rectangle of the screen, X,Y,WIDTH,HEIGHT in native pixels; the size options then scale it'),
+  zoom: RegionQuery('this rectangle enlarged to the size the whole screen would have (a magnifier); not with region'),
+  cursor: z
+    .string()
+    .regex(CURSOR_PATTERN, 'true, false or X,Y')
+    .optional()
+    .openapi({ description: 'draw a pointer: true where hvkube last moved it, or X,Y. Default false', example: 'true' }),
   lease_id: ConsoleLeaseId,
 });
 export const ConsoleAccessSchema = z

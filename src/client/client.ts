@@ -16,7 +16,9 @@ import { Agent as HttpAgent } from 'undici';
 import { ERROR_CODES, HvkubeError, type ErrorCode } from '../domain/errors.js';
 import type { AgentStatus } from '../domain/agent-state.js';
 import type { Agent, Pool, StateEvent, Template, Vm } from '../domain/types.js';
-import type { ConsoleAccess, HostInfo, MouseButton } from '../hypervisor/hypervisor.js';
+import type { ConsoleAccess, HostInfo, MouseButton, ScreenshotOptions } from '../hypervisor/hypervisor.js';
+import { checkScreenshotOptions, mediaTypeOf } from '../hypervisor/console/screenshot-options.js';
+import { screenshotQuery } from '../hypervisor/console/screenshot-query.js';
 import type { ApplyResult, FleetFile, FleetObject } from '../orchestrator/apply/index.js';
 import type { PoolInput, ScaleInput, TemplateInput } from '../orchestrator/catalog.js';
 import type { ProgressEvent } from '../orchestrator/context.js';
@@ -184,8 +186,11 @@ export class HvkubeClient implements HvkubeOperations {
   }
 
   // ---- console ----
-  async screenshot(name: string, options: { width?: number } & ConsoleOptions = {}): Promise<Uint8Array> {
-    const res = await this.#call('GET', `/vms/${enc(name)}/screenshot`, { query: { width: options.width, lease_id: options.leaseId }, accept: 'image/png' });
+  /** An image of the VM's screen in `options.format` (PNG by default); see `ScreenshotOptions`. */
+  async screenshot(name: string, options: ScreenshotOptions & ConsoleOptions = {}): Promise<Uint8Array> {
+    const { leaseId, ...shape } = options;
+    checkScreenshotOptions(shape);
+    const res = await this.#call('GET', `/vms/${enc(name)}/screenshot`, { query: { ...screenshotQuery(shape), lease_id: leaseId }, accept: mediaTypeOf(shape.format) });
     return new Uint8Array(await res.arrayBuffer());
   }
   async typeText(name: string, text: string, options: ConsoleOptions = {}): Promise<void> {

@@ -7,7 +7,7 @@
  */
 import type { AcquireAnswer, ReleaseAnswer } from '../api/wire.js';
 import type { Pool, ReleasePolicy, StateEvent, Template, Vm } from '../domain/types.js';
-import type { ConsoleAccess, HostInfo, MouseButton } from '../hypervisor/hypervisor.js';
+import type { ConsoleAccess, HostInfo, MouseButton, ScreenshotOptions } from '../hypervisor/hypervisor.js';
 import type { GuestExecResult, GuestFileEntry } from '../hypervisor/guest.js';
 import type { GuestExecInput } from '../orchestrator/guest-input.js';
 import type { PoolInput, ScaleInput, TemplateInput } from '../orchestrator/catalog.js';
@@ -73,9 +73,9 @@ export interface HvkubeOperations {
   /**
    * Console operations take the caller's lease id where it has one: a stale lease (expired,
    * released, the VM now someone else's) is refused with LEASE_MISMATCH and nothing is sent.
-   * `screenshot` answers a PNG of the VM's screen.
+   * `screenshot` answers an image of the VM's screen (PNG unless `format` says otherwise).
    */
-  screenshot(name: string, options?: { width?: number } & ConsoleOptions): Promise<Uint8Array>;
+  screenshot(name: string, options?: ScreenshotOptions & ConsoleOptions): Promise<Uint8Array>;
   typeText(name: string, text: string, options?: ConsoleOptions): Promise<void>;
   pressKeys(name: string, chords: string[], options?: ConsoleOptions): Promise<void>;
   click(name: string, x: number, y: number, options?: { button?: MouseButton; double?: boolean } & ConsoleOptions): Promise<void>;

@@ -9,6 +9,8 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { HvkubeError } from '../domain/errors.js';
 import { RELEASE_POLICIES } from '../domain/types.js';
+import { mediaTypeOf } from '../hypervisor/console/screenshot-options.js';
+import { screenshotOptionsFromQuery } from '../hypervisor/console/screenshot-query.js';
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
 import { isClusterBearer } from './cluster-token.js';
 import type { LatencySummary } from './latency.js';
@@ -60,9 +62,9 @@ export function internalFleetRoutes(deps: InternalRouteDeps): (app: OpenAPIHono)
       return c.json({ vm: r.vm, policy: r.policy }, 200);
     });
     app.get(`${base}/vms/:name/screenshot`, async (c) => {
-      const width = c.req.query('width');
-      const png = await orch.screenshot(c.req.param('name'), width !== undefined ? { width: Number(width) } : {});
-      return c.body(new Uint8Array(png), 200, { 'content-type': 'image/png' });
+      const options = screenshotOptionsFromQuery(c.req.query());
+      const image = await orch.screenshot(c.req.param('name'), options);
+      return c.body(new Uint8Array(image), 200, { 'content-type': mediaTypeOf(options.format) });
     });
     app.post(`${base}/vms/:name/type`, async (c) => {
       await orch.typeText(c.req.param('name'), (await body(TypeBody, c.req)).text);

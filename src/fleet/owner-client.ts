@@ -7,7 +7,8 @@
 import type { ReleasePolicy, Vm } from '../domain/types.js';
 import { ERROR_CODES, HvkubeError, type ErrorCode } from '../domain/errors.js';
 import type { RemoteRelease, RemoteVmOperations } from '../orchestrator/fleet-hooks.js';
-import type { MouseButton } from '../hypervisor/hypervisor.js';
+import type { MouseButton, ScreenshotOptions } from '../hypervisor/hypervisor.js';
+import { screenshotQuery } from '../hypervisor/console/screenshot-query.js';
 import type { Store, VmTransition } from '../store/store.js';
 import { errorMessage, type Logger } from '../_util/logger.js';
 import { LatencyRecorder } from './latency.js';
@@ -151,8 +152,9 @@ export class OwnerClient implements RemoteVmOperations {
     return (await res.json()) as { vm: Vm; policy: ReleasePolicy };
   }
 
-  async screenshot(vm: Vm, options: { width?: number }): Promise<Buffer> {
-    const q = options.width !== undefined ? `?width=${options.width}` : '';
+  async screenshot(vm: Vm, options: ScreenshotOptions): Promise<Buffer> {
+    const params = new URLSearchParams(screenshotQuery(options)).toString();
+    const q = params ? `?${params}` : '';
     const res = await this.#call('screenshot', vm, `/screenshot${q}`, { method: 'GET' });
     return Buffer.from(await res.arrayBuffer());
   }

@@ -64,9 +64,53 @@ export interface BootProgress {
 
 export type MouseButton = 'left' | 'right' | 'middle';
 
+/** How a screenshot is encoded. */
+export type ImageFormat = 'png' | 'jpeg' | 'webp';
+
+/** A rectangle of the screen in native screen pixels, from its top-left corner. */
+export interface ScreenRegion {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface ScreenPoint {
+  x: number;
+  y: number;
+}
+
+/**
+ * What a screenshot looks like. Everything is optional: the default is a PNG of the whole screen
+ * at its native size. Every backend hands its pixels to one pipeline (console/encode.ts), so the
+ * options mean the same everywhere; bad values are refused (INVALID_INPUT) before anything is taken.
+ */
 export interface ScreenshotOptions {
-  /** Scale the image to this width (height follows); native size when omitted. */
+  /** Default `png`. */
+  format?: ImageFormat;
+  /** JPEG/WebP quality, 1-100 (default 80). Refused with `png`. */
+  quality?: number;
+  /**
+   * Scale so that the image fits this width (the aspect ratio is kept). With `height` as well,
+   * the image fits inside both. 16-7680.
+   */
   width?: number;
+  /** Scale so that the image fits this height (aspect kept). 16-7680. */
+  height?: number;
+  /** Scale so that the longer side is this long (aspect kept). Not with width/height. 16-7680. */
+  longestSide?: number;
+  /** Only this part of the screen, at native resolution unless a size above scales it. */
+  region?: ScreenRegion;
+  /**
+   * Only this part of the screen, enlarged to the size the whole screen would have had (with the
+   * size options above, or native): a magnifier for small text. Not with `region`.
+   */
+  zoom?: ScreenRegion;
+  /**
+   * Draw a mouse pointer in: `true` where hvkube last put it (the screen's centre when it never
+   * moved it), or at this point of the screen. Screen captures do not show the guest's own pointer.
+   */
+  cursor?: boolean | ScreenPoint;
 }
 
 export interface ConsoleAccess {
@@ -139,7 +183,7 @@ export interface Hypervisor {
   /** Where the host reaches a guest port: NAT backends answer a forwarded loopback port. */
   guestEndpoint(name: string, guestPort: number): Promise<{ host: string; port: number } | null>;
 
-  /** A PNG of the VM's screen. */
+  /** An image of the VM's screen, PNG unless `options.format` says otherwise. */
   screenshot(name: string, options?: ScreenshotOptions): Promise<Buffer>;
   typeText(name: string, text: string): Promise<void>;
   /** Key chords such as `ctrl+l`, `enter`, `alt+f4`, pressed in order. */

@@ -54,6 +54,17 @@ export const AcquireOutput = portable(
   }),
 );
 
+const rect = (what: string) =>
+  z
+    .object({
+      x: z.number().int().min(0).max(16384),
+      y: z.number().int().min(0).max(16384),
+      width: z.number().int().min(1).max(16384),
+      height: z.number().int().min(1).max(16384),
+    })
+    .optional()
+    .describe(what);
+
 export const ScreenshotInput = portable(
   z.object({
     vm,
@@ -66,6 +77,19 @@ export const ScreenshotInput = portable(
       .describe(
         'shrink the image by this factor (e.g. 0.5); coordinates for click stay in full-size pixels. Default 1',
       ),
+    format: z
+      .enum(['png', 'jpeg', 'webp'])
+      .optional()
+      .describe('image format: png is exact, jpeg and webp are several times smaller. Default png'),
+    quality: z.number().int().min(1).max(100).optional().describe('jpeg/webp quality. Default 80'),
+    region: rect('only this rectangle of the screen, in full-size screen pixels'),
+    zoom: rect(
+      'this rectangle of the screen (full-size pixels) enlarged to the size of a whole screenshot, to read small text; not with region',
+    ),
+    cursor: z
+      .boolean()
+      .optional()
+      .describe('draw the mouse pointer where it was last moved. Default false'),
   }),
 );
 

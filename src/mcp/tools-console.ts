@@ -6,7 +6,8 @@
  */
 import type { CallToolResult, McpServer } from '@modelcontextprotocol/server';
 import { guarded, textResult } from './results.js';
-import { pngSize } from './png-size.js';
+import type { ImageFormat, ScreenRegion, ScreenshotOptions } from '../hypervisor/hypervisor.js';
+import { checkScreenshotOptions, imageSize, mediaTypeOf } from '../hypervisor/console/encode.js';
 import {
   chordList,
   ClickInput,
@@ -18,33 +19,61 @@ import {
 } from './schemas.js';
 import type { ToolDeps } from './tool-deps.js';
 
+interface CaptureInput {
+  scale: number;
+  format?: ImageFormat;
+  quality?: number;
+  region?: ScreenRegion;
+  zoom?: ScreenRegion;
+  cursor?: boolean;
+}
+
 async function capture(
   { orch, session }: ToolDeps,
   vm: string,
-  scale: number,
+  input: CaptureInput,
   leaseId: string | undefined,
 ): Promise<CallToolResult> {
+  const { scale, region, zoom } = input;
+  const shape: ScreenshotOptions = {
+    ...(input.format === undefined ? {} : { format: input.format }),
+    ...(input.quality === undefined ? {} : { quality: input.quality }),
+    ...(region === undefined ? {} : { region }),
+    ...(zoom === undefined ? {} : { zoom }),
+    ...(input.cursor ? { cursor: true } : {}),
+  };
+  checkScreenshotOptions(shape);
+  // Scaling needs the native width: remembered per VM, else learnt from one full-size capture.
   let native = session.screenWidth(vm);
-  let png: Buffer;
-  const scaled = (width: number): Promise<Buffer> =>
-    orch.screenshot(vm, { width: Math.max(16, Math.round(width * scale)), leaseId });
-  if (scale < 1 && native !== undefined) {
-    png = await scaled(native);
-  } else {
-    png = await orch.screenshot(vm, { leaseId });
-    native = pngSize(png).width;
+  let image: Buffer | null = null;
+  if (native === undefined) {
+    const full = await orch.screenshot(vm, { leaseId });
+    native = (await imageSize(full)).width;
     session.rememberScreenWidth(vm, native);
-    if (scale < 1) png = await scaled(native);
+    if (scale === 1 && region === undefined && zoom === undefined && input.format === undefined && !input.cursor) image = full;
   }
-  const shown = pngSize(png);
-  const factor = native / shown.width;
-  const note =
-    Math.abs(factor - 1) < 0.01
-      ? `screen of ${vm}: ${shown.width}x${shown.height} pixels; click coordinates are these pixels`
-      : `screen of ${vm}: shown at ${shown.width}x${shown.height}, full size ${native} wide; multiply coordinates by ${factor.toFixed(3)} for click`;
+  if (image === null) {
+    const base = region ? region.width : native;
+    const width = scale < 1 ? Math.max(16, Math.round(base * scale)) : undefined;
+    image = await orch.screenshot(vm, { ...shape, ...(width === undefined ? {} : { width }), leaseId });
+  }
+  const shown = await imageSize(image);
+  const crop = region ?? zoom;
+  let note: string;
+  if (crop) {
+    const fx = crop.width / shown.width;
+    const fy = crop.height / shown.height;
+    note = `part of the screen of ${vm}: x ${crop.x}-${crop.x + crop.width}, y ${crop.y}-${crop.y + crop.height}, shown at ${shown.width}x${shown.height}; a point (px, py) of this image is screen pixel (${crop.x} + px*${fx.toFixed(3)}, ${crop.y} + py*${fy.toFixed(3)}) for click`;
+  } else {
+    const factor = native / shown.width;
+    note =
+      Math.abs(factor - 1) < 0.01
+        ? `screen of ${vm}: ${shown.width}x${shown.height} pixels; click coordinates are these pixels`
+        : `screen of ${vm}: shown at ${shown.width}x${shown.height}, full size ${native} wide; multiply coordinates by ${factor.toFixed(3)} for click`;
+  }
   return {
     content: [
-      { type: 'image', data: png.toString('base64'), mimeType: 'image/png' },
+      { type: 'image', data: image.toString('base64'), mimeType: mediaTypeOf(input.format) },
       { type: 'text', text: note },
     ],
   };
@@ -57,13 +86,16 @@ export function registerConsoleTools(server: McpServer, deps: ToolDeps): void {
     'screenshot',
     {
       title: 'Screenshot',
-      description: "Captures an acquired desktop's screen as a PNG image.",
+      description:
+        "Captures an acquired desktop's screen: PNG, JPEG or WebP, optionally shrunk, cut to a region, zoomed into a region, or with the mouse pointer drawn in.",
       inputSchema: ScreenshotInput,
       annotations: { readOnlyHint: true },
     },
-    ({ vm, lease_id, scale }) =>
+    ({ vm, lease_id, scale, format, quality, region, zoom, cursor }) =>
       guarded('screenshot', logger, () =>
-        session.drive(vm, lease_id, (leaseId) => capture(deps, vm, scale ?? 1, leaseId)),
+        session.drive(vm, lease_id, (leaseId) =>
+          capture(deps, vm, { scale: scale ?? 1, format, quality, region, zoom, cursor }, leaseId),
+        ),
       ),
   );
 

@@ -61,19 +61,46 @@ describe('provision, acquire, release', () => {
     };
     await h.orch.controller.tick();
     const first = calls.at(-1) ?? [];
-    expect(first).toHaveLength(2);
+    // Each pool's next VM first, then each pool's second one.
+    expect(first).toHaveLength(4);
     const a = await h.orch.acquire({ pool: 'p' });
     const b = await h.orch.acquire({ pool: 'q' });
-    // What was prepared is exactly what the acquires took.
-    expect(first.sort()).toEqual([a.vm.name, b.vm.name].sort());
+    // What was prepared first is exactly what the acquires took.
+    expect(first.slice(0, 2).sort()).toEqual([a.vm.name, b.vm.name].sort());
     await h.orch.controller.tick();
     await h.orch.controller.idle();
     const second = calls.at(-1) ?? [];
-    expect(second).toHaveLength(2);
+    expect(second).toHaveLength(3);
     expect(second).not.toContain(a.vm.name);
     expect(second).not.toContain(b.vm.name);
     const c = await h.orch.acquire({ pool: 'p' });
     expect(second).toContain(c.vm.name);
+  });
+
+  it('an acquire claims the VM whose resume was prepared, even where the claim order says another', async () => {
+    h = await harness();
+    await h.pool('p', 3);
+    let prepared: string[] = [];
+    const hv: Hypervisor = h.hv;
+    hv.prepareResume = async (names) => {
+      prepared = [...names];
+    };
+    await h.orch.controller.tick();
+    await h.orch.controller.idle();
+    expect(prepared).toHaveLength(2);
+    // The prepared VMs become the newest saved ones (as a clock step or another collation would
+    // reorder them): by age alone the unprepared one comes first now.
+    for (const name of prepared) {
+      await h.store.transitionVm(name, { from: ['saved'], to: 'saved', actor: 'test', action: 'reorder' });
+    }
+    const [unprepared] = (await h.orch.listVms({ pool: 'p' })).filter((v) => !prepared.includes(v.name));
+    const a = await h.orch.acquire({ pool: 'p' });
+    expect(prepared).toContain(a.vm.name);
+    expect(a.vm.name).not.toBe(unprepared?.name);
+    // Once taken, a VM is no longer offered as prepared; the other prepared one goes next.
+    const b = await h.orch.acquire({ pool: 'p' });
+    expect(prepared).toContain(b.vm.name);
+    expect(b.vm.name).not.toBe(a.vm.name);
   });
 
   it('takes a hot (paused) VM before a saved one', async () => {

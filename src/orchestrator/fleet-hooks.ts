@@ -5,7 +5,7 @@
  * @module
  */
 import type { Pool, ReleasePolicy, Vm } from '../domain/types.js';
-import type { MouseButton } from '../hypervisor/hypervisor.js';
+import type { MouseButton, ScreenshotOptions } from '../hypervisor/hypervisor.js';
 
 export interface RemoteRelease {
   policy?: ReleasePolicy;
@@ -22,7 +22,7 @@ export interface RemoteVmOperations {
    */
   resume(vm: Vm, fromHot: boolean): Promise<{ vm: Vm; resumeMs: number }>;
   release(vm: Vm, options: RemoteRelease): Promise<{ vm: Vm; policy: ReleasePolicy }>;
-  screenshot(vm: Vm, options: { width?: number }): Promise<Buffer>;
+  screenshot(vm: Vm, options: ScreenshotOptions): Promise<Buffer>;
   typeText(vm: Vm, text: string): Promise<void>;
   pressKeys(vm: Vm, chords: string[]): Promise<void>;
   click(vm: Vm, x: number, y: number, options: { button?: MouseButton; double?: boolean }): Promise<void>;

@@ -11,7 +11,8 @@ import { refuseTooLarge, toExecRequest, validateClipboardText, validateGuestPath
 import type { Pool, StateEvent, Template, Vm } from '../domain/types.js';
 import { LEASED_VM_STATES, READY_VM_STATES, VM_STATES, vmTransition, type VmState } from '../domain/vm-state.js';
 import { validateInt } from '../domain/validation.js';
-import type { ConsoleAccess, HostInfo, Hypervisor, MouseButton } from '../hypervisor/hypervisor.js';
+import type { ConsoleAccess, HostInfo, Hypervisor, MouseButton, ScreenshotOptions } from '../hypervisor/hypervisor.js';
+import { checkScreenshotOptions } from '../hypervisor/console/screenshot-options.js';
 import type { EventQuery, Store, VmFilter } from '../store/store.js';
 import { systemClock, type Clock } from '../_util/clock.js';
 import { errorMessage, silentLogger, type Logger } from '../_util/logger.js';
@@ -283,6 +284,7 @@ export class Orchestrator {
         repair: (vm) => this.#repairInBackground(vm),
         resuming: (vm, work) => this.controller.resuming(vm.name, vm.lease?.id ?? '', work),
         claimed: () => this.controller.poke(),
+        prepared: () => this.controller.prepared(),
         repairing: () => this.controller.active || this.#repairedElsewhere(),
         fleet: this.#fleet,
         // With LISTEN/NOTIFY the poll is only a safety net for a lost notification connection.
@@ -530,10 +532,14 @@ export class Orchestrator {
     return this.#remote(vm) ? vm : this.lifetime.use(vm);
   }
 
-  async screenshot(name: string, options: { width?: number } & ConsoleOptions = {}): Promise<Buffer> {
-    const vm = await this.#consoleVm(name, options.leaseId);
-    if (options.width !== undefined) validateInt('width', options.width, 16, 7680);
-    const shape = options.width === undefined ? {} : { width: options.width };
+  /**
+   * An image of the VM's screen: PNG unless `format` says otherwise, scaled, cropped or zoomed as
+   * the options ask (see `ScreenshotOptions`). Bad options are refused before anything is taken.
+   */
+  async screenshot(name: string, options: ScreenshotOptions & ConsoleOptions = {}): Promise<Buffer> {
+    const { leaseId, ...shape } = options;
+    checkScreenshotOptions(shape);
+    const vm = await this.#consoleVm(name, leaseId);
     const fleet = this.#remote(vm);
     if (fleet) return fleet.remote.screenshot(vm, shape);
     return this.ctx.hv.screenshot(name, shape);

@@ -41,6 +41,13 @@ export interface PoolHealth {
  */
 const ABANDONED_CLAIM_MARGIN_MS = 60_000;
 
+/** Saved VMs per pool whose resume the backend is asked to prepare (it keeps at most its own limit). */
+const PREPARED_PER_POOL = 2;
+/** How long after the last resume here the next standbys start (the lease holder's first requests run alone). */
+const PREPARE_AFTER_RESUME_MS = 300;
+/** A prepare waits for resumes at most this long (under a stream of acquires it would never run). */
+const PREPARE_DEFER_MAX_MS = 2000;
+
 const BACKOFF_BASE_MS = 1000;
 const BACKOFF_MAX_MS = 60_000;
 
@@ -54,10 +61,15 @@ export class PoolController {
   readonly #health = new Map<string, PoolHealth>();
   #timer: NodeJS.Timeout | null = null;
   #ticking: Promise<number> | null = null;
-  /** Per pool, the saved VM of this host that an acquire takes next (see `#prepareNext`). */
-  readonly #nextUp = new Map<string, string>();
+  /** Per pool, the saved VMs of this host that acquires take next, first first (see `#prepareNext`). */
+  readonly #nextUp = new Map<string, string[]>();
+  /** What the backend was last asked to prepare (acquires claim these first). */
+  #prepared = new Set<string>();
   #preparing: Promise<void> | null = null;
   #prepareAgain = false;
+  /** A prepare waits while resumes run here (see `#prepareNext`); since when, or null. */
+  #prepareDeferredSince: number | null = null;
+  #prepareTimer: NodeJS.Timeout | null = null;
   #again = false;
   #stopped = false;
   #started = false;
@@ -133,6 +145,7 @@ export class PoolController {
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
+    this.#clearPrepareTimer();
     this.#queue.clear();
     await this.#ticking;
     await this.#preparing;
@@ -191,8 +204,24 @@ export class PoolController {
   }
 
   /**
+   * The VMs whose resume the backend has been asked to prepare: an acquire claims these first, so
+   * that the VM it takes is the one with the pre-started process.
+   */
+  prepared(): string[] {
+    return [...this.#prepared];
+  }
+
+  /**
    * Tells a backend that can prepare resumes (QEMU pre-starts the process) which VMs come next:
-   * one per pool. Runs beside the pass, never more than one call at a time, latest wish wins.
+   * each pool's next one first, then each pool's second (the backend keeps as many as its limit
+   * allows, first ones first). Runs beside the pass, never more than one call at a time, latest
+   * wish wins.
+   *
+   * It waits while a resume runs in this process (up to `PREPARE_DEFER_MAX_MS`), and a moment
+   * after the last one ends: starting the next standby is a process start-up that would compete
+   * for the CPU with the resume and with the new lease holder's first requests (its first
+   * screenshot), which are what users wait for. The standby of the VM being resumed is never
+   * touched by this: the wish sent before the claim still names it until the resume has taken it.
    */
   #prepareNext(): void {
     const hv = this.#ctx.hv;
@@ -201,7 +230,20 @@ export class PoolController {
       this.#prepareAgain = true;
       return;
     }
-    const names = [...this.#nextUp.values()];
+    const now = this.#ctx.clock.now();
+    if (this.#resuming.size > 0 || this.#prepareTimer !== null) {
+      this.#prepareDeferredSince ??= now;
+      if (now - this.#prepareDeferredSince < PREPARE_DEFER_MAX_MS) {
+        this.#schedulePrepare(this.#resuming.size > 0 ? PREPARE_DEFER_MAX_MS - (now - this.#prepareDeferredSince) : null);
+        return;
+      }
+    }
+    this.#clearPrepareTimer();
+    this.#prepareDeferredSince = null;
+    const lists = [...this.#nextUp.values()];
+    const names: string[] = [];
+    for (let i = 0; i < Math.max(0, ...lists.map((l) => l.length)); i++) for (const l of lists) if (l[i] !== undefined) names.push(l[i] as string);
+    this.#prepared = new Set(names);
     this.#preparing = hv
       .prepareResume(names)
       .catch((e: unknown) => this.#ctx.logger.warn({ err: errorMessage(e) }, 'preparing the next resumes failed'))
@@ -231,8 +273,28 @@ export class PoolController {
       throw e;
     } finally {
       this.#resuming.delete(name);
+      this.#prepared.delete(name);
       if (failed) this.poke();
+      // A prepare that waited for this resume runs a moment later (see `#prepareNext`).
+      if (this.#resuming.size === 0 && this.#prepareDeferredSince !== null) this.#schedulePrepare(PREPARE_AFTER_RESUME_MS);
     }
+  }
+
+  /** Runs `#prepareNext` after `ms` (null: keep a timer already set), replacing an earlier timer. */
+  #schedulePrepare(ms: number | null): void {
+    if (this.#stopped) return;
+    if (ms === null && this.#prepareTimer !== null) return;
+    this.#clearPrepareTimer();
+    this.#prepareTimer = setTimeout(() => {
+      this.#prepareTimer = null;
+      this.#prepareNext();
+    }, Math.max(0, ms ?? PREPARE_AFTER_RESUME_MS));
+    this.#prepareTimer.unref();
+  }
+
+  #clearPrepareTimer(): void {
+    if (this.#prepareTimer !== null) clearTimeout(this.#prepareTimer);
+    this.#prepareTimer = null;
   }
 
   /**
@@ -330,11 +392,14 @@ export class PoolController {
     const vms = listed.filter((v) => v.state !== 'deleting' && v.state !== 'unknown');
     const idle = (v: Vm): boolean => v.lease === null && !this.#inflight.has(v.name);
     let started = 0;
-    // The claim order among saved VMs (oldest first): the first of ours is handed out next.
+    // The claim order among saved VMs (oldest first): the first of ours are handed out next (and
+    // whatever the order, a claim takes a prepared VM first: see `prepared`).
     const next = vms
       .filter((v) => mine(v) && v.state === 'saved' && idle(v))
-      .sort((a, b) => a.stateSince.localeCompare(b.stateSince) || a.name.localeCompare(b.name))[0];
-    if (next) this.#nextUp.set(pool.name, next.name);
+      .sort((a, b) => (a.stateSince < b.stateSince ? -1 : a.stateSince > b.stateSince ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .slice(0, PREPARED_PER_POOL)
+      .map((v) => v.name);
+    if (next.length > 0) this.#nextUp.set(pool.name, next);
     else this.#nextUp.delete(pool.name);
 
     // After failures, wait before removing and re-creating VMs: a host that is full or broken

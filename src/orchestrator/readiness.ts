@@ -90,13 +90,16 @@ export function readyTimeoutMs(ctx: OrchestratorContext, template: Template, emu
  */
 export async function waitReady(ctx: OrchestratorContext, vm: Vm, template: Template, timeoutOverrideMs?: number): Promise<void> {
   const started = ctx.clock.now();
+  const probes = template.probes.length > 0 ? template.probes : [{ type: 'heartbeat' } as const];
+  // A resumed guest is usually ready at once: then there is no boot to watch (one call saved on
+  // the acquire path).
+  if (probes.length === 1 && probes[0] && (await probeOnce(ctx, vm, probes[0]))) return;
   const watch = ctx.hv.bootProgress ? (name: string): Promise<BootProgress | null> => ctx.hv.bootProgress!(name).catch(() => null) : null;
   let progress = watch ? await watch(vm.name) : null;
   const timeoutMs = timeoutOverrideMs ?? readyTimeoutMs(ctx, template, progress?.emulated ?? false);
   const silentLimitMs = timeoutMs / 4;
   const deadline = started + timeoutMs;
   let lookedAt = started;
-  const probes = template.probes.length > 0 ? template.probes : [{ type: 'heartbeat' } as const];
   for (const probe of probes) {
     let delay = 5;
     while (!(await probeOnce(ctx, vm, probe))) {

@@ -55,6 +55,12 @@ export interface ClaimRequest {
   liveHostsOnly?: boolean;
   /** Among equal candidates, take this host's VMs first (no hop to another host). */
   preferHost?: string;
+  /**
+   * Within a state, take these VMs first (the ones whose resume the backend has prepared), then
+   * the usual order. Without it the claim order and the order the controller prepared in would
+   * have to agree exactly (timestamps, collations), and a miss costs a full resume.
+   */
+  prefer?: readonly string[];
   holder: string;
   leaseId: string;
   leaseExpiresAt: string | null;

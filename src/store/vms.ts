@@ -248,8 +248,16 @@ export async function deleteVm(
  * one statement with its event. SKIP LOCKED lets concurrent claimers pass a row another is
  * taking instead of queueing behind it; the outer guard is what makes the claim safe.
  */
+/** At most this many preferred names go into a claim (the backend prepares a handful). */
+const MAX_PREFERRED = 16;
+
+function preferredNames(req: ClaimRequest): string[] {
+  return [...new Set(req.prefer ?? [])].slice(0, MAX_PREFERRED);
+}
+
 async function claimVmPg(ctx: StoreContext, req: ClaimRequest, nowIso: string): Promise<ClaimedVm | null> {
   const states = req.states;
+  const preferred = preferredNames(req);
   const rank = sql`case state ${sql.join(states.map((s, i) => sql`when ${s} then ${sql.lit(i)}`), sql` `)} end`;
   const candidate = ctx.db
     .selectFrom('vms')
@@ -262,6 +270,7 @@ async function claimVmPg(ctx: StoreContext, req: ClaimRequest, nowIso: string): 
       qb.where('host', 'in', (eb) => eb.selectFrom('hosts').select('hosts.name').where('hosts.status', '=', 'up')),
     )
     .orderBy(rank)
+    .$if(preferred.length > 0, (qb) => qb.orderBy(sql`case when name in (${sql.join(preferred)}) then 0 else 1 end`))
     .$if(req.preferHost !== undefined, (qb) => qb.orderBy(sql`case when host = ${req.preferHost ?? ''} then 0 else 1 end`))
     .orderBy('state_since')
     .orderBy('name')
@@ -295,6 +304,7 @@ async function claimInState(
   state: VmState,
   nowIso: string,
 ) {
+  const preferred = preferredNames(req);
   const candidate = trx
     .selectFrom('vms')
     .select('name')
@@ -305,6 +315,8 @@ async function claimInState(
     .$if(req.liveHostsOnly === true, (qb) =>
       qb.where('host', 'in', (eb) => eb.selectFrom('hosts').select('hosts.name').where('hosts.status', '=', 'up')),
     )
+    // A VM whose resume the backend prepared resumes fastest: those first.
+    .$if(preferred.length > 0, (qb) => qb.orderBy(sql`case when name in (${sql.join(preferred)}) then 0 else 1 end`))
     // A VM on this host needs no hop to its owner: take those first when there is a choice.
     .$if(req.preferHost !== undefined, (qb) =>
       qb.orderBy(sql`case when host = ${req.preferHost ?? ''} then 0 else 1 end`),

@@ -4,6 +4,8 @@
  */
 import { createRoute } from '@hono/zod-openapi';
 import type { ApiApp, RouteDeps } from '../deps.js';
+import { mediaTypeOf } from '../../hypervisor/console/screenshot-options.js';
+import { screenshotOptionsFromQuery } from '../../hypervisor/console/screenshot-query.js';
 import { errors, jsonAnswer, jsonBody } from '../openapi.js';
 import { ClickSchema, ConsoleAccessSchema, KeysSchema, nameParam, OkSchema, ScreenshotQuerySchema, TypeTextSchema } from '../schemas.js';
 
@@ -17,17 +19,21 @@ export function consoleRoutes(app: ApiApp, { orch }: RouteDeps): void {
       method: 'get',
       path: '/vms/{name}/screenshot',
       tags,
-      summary: "A PNG of the VM's screen",
+      summary: "An image of the VM's screen: PNG, JPEG or WebP; scaled, cropped or zoomed; with the pointer drawn in",
       request: { params, query: ScreenshotQuerySchema },
       responses: {
-        200: { description: 'the screen', content: { 'image/png': { schema: { type: 'string', format: 'binary' } } } },
+        200: {
+          description: 'the screen, in the format asked for',
+          content: Object.fromEntries(['image/png', 'image/jpeg', 'image/webp'].map((t) => [t, { schema: { type: 'string' as const, format: 'binary' } }])),
+        },
         ...errors(404, 409, 502),
       },
     }),
     async (c) => {
-      const { width, lease_id } = c.req.valid('query');
-      const png = await orch.screenshot(c.req.valid('param').name, { width, leaseId: lease_id });
-      return c.body(new Uint8Array(png), 200, { 'Content-Type': 'image/png', 'Cache-Control': 'no-store' });
+      const { lease_id, ...query } = c.req.valid('query');
+      const options = screenshotOptionsFromQuery({ ...query, quality: query.quality?.toString(), width: query.width?.toString(), height: query.height?.toString(), longest_side: query.longest_side?.toString() });
+      const image = await orch.screenshot(c.req.valid('param').name, { ...options, leaseId: lease_id });
+      return c.body(new Uint8Array(image), 200, { 'Content-Type': mediaTypeOf(options.format), 'Cache-Control': 'no-store' });
     },
   );
   app.openapi(

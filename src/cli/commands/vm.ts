@@ -6,6 +6,8 @@ import type { Vm } from '../../domain/types.js';
 import { ago, json, ms, paintState, table, type Out } from '../output.js';
 import { withOps } from '../runtime-scope.js';
 import { addGuestCommands } from './vm-guest.js';
+import { extensionOf } from '../../hypervisor/console/screenshot-options.js';
+import { screenshotOptionsFromQuery } from '../../hypervisor/console/screenshot-query.js';
 
 /** The VM table; a HOST column once the VMs live on more than one host (a fleet). */
 function vmRows(out: Out, vms: Vm[]): string {
@@ -162,18 +164,35 @@ export function vmCommand(): Command {
 
   cmd
     .command('screenshot')
-    .description("save a PNG of the VM's screen")
+    .description("save an image of the VM's screen (PNG, JPEG or WebP; scaled, cropped or zoomed)")
     .argument('<name>')
-    .option('-o, --output <file>', 'where to write it (default: NAME.png)')
-    .option('--width <px>', 'scale to this width')
+    .option('-o, --output <file>', 'where to write it (default: NAME.png, .jpg or .webp)')
+    .addOption(new Option('--format <format>', 'image format').choices(['png', 'jpeg', 'webp'] as const))
+    .option('--quality <1-100>', 'JPEG/WebP quality (default 80)')
+    .option('--width <px>', 'scale to fit this width (aspect kept)')
+    .option('--height <px>', 'scale to fit this height (aspect kept)')
+    .option('--longest-side <px>', 'scale so that the longer side is this long')
+    .option('--region <x,y,w,h>', 'only this rectangle of the screen, in screen pixels')
+    .option('--zoom <x,y,w,h>', 'this rectangle enlarged to the size of the whole screenshot')
+    .option('--cursor [x,y]', 'draw the mouse pointer in (where hvkube last put it, or at x,y)')
     .option('--lease <id>', LEASE_HELP)
     .action(async (name, o, command) => {
       await withOps(command, async ({ ops, out, json: asJson }) => {
-        const png = await ops.screenshot(name, { width: o.width === undefined ? undefined : int('width', o.width), leaseId: o.lease });
-        const file = path.resolve(o.output ?? `${name}.png`);
-        await writeFile(file, png);
-        if (asJson) json(out, { file, bytes: png.length });
-        else out.write(`${file} (${png.length} bytes)\n`);
+        const options = screenshotOptionsFromQuery({
+          format: o.format,
+          quality: o.quality,
+          width: o.width,
+          height: o.height,
+          longest_side: o.longestSide,
+          region: o.region,
+          zoom: o.zoom,
+          cursor: o.cursor === undefined ? undefined : o.cursor === true ? 'true' : o.cursor,
+        });
+        const image = await ops.screenshot(name, { ...options, leaseId: o.lease });
+        const file = path.resolve(o.output ?? `${name}.${extensionOf(options.format)}`);
+        await writeFile(file, image);
+        if (asJson) json(out, { file, bytes: image.length, format: options.format ?? 'png' });
+        else out.write(`${file} (${image.length} bytes)\n`);
       });
     });
 

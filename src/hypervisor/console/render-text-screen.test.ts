@@ -28,8 +28,8 @@ describe('renderTextScreen', () => {
     expect(hasGlyph('é')).toBe(false);
   });
 
-  it('writes a PNG of the native size with background and text pixels', () => {
-    const png = PNG.sync.read(renderTextScreen(['Hello'], { columns: 80, rows: 25 }));
+  it('writes a PNG of the native size with background and text pixels', async () => {
+    const png = PNG.sync.read(await renderTextScreen(['Hello'], { columns: 80, rows: 25 }));
     expect(textScreenSize(80, 25)).toEqual({ width: 640, height: 400 });
     expect([png.width, png.height]).toEqual([640, 400]);
     expect(pixel(png, 600, 300)).toEqual([...DEFAULT_PALETTE.background]);
@@ -37,19 +37,19 @@ describe('renderTextScreen', () => {
     expect(pixel(png, 1, 1)).toEqual([...DEFAULT_PALETTE.foreground]);
   });
 
-  it('differs only where the text differs', () => {
-    const a = PNG.sync.read(renderTextScreen(['same line', 'alpha']));
-    const b = PNG.sync.read(renderTextScreen(['same line', 'omega']));
-    const c = PNG.sync.read(renderTextScreen(['same line', 'alpha']));
+  it('differs only where the text differs', async () => {
+    const a = PNG.sync.read(await renderTextScreen(['same line', 'alpha']));
+    const b = PNG.sync.read(await renderTextScreen(['same line', 'omega']));
+    const c = PNG.sync.read(await renderTextScreen(['same line', 'alpha']));
     expect(differingPixels(a, c)).toBe(0);
     expect(differingPixels(a, b)).toBeGreaterThan(10);
     // The first row (identical text) is identical.
     expect(a.data.subarray(0, 640 * 16 * 4).equals(b.data.subarray(0, 640 * 16 * 4))).toBe(true);
   });
 
-  it('draws inverse rows, the cursor and the pointer', () => {
+  it('draws inverse rows, the cursor and the pointer', async () => {
     const png = PNG.sync.read(
-      renderTextScreen(['title'], {
+      await renderTextScreen(['title'], {
         inverseRows: [0],
         cursor: { row: 2, col: 3 },
         pointer: { x: 200, y: 100 },
@@ -60,10 +60,10 @@ describe('renderTextScreen', () => {
     expect(pixel(png, 200, 100)).toEqual([...DEFAULT_PALETTE.pointer]);
   });
 
-  it('scales with nearest-neighbour sampling and refuses silly widths', () => {
-    const png = PNG.sync.read(renderTextScreen(['x'], { width: 1280 }));
+  it('scales keeping the aspect ratio and refuses silly widths', async () => {
+    const png = PNG.sync.read(await renderTextScreen(['x'], { width: 1280 }));
     expect([png.width, png.height]).toEqual([1280, 800]);
-    expect(() => renderTextScreen([], { width: 3.5 })).toThrow(/width/);
-    expect(() => renderTextScreen([], { width: 100_000 })).toThrow(/width/);
+    await expect(renderTextScreen([], { width: 3.5 })).rejects.toThrow(/width/);
+    await expect(renderTextScreen([], { width: 100_000 })).rejects.toThrow(/width/);
   });
 });

@@ -3,9 +3,8 @@
  * that need two distinguishable screenshots without a guest.
  * @module
  */
-import { PNG } from 'pngjs';
-import { HvkubeError } from '../../domain/errors.js';
 import { GLYPH_HEIGHT, GLYPH_WIDTH, glyphFor } from './bitmap-font.js';
+import { encodeScreenshot, type RawFrame } from './encode.js';
 
 /** One character cell in native pixels. Glyph rows are drawn twice as tall, like a VGA text mode. */
 export const CELL_WIDTH = 8;
@@ -39,7 +38,7 @@ export interface TextScreenOptions {
   columns?: number;
   /** Default 25. Missing lines are blank; extra lines are not drawn. */
   rows?: number;
-  /** Scale the image to this width with nearest-neighbour sampling (height follows). */
+  /** Scale the image to this width (height follows); `renderTextScreen` only. */
   width?: number;
   /** Rows drawn in inverse colours (title bars, status lines). */
   inverseRows?: readonly number[];
@@ -105,45 +104,10 @@ function drawPointer(canvas: Canvas, x: number, y: number, color: Rgb): void {
   for (let i = 0; i < 9; i++) canvas.fillRect(x, y + i, Math.ceil((i + 1) / 2), 1, color);
 }
 
-function scaleNearest(source: Canvas, width: number): Canvas {
-  const height = Math.max(1, Math.round((source.height * width) / source.width));
-  const target = new Canvas(width, height);
-  const src32 = new Uint32Array(
-    source.data.buffer,
-    source.data.byteOffset,
-    source.width * source.height,
-  );
-  const dst32 = new Uint32Array(target.data.buffer, target.data.byteOffset, width * height);
-  for (let y = 0; y < height; y++) {
-    const sy = Math.min(source.height - 1, Math.floor((y * source.height) / height));
-    for (let x = 0; x < width; x++) {
-      const sx = Math.min(source.width - 1, Math.floor((x * source.width) / width));
-      dst32[y * width + x] = src32[sy * source.width + sx] ?? 0;
-    }
-  }
-  return target;
-}
-
-function checkWidth(width: number): void {
-  if (!Number.isInteger(width) || width < 16 || width > 8192) {
-    throw new HvkubeError(
-      'INVALID_INPUT',
-      `screenshot width must be a whole number from 16 to 8192, got ${width}`,
-      {
-        hint: 'omit the width for the native size',
-      },
-    );
-  }
-}
-
-/** Draws `lines` as a text screen and encodes it as PNG. */
-export function renderTextScreen(
-  lines: readonly string[],
-  options: TextScreenOptions = {},
-): Buffer {
+/** Draws `lines` as a text screen: raw RGBA pixels at native size (`width` is not applied). */
+export function drawTextScreen(lines: readonly string[], options: TextScreenOptions = {}): RawFrame {
   const columns = options.columns ?? 80;
   const rows = options.rows ?? 25;
-  if (options.width !== undefined) checkWidth(options.width);
   const palette = { ...DEFAULT_PALETTE, ...options.palette };
   const size = textScreenSize(columns, rows);
   const canvas = new Canvas(size.width, size.height);
@@ -178,13 +142,11 @@ export function renderTextScreen(
       palette.pointer,
     );
 
-  const image =
-    options.width !== undefined && options.width !== size.width
-      ? scaleNearest(canvas, options.width)
-      : canvas;
-  const png = new PNG({ width: image.width, height: image.height });
-  image.data.copy(png.data);
-  // RGBA output avoids pngjs's slow colour conversion; the "up" filter suits rows drawn twice,
-  // and a light deflate keeps a screenshot around ten milliseconds.
-  return PNG.sync.write(png, { filterType: 2, deflateLevel: 3 });
+  return { width: canvas.width, height: canvas.height, channels: 4, data: canvas.data };
+}
+
+/** Draws `lines` as a text screen and encodes it as PNG (scaled to `width` when given). */
+export function renderTextScreen(lines: readonly string[], options: TextScreenOptions = {}): Promise<Buffer> {
+  const frame = drawTextScreen(lines, options);
+  return encodeScreenshot(frame, options.width === undefined ? {} : { width: options.width });
 }

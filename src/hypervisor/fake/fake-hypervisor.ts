@@ -21,7 +21,8 @@ import { HvkubeError, HypervisorError } from '../../domain/errors.js';
 import { parseKeyChord } from '../../domain/keys.js';
 import type { BackendName } from '../../domain/types.js';
 import { IMAGE_EXTENSIONS, validateName } from '../../domain/validation.js';
-import { renderTextScreen } from '../console/render-text-screen.js';
+import { drawTextScreen } from '../console/render-text-screen.js';
+import { checkScreenshotOptions, encodeScreenshot } from '../console/encode.js';
 import type { GuestExecRequest, GuestExecResult, GuestFileEntry, GuestInfo, GuestOps } from '../guest.js';
 import {
   copyGuestFs,
@@ -449,6 +450,7 @@ export class FakeHypervisor implements Hypervisor {
   // ---- console --------------------------------------------------------------------------------
 
   async screenshot(name: string, options: ScreenshotOptions = {}): Promise<Buffer> {
+    checkScreenshotOptions(options);
     const view = await this.runner.run({
       vmName: name,
       plan: (s) => {
@@ -457,11 +459,9 @@ export class FakeHypervisor implements Hypervisor {
       },
       finish: (s) => screens.screenView(requireVm(s, name).screen, name),
     });
-    // Rendering happens outside the state lock: it is the slowest part of the operation.
-    return renderTextScreen(view.lines, {
-      ...view.options,
-      ...(options.width === undefined ? {} : { width: options.width }),
-    });
+    // Drawing and encoding happen outside the state lock: they are the slowest part of the operation.
+    const pointer = view.options.pointer ?? null;
+    return encodeScreenshot(drawTextScreen(view.lines, view.options), options, { pointer });
   }
 
   typeText(name: string, text: string): Promise<void> {

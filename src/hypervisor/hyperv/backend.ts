@@ -36,7 +36,8 @@ import { defaultScriptsDir } from './paths.js';
 import type { CallOptions, ScriptRunner } from './powershell-session.js';
 import type { VmRef } from './script-names.js';
 import { SessionPool } from './session-pool.js';
-import { thumbnailToPng } from './screenshot.js';
+import { thumbnailToFrame } from './screenshot.js';
+import { checkScreenshotOptions, encodeScreenshot } from '../console/encode.js';
 import type { GuestOps } from '../guest.js';
 import { HypervGuest } from './guest.js';
 
@@ -83,6 +84,8 @@ export class HypervHypervisor implements Hypervisor {
   private readonly ids = new Map<string, string>();
   /** PowerShell Direct and Copy-VMFile, with the guest credentials of each VM's template. */
   readonly guest: GuestOps;
+  /** Where hvkube last put each VM's pointer (Hyper-V cannot be asked), for `cursor: true`. */
+  readonly #pointers = new Map<string, { x: number; y: number }>();
 
   constructor(config: HypervConfig, runner?: ScriptRunner) {
     this.config = config;
@@ -247,11 +250,17 @@ export class HypervHypervisor implements Hypervisor {
   }
 
   async screenshot(name: string, options: ScreenshotOptions = {}): Promise<Buffer> {
+    checkScreenshotOptions(options);
+    // A plain scale to a width is asked of Hyper-V itself (a smaller thumbnail is cheaper to
+    // make and to send); anything that needs native pixels (a region, a zoom, the pointer, a
+    // height) gets the full-size thumbnail and the shared pipeline does the rest.
+    const onlyWidth = options.width !== undefined && options.height === undefined && options.longestSide === undefined
+      && !options.region && !options.zoom && !options.cursor;
     const result = await this.runner.call('get-screenshot', {
       ...this.ref(name),
-      ...(options.width === undefined ? {} : { Width: options.width }),
+      ...(onlyWidth ? { Width: options.width } : {}),
     });
-    return thumbnailToPng(result, options.width);
+    return encodeScreenshot(thumbnailToFrame(result), options, { pointer: this.#pointers.get(name) ?? null });
   }
 
   async typeText(name: string, text: string): Promise<void> {
@@ -270,6 +279,7 @@ export class HypervHypervisor implements Hypervisor {
 
   async mouseMove(name: string, x: number, y: number): Promise<void> {
     await this.runner.call('send-mouse', { ...this.ref(name), Action: 'move', ...coordinates(x, y) });
+    this.#pointers.set(name, { x: Math.round(x), y: Math.round(y) });
   }
 
   async click(name: string, x: number, y: number, options: { button?: MouseButton; double?: boolean } = {}): Promise<void> {
@@ -280,6 +290,7 @@ export class HypervHypervisor implements Hypervisor {
       Button: mouseButtonIndex(options.button),
       SettleMilliseconds: this.config.mouseSettleMs,
     });
+    this.#pointers.set(name, { x: Math.round(x), y: Math.round(y) });
   }
 
   async scroll(name: string, delta: number): Promise<void> {

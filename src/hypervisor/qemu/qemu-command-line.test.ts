@@ -1,8 +1,8 @@
-import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { parseKeyChord } from '../../domain/keys.js';
 import { qemuArgs } from './qemu-command-line.js';
-import { chordsForText, pngSize, scalePng, toQcode } from './qemu-console.js';
+import { chordsForText, toQcode } from './qemu-console.js';
+import { parsePpm } from '../console/encode.js';
 import { shellSafePath } from './save-restore.js';
 import { vmPaths, type VmDefinition } from './vm-definition.js';
 
@@ -58,12 +58,12 @@ describe('console helpers', () => {
     expect(() => chordsForText('é')).toThrow(/cannot type/);
   });
 
-  it('scales a PNG by nearest neighbour, keeping the aspect ratio', () => {
-    const png = new PNG({ width: 4, height: 2 });
-    png.data.fill(255);
-    png.data.writeUInt32BE(0xff0000ff, 0);
-    const scaled = scalePng(PNG.sync.write(png), 2);
-    expect(pngSize(scaled)).toEqual({ width: 2, height: 1 });
-    expect(PNG.sync.read(scaled).data.readUInt32BE(0)).toBe(0xff0000ff);
+  it('reads the PPM screen dump QEMU writes, and refuses anything else', () => {
+    const pixels = Buffer.from([255, 0, 0, 0, 255, 0, 0, 0, 255, 9, 9, 9]);
+    const frame = parsePpm(Buffer.concat([Buffer.from('P6\n# qemu\n2 2\n255\n', 'latin1'), pixels]));
+    expect(frame).toMatchObject({ width: 2, height: 2, channels: 3 });
+    expect([...frame.data]).toEqual([...pixels]);
+    expect(() => parsePpm(Buffer.concat([Buffer.from('P6 2 2 255\n', 'latin1'), pixels.subarray(0, 6)]))).toThrow(/PPM/);
+    expect(() => parsePpm(Buffer.from('\x89PNG\r\n', 'latin1'))).toThrow(/PPM/);
   });
 });

@@ -1,15 +1,16 @@
 /**
- * Screen, keyboard and mouse over QMP: `screendump` for PNG screenshots, `send-key` for keys (one
+ * Screen, keyboard and mouse over QMP: `screendump` for screenshots (raw PPM pixels, encoded by
+ * the shared pipeline in console/encode.ts), `send-key` for keys (one
  * call per chord: qemu.md found that batched `input-send-event` keys overflow the PS/2 queue),
  * and `input-send-event` on the USB tablet for an absolute mouse.
  * @module
  */
 import { readFile, rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PNG } from 'pngjs';
 import { HvkubeError } from '../../domain/errors.js';
 import { charToChord, parseKeyChord, type KeyChord } from '../../domain/keys.js';
 import type { MouseButton } from '../hypervisor.js';
+import { parsePpm, type RawFrame } from '../console/encode.js';
 import type { QmpObject, QmpValue } from './qmp-client.js';
 
 /** Runs one QMP command on the VM's connection. */
@@ -63,35 +64,18 @@ export function chordsForKeys(chords: string[]): KeyChord[] {
   return chords.map((c) => parseKeyChord(c));
 }
 
-/** A PNG of the screen, written by QEMU into `file` (a path in our run dir) and read back. */
-export async function screendump(execute: QmpExecute, file: string): Promise<Buffer> {
+/**
+ * The screen's pixels: QEMU writes a PPM into `file` (a path in our run dir), read back and
+ * removed. PPM rather than PNG: QEMU then only copies memory instead of compressing on its
+ * main loop, and the encode happens once, in the shared pipeline, off our event loop.
+ */
+export async function screendump(execute: QmpExecute, file: string): Promise<RawFrame> {
   try {
-    await execute('screendump', { filename: file, format: 'png' });
-    return await readFile(file);
+    await execute('screendump', { filename: file, format: 'ppm' });
+    return parsePpm(await readFile(file));
   } finally {
     await rm(file, { force: true });
   }
-}
-
-export function pngSize(png: Buffer): { width: number; height: number } {
-  // Width and height are the first fields of the IHDR chunk, at a fixed offset.
-  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
-}
-
-/** Scales a PNG to `width` (height keeps the aspect ratio) by nearest neighbour. */
-export function scalePng(png: Buffer, width: number): Buffer {
-  const source = PNG.sync.read(png);
-  if (width === source.width) return png;
-  const height = Math.max(1, Math.round((source.height * width) / source.width));
-  const target = new PNG({ width, height });
-  for (let y = 0; y < height; y++) {
-    const sy = Math.min(source.height - 1, Math.floor((y * source.height) / height));
-    for (let x = 0; x < width; x++) {
-      const sx = Math.min(source.width - 1, Math.floor((x * source.width) / width));
-      source.data.copy(target.data, (y * width + x) * 4, (sy * source.width + sx) * 4, (sy * source.width + sx) * 4 + 4);
-    }
-  }
-  return PNG.sync.write(target);
 }
 
 /** The tablet's axes run 0-32767 whatever the screen size. */

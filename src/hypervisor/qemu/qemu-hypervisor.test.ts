@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQemuHypervisor, type DemoImage, type QemuHypervisor } from './index.js';
 import { demoImageForTests, killSpawnedQemus, QEMU_AVAILABLE, QEMU_MISSING_REASON, tempDir, waitFor } from './qemu-test-helpers.js';
@@ -105,6 +106,12 @@ describe.skipIf(!QEMU_AVAILABLE)('QEMU backend lifecycle (demo guest, 128 MiB)',
     const png = PNG.sync.read(before);
     expect([png.width, png.height]).toEqual([720, 400]);
     expect(PNG.sync.read(await hv.screenshot(vm, { width: 360 })).width).toBe(360);
+    // The same screen as JPEG and WebP, scaled and zoomed, through the shared pipeline.
+    const jpeg = await sharp(await hv.screenshot(vm, { format: 'jpeg', quality: 70, longestSide: 360 })).metadata();
+    expect([jpeg.format, jpeg.width, jpeg.height]).toEqual(['jpeg', 360, 200]);
+    const webp = await sharp(await hv.screenshot(vm, { format: 'webp', zoom: { x: 0, y: 0, width: 180, height: 100 } })).metadata();
+    expect([webp.format, webp.width, webp.height]).toEqual(['webp', 720, 400]);
+    await expect(hv.screenshot(vm, { region: { x: 700, y: 0, width: 40, height: 10 } })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     await hv.typeText(vm, 'echo hello from hvkube\n');
     await waitFor('the typed line shows', 30_000, async () => changedPixels(before, await hv.screenshot(vm)) > 200);
   }, STEP_MS);

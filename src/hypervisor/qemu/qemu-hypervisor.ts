@@ -24,6 +24,7 @@ import type {
   BootProgress, ConsoleAccess, CreateVmSpec, HostInfo, HvState, HvVm, Hypervisor, HypervisorCapabilities, MouseButton,
   OperationOptions, ScreenshotOptions,
 } from '../hypervisor.js';
+import { checkScreenshotOptions, encodeScreenshot, type RawFrame } from '../console/encode.js';
 import { chooseAccel, type AccelVerdict } from './accel/index.js';
 import { GuestAgentChannels, type ChannelTarget } from './guest-agent/channels.js';
 import { QemuGuestOps } from './guest-agent/guest-ops.js';
@@ -69,6 +70,9 @@ export class QemuHypervisor implements Hypervisor {
   /** Operations under way in this process, shown as the VM's transient state. */
   readonly #busy = new Map<string, HvState>();
   readonly #screenSizes = new Map<string, { width: number; height: number }>();
+  /** Where hvkube last put each VM's pointer (the tablet cannot be asked), for `cursor: true`. */
+  readonly #pointers = new Map<string, { x: number; y: number }>();
+  readonly #resumedFrom = new Map<string, 'standby' | 'process'>();
   readonly #standbys: Standbys;
   readonly #guestOps: QemuGuestOps;
   /** The last clock setting after a resume, per VM (this process's). */
@@ -264,6 +268,16 @@ export class QemuHypervisor implements Hypervisor {
     return state + (await vmMachineStateBytes(vm.def, vm.paths));
   }
 
+  /** How the VM's last resume in this process went: in its pre-started process, or a new one. */
+  lastResumeFrom(name: string): 'standby' | 'process' | null {
+    return this.#resumedFrom.get(name) ?? null;
+  }
+
+  /** VMs whose pre-started process is up and waiting for its resume. */
+  readyStandbyNames(): string[] {
+    return this.#standbys.readyNames();
+  }
+
   save(name: string, options: OperationOptions = {}): Promise<void> {
     return this.#operation(name, 'saving', options.signal, async (vm) => {
       requireState(name, vm.state, ['running', 'paused'], 'save');
@@ -328,6 +342,7 @@ export class QemuHypervisor implements Hypervisor {
     this.#screenSizes.delete(name);
     this.#guestOps.forget(name);
     this.#clockSyncs.delete(name);
+    this.#pointers.delete(name);
   }
 
   checkpoint(name: string, checkpointName: string): Promise<void> {
@@ -490,10 +505,11 @@ export class QemuHypervisor implements Hypervisor {
   // ---- console ---------------------------------------------------------------------------------
 
   async screenshot(name: string, options: ScreenshotOptions = {}): Promise<Buffer> {
+    checkScreenshotOptions(options);
     const vm = await this.#load(name);
     requireState(name, vm.state, ['running', 'paused'], 'take a screenshot of');
-    const png = await this.#screendump(vm);
-    return options.width && options.width > 0 ? screen.scalePng(png, Math.round(options.width)) : png;
+    const frame = await this.#screendump(vm);
+    return encodeScreenshot(frame, options, { pointer: this.#pointers.get(name) ?? null });
   }
 
   async typeText(name: string, text: string): Promise<void> {
@@ -508,11 +524,13 @@ export class QemuHypervisor implements Hypervisor {
 
   async mouseMove(name: string, x: number, y: number): Promise<void> {
     await this.#input(name, async (execute, vm) => screen.moveMouse(execute, await this.#screenSize(vm), x, y));
+    this.#pointers.set(name, { x: Math.round(x), y: Math.round(y) });
   }
 
   async click(name: string, x: number, y: number, options: { button?: MouseButton; double?: boolean } = {}): Promise<void> {
     await this.#input(name, async (execute, vm) => {
       await screen.moveMouse(execute, await this.#screenSize(vm), x, y);
+      this.#pointers.set(name, { x: Math.round(x), y: Math.round(y) });
       for (let i = 0; i < (options.double ? 2 : 1); i++) await screen.pressButton(execute, options.button ?? 'left');
     });
   }
@@ -637,7 +655,9 @@ export class QemuHypervisor implements Hypervisor {
   }
 
   async #resume(vm: Inspected): Promise<void> {
-    if (await this.#resumeStandby(vm)) return;
+    const standby = await this.#resumeStandby(vm);
+    this.#resumedFrom.set(vm.def.name, standby ? 'standby' : 'process');
+    if (standby) return;
     const fd = this.#config.incomingTransport === 'fd';
     await this.#launch(vm, fd, async (qmp) => {
       await prepareMigration(qmp);
@@ -778,15 +798,18 @@ export class QemuHypervisor implements Hypervisor {
     else await rm(to.readyLog, { force: true });
   }
 
-  async #screendump(vm: Inspected): Promise<Buffer> {
-    const file = path.join(this.#config.runDir, `${vm.def.name}.${randomUUID().slice(0, 8)}.png`);
-    const png = await this.#withQmp(vm, (qmp) => screen.screendump((c, a) => qmp.execute(c, a), file));
-    this.#screenSizes.set(vm.def.name, screen.pngSize(png));
-    return png;
+  async #screendump(vm: Inspected): Promise<RawFrame> {
+    const file = path.join(this.#config.runDir, `${vm.def.name}.${randomUUID().slice(0, 8)}.ppm`);
+    const frame = await this.#withQmp(vm, (qmp) => screen.screendump((c, a) => qmp.execute(c, a), file));
+    this.#screenSizes.set(vm.def.name, { width: frame.width, height: frame.height });
+    return frame;
   }
 
   async #screenSize(vm: Inspected): Promise<{ width: number; height: number }> {
-    return this.#screenSizes.get(vm.def.name) ?? screen.pngSize(await this.#screendump(vm));
+    const known = this.#screenSizes.get(vm.def.name);
+    if (known) return known;
+    const frame = await this.#screendump(vm);
+    return { width: frame.width, height: frame.height };
   }
 
   async #input(name: string, fn: (execute: screen.QmpExecute, vm: Inspected) => Promise<void>): Promise<void> {

@@ -47,6 +47,8 @@ export class Standbys {
   readonly #host: StandbyHost;
   /** name → the standby's PID once started (null when starting it failed). */
   readonly #pending = new Map<string, Promise<number | null>>();
+  /** Names whose standby has started and waits for its resume. */
+  readonly #ready = new Set<string>();
   #applying: Promise<void> = Promise.resolve();
 
   constructor(host: StandbyHost) {
@@ -56,6 +58,11 @@ export class Standbys {
   /** Names with a standby (started or starting). */
   names(): string[] {
     return [...this.#pending.keys()];
+  }
+
+  /** Names whose standby is up and waiting (a resume of one skips process start-up entirely). */
+  readyNames(): string[] {
+    return [...this.#pending.keys()].filter((n) => this.#ready.has(n));
   }
 
   /**
@@ -77,6 +84,7 @@ export class Standbys {
     const pending = this.#pending.get(vm.def.name);
     if (!pending) return null;
     this.#pending.delete(vm.def.name);
+    this.#ready.delete(vm.def.name);
     const pid = await pending;
     if (pid === null) return null;
     // Another process may have started the VM meanwhile (then the socket is no longer ours).
@@ -91,6 +99,7 @@ export class Standbys {
   async discard(name: string, paths: VmPaths): Promise<void> {
     const pending = this.#pending.get(name);
     this.#pending.delete(name);
+    this.#ready.delete(name);
     const pid = pending ? await pending : null;
     if (pid !== null) await this.#end(name, paths, pid);
     const stale = await findQemuPid(paths, paths.standbyPid);
@@ -105,7 +114,9 @@ export class Standbys {
 
   async #apply(wanted: string[]): Promise<void> {
     for (const name of this.names()) {
-      if (!wanted.includes(name)) await this.discard(name, this.#host.paths(name));
+      // A VM in an operation is left alone: a resume under way takes its standby (any other
+      // operation ends the standby itself).
+      if (!wanted.includes(name) && !this.#host.isBusy(name)) await this.discard(name, this.#host.paths(name));
     }
     for (const name of wanted) {
       if (this.#pending.has(name) || this.#host.isBusy(name)) continue;
@@ -113,7 +124,7 @@ export class Standbys {
       if (!vm || vm.state !== 'saved' || this.#host.isBusy(name) || this.#pending.has(name)) continue;
       const started = this.#start(vm);
       this.#pending.set(name, started);
-      await started;
+      if ((await started) !== null && this.#pending.get(name) === started) this.#ready.add(name);
     }
   }
 
