@@ -9,7 +9,9 @@ import { parseKeyChord } from '../domain/keys.js';
 import type { Pool, StateEvent, Template, Vm } from '../domain/types.js';
 import { LEASED_VM_STATES, READY_VM_STATES, VM_STATES, vmTransition, type VmState } from '../domain/vm-state.js';
 import { validateInt } from '../domain/validation.js';
-import type { ConsoleAccess, HostInfo, Hypervisor, MouseButton } from '../hypervisor/hypervisor.js';
+import type { ClickCount, ConsoleAccess, HostInfo, Hypervisor, MouseButton, ScreenSize } from '../hypervisor/hypervisor.js';
+import { runActions, type ActionsRequest, type ActionsResponse, type Point } from './input/run-actions.js';
+import { runInputSteps, type InputStep } from './input/steps.js';
 import type { EventQuery, Store, VmFilter } from '../store/store.js';
 import { systemClock, type Clock } from '../_util/clock.js';
 import { errorMessage, silentLogger, type Logger } from '../_util/logger.js';
@@ -55,6 +57,22 @@ export interface PoolStatus {
 }
 
 /** What a console operation takes besides its input. */
+function validButton(button: unknown): MouseButton {
+  if (button === undefined) return 'left';
+  if (button === 'left' || button === 'right' || button === 'middle') return button;
+  throw new HvkubeError('INVALID_INPUT', `mouse button must be left, right or middle, got ${JSON.stringify(button)}`);
+}
+
+function validKeys(keys: unknown): string[] {
+  if (!Array.isArray(keys) || keys.length === 0 || keys.length > 8) throw new HvkubeError('INVALID_INPUT', 'give 1 to 8 keys', { hint: 'e.g. ctrl shift' });
+  return keys.map((k) => {
+    if (typeof k !== 'string') throw new HvkubeError('INVALID_INPUT', 'keys must be strings');
+    const chord = parseKeyChord(k);
+    if (chord.modifiers.length > 0) throw new HvkubeError('INVALID_INPUT', `${JSON.stringify(k)} is a chord; name one key per entry`, { hint: 'e.g. ["ctrl", "shift"]' });
+    return chord.key;
+  });
+}
+
 export interface ConsoleOptions {
   /** The caller's lease: the operation is refused (LEASE_MISMATCH) unless the VM still holds it. */
   leaseId?: string;
@@ -73,6 +91,8 @@ export class Orchestrator {
   readonly controller: PoolController;
   readonly #templates = new TemplateCache();
   readonly #waiters = new Waiters();
+  /** Where hvkube last put each VM's pointer (screen pixels): the hypervisors cannot say. */
+  readonly #cursors = new Map<string, Point>();
   #closing = false;
   #fleet: FleetHooks | null = null;
   readonly #unsubscribe: () => void;
@@ -471,22 +491,126 @@ export class Orchestrator {
     if (fleet) return fleet.remote.pressKeys(vm, chords);
     await this.ctx.hv.pressKeys(name, chords);
   }
-  async click(name: string, x: number, y: number, options: { button?: MouseButton; double?: boolean } & ConsoleOptions = {}): Promise<void> {
+  async click(name: string, x: number, y: number, options: { button?: MouseButton; double?: boolean; count?: ClickCount } & ConsoleOptions = {}): Promise<void> {
     const vm = await this.#consoleVm(name, options.leaseId);
     validateInt('x', x, 0, 16384);
     validateInt('y', y, 0, 16384);
-    const how = { button: options.button, double: options.double };
-    const fleet = this.#remote(vm);
-    if (fleet) return fleet.remote.click(vm, x, y, how);
-    await this.ctx.hv.click(name, x, y, how);
+    if (options.count !== undefined) validateInt('click count', options.count, 1, 3);
+    const count = options.count ?? (options.double ? 2 : 1);
+    await this.#input(vm, [{ kind: 'click', x, y, button: validButton(options.button), count }]);
   }
   async mouseMove(name: string, x: number, y: number, options: ConsoleOptions = {}): Promise<void> {
     const vm = await this.#consoleVm(name, options.leaseId);
     validateInt('x', x, 0, 16384);
     validateInt('y', y, 0, 16384);
+    await this.#input(vm, [{ kind: 'move', x, y }]);
+  }
+  /** Presses a mouse button (default left) where the pointer is, or at (x, y) after moving there; it stays down. */
+  async mouseDown(name: string, options: { button?: MouseButton; x?: number; y?: number } & ConsoleOptions = {}): Promise<void> {
+    await this.#mouseButton(name, true, options);
+  }
+  async mouseUp(name: string, options: { button?: MouseButton; x?: number; y?: number } & ConsoleOptions = {}): Promise<void> {
+    await this.#mouseButton(name, false, options);
+  }
+  async #mouseButton(name: string, down: boolean, options: { button?: MouseButton; x?: number; y?: number } & ConsoleOptions): Promise<void> {
+    const vm = await this.#consoleVm(name, options.leaseId);
+    const steps: InputStep[] = [];
+    if (options.x !== undefined || options.y !== undefined) {
+      steps.push({ kind: 'move', x: validateInt('x', options.x, 0, 16384), y: validateInt('y', options.y, 0, 16384) });
+    }
+    steps.push({ kind: 'button', button: validButton(options.button), down });
+    await this.#input(vm, steps);
+  }
+  /** Presses keys (`ctrl`, `shift`, `a`) in order and leaves them down until `keyUp`. */
+  async keyDown(name: string, keys: string[], options: ConsoleOptions = {}): Promise<void> {
+    const vm = await this.#consoleVm(name, options.leaseId);
+    await this.#input(vm, [{ kind: 'key', keys: validKeys(keys), down: true }]);
+  }
+  /** Releases keys in the order given. */
+  async keyUp(name: string, keys: string[], options: ConsoleOptions = {}): Promise<void> {
+    const vm = await this.#consoleVm(name, options.leaseId);
+    await this.#input(vm, [{ kind: 'key', keys: validKeys(keys), down: false }]);
+  }
+  /** Holds a chord (`shift`, `ctrl+a`) down for `durationMs`, then releases it. */
+  async holdKeys(name: string, chord: string, durationMs: number, options: ConsoleOptions = {}): Promise<void> {
+    await this.actions(name, { format: 'hvkube', actions: [{ action: 'hold', chord, duration_ms: durationMs }] }, options);
+  }
+  /** Drags along `path` (two points or more) with a button held, in `steps` moves per segment. */
+  async drag(
+    name: string,
+    path: { x: number; y: number }[],
+    options: { button?: MouseButton; steps?: number; stepDelayMs?: number } & ConsoleOptions = {},
+  ): Promise<void> {
+    const action = {
+      action: 'drag',
+      path,
+      ...(options.button === undefined ? {} : { button: options.button }),
+      ...(options.steps === undefined ? {} : { steps: options.steps }),
+      ...(options.stepDelayMs === undefined ? {} : { step_delay_ms: options.stepDelayMs }),
+    };
+    await this.actions(name, { format: 'hvkube', actions: [action] }, options);
+  }
+  /** Where the pointer is (screen pixels): the backend's answer when it has one, else where hvkube last put it; null when unknown. */
+  async cursorPosition(name: string, options: ConsoleOptions = {}): Promise<Point | null> {
+    const vm = await this.#consoleVm(name, options.leaseId);
+    return this.#cursorOf(vm);
+  }
+  async #cursorOf(vm: Vm): Promise<Point | null> {
+    const tracked = this.#cursors.get(vm.name);
+    if (tracked) return { ...tracked };
+    if (this.#remote(vm) || !this.ctx.hv.cursorPosition) return null;
+    return this.ctx.hv.cursorPosition(vm.name);
+  }
+  /** The VM's screen size in pixels. */
+  async screenSize(name: string, options: ConsoleOptions = {}): Promise<ScreenSize> {
+    const vm = await this.#consoleVm(name, options.leaseId);
     const fleet = this.#remote(vm);
-    if (fleet) return fleet.remote.mouseMove(vm, x, y);
-    await this.ctx.hv.mouseMove(name, x, y);
+    return fleet ? fleet.remote.screenSize(vm) : this.ctx.hv.screenSize(name);
+  }
+  /**
+   * Runs a list of actions in hvkube's, Anthropic's or OpenAI's form (see `input/run-actions.ts`):
+   * all are checked first, then run in order; answers one result per action, the pointer, and the
+   * screenshot after the last action when it takes one or `screenshot` asks.
+   */
+  async actions(name: string, request: ActionsRequest, options: ConsoleOptions & { display?: ScreenSize | null } = {}): Promise<ActionsResponse> {
+    const vm = await this.#consoleVm(name, options.leaseId);
+    const fleet = this.#remote(vm);
+    const display = request.display ?? options.display ?? null;
+    if (display) {
+      validateInt('display width', display.width, 16, 7680);
+      validateInt('display height', display.height, 16, 4320);
+    }
+    return runActions({ ...request, display }, {
+      screenSize: () => (fleet ? fleet.remote.screenSize(vm) : this.ctx.hv.screenSize(name)),
+      cursor: () => this.#cursorOf(vm),
+      setCursor: (p) => this.#cursors.set(name, { ...p }),
+      input: (steps) => this.#input(vm, steps),
+      screenshot: (width) => (fleet ? fleet.remote.screenshot(vm, width === undefined ? {} : { width }) : this.ctx.hv.screenshot(name, width === undefined ? {} : { width })),
+      canScroll: fleet !== null || this.ctx.hv.capabilities.scroll,
+    });
+  }
+  /**
+   * Runs input steps on a VM of this host (no lease check: the fleet forwards steps it has
+   * checked). Keys named in them are checked before any step runs.
+   */
+  async runInputSteps(name: string, steps: InputStep[]): Promise<void> {
+    const vm = await requireVm(this.ctx, name);
+    this.#ownedHere(vm, 'send input to');
+    for (const s of steps) {
+      if (s.kind === 'keys') s.chords.forEach((c) => parseKeyChord(c));
+      if (s.kind === 'key') s.keys.forEach((k) => parseKeyChord(k));
+    }
+    await this.#input(vm, steps);
+  }
+  async #input(vm: Vm, steps: InputStep[]): Promise<void> {
+    const fleet = this.#remote(vm);
+    const last = [...steps].reverse().find((s) => s.kind === 'move' || s.kind === 'click');
+    try {
+      if (fleet) await fleet.remote.input(vm, steps);
+      else await runInputSteps(this.ctx.hv, vm.name, steps, this.ctx.clock);
+    } finally {
+      if (last && (last.kind === 'move' || last.kind === 'click')) this.#cursors.set(vm.name, { x: last.x, y: last.y });
+    }
   }
   async scroll(name: string, delta: number, options: ConsoleOptions = {}): Promise<void> {
     const vm = await this.#consoleVm(name, options.leaseId);

@@ -188,7 +188,7 @@ describe('API: hosts of a fleet', () => {
       poolVms: (pool) => h.orch.store.listVms({ pool }),
       placeNew: async () => 0,
       acceptsWork: () => false,
-      remote: { resume: refuse, release: refuse, screenshot: refuse, typeText: refuse, pressKeys: refuse, click: refuse, mouseMove: refuse, scroll: refuse },
+      remote: { resume: refuse, release: refuse, screenshot: refuse, typeText: refuse, pressKeys: refuse, click: refuse, mouseMove: refuse, scroll: refuse, input: refuse, screenSize: refuse },
     });
     try {
       const res = await api.app.request('/api/v1/acquire', json('POST', { pool_name: 'p', wait: false }));

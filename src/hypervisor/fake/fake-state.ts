@@ -101,8 +101,12 @@ const screen = z.object({
       y: z.number(),
       button: z.enum(['left', 'right', 'middle']).nullable(),
       double: z.boolean(),
+      count: z.number().optional(),
     })
     .nullable(),
+  buttonsDown: z.array(z.enum(['left', 'right', 'middle'])).optional(),
+  keysDown: z.array(z.string()).optional(),
+  events: z.array(z.string()).optional(),
 });
 
 /** Checks a state file's content; a hand-edited or truncated file fails here, not deep inside an operation. */
