@@ -104,6 +104,7 @@ function noteKey(screen: FakeScreen, label: string): void {
 
 /** Types text as a keyboard would: newlines run the line, `\b` erases. */
 export function typeText(screen: FakeScreen, text: string, vmName: string): void {
+  noteEvent(screen, `type ${text}`);
   screen.scroll = 0;
   let previous = '';
   for (const ch of text) {
@@ -125,6 +126,7 @@ export function chordLabel(chord: KeyChord): string {
 
 /** Presses one chord: editing keys act on the prompt line, the rest show in the status line. */
 export function pressChord(screen: FakeScreen, chord: KeyChord, vmName: string): void {
+  noteEvent(screen, `keys ${chordLabel(chord)}`);
   const ctrlOnly = chord.modifiers.length === 1 && chord.modifiers[0] === 'ctrl';
   if (chord.modifiers.length === 0 && chord.key === 'enter') {
     screen.scroll = 0;
@@ -193,6 +195,7 @@ export function setKeys(screen: FakeScreen, keys: readonly string[], down: boole
 
 /** Positive `delta` scrolls towards newer lines (a wheel turned down), negative back in history. */
 export function scrollScreen(screen: FakeScreen, delta: number): void {
+  noteEvent(screen, `scroll ${delta}`);
   const rows = allRows(screen).length;
   const maxBack = Math.max(0, rows - CONTENT_ROWS);
   screen.scroll = Math.min(maxBack, Math.max(0, screen.scroll - Math.trunc(delta)));
