@@ -12,6 +12,7 @@ import { validateInt } from '../domain/validation.js';
 import type { ClickCount, ConsoleAccess, HostInfo, Hypervisor, MouseButton, ScreenSize } from '../hypervisor/hypervisor.js';
 import { runActions, type ActionsRequest, type ActionsResponse, type Point } from './input/run-actions.js';
 import { runInputSteps, type InputStep } from './input/steps.js';
+import { resizePng } from './input/screen-image.js';
 import type { EventQuery, Store, VmFilter } from '../store/store.js';
 import { systemClock, type Clock } from '../_util/clock.js';
 import { errorMessage, silentLogger, type Logger } from '../_util/logger.js';
@@ -471,6 +472,13 @@ export class Orchestrator {
   async screenshot(name: string, options: { width?: number } & ConsoleOptions = {}): Promise<Buffer> {
     const vm = await this.#consoleVm(name, options.leaseId);
     if (options.width !== undefined) validateInt('width', options.width, 16, 7680);
+    // Under a lease that declared its display, the agent sees the screen at that size.
+    const display = this.#leaseDisplay(vm, options.leaseId);
+    if (display && options.width === undefined) {
+      const fleet = this.#remote(vm);
+      const png = fleet ? await fleet.remote.screenshot(vm, { width: display.width }) : await this.ctx.hv.screenshot(name, { width: display.width });
+      return resizePng(png, display);
+    }
     const shape = options.width === undefined ? {} : { width: options.width };
     const fleet = this.#remote(vm);
     if (fleet) return fleet.remote.screenshot(vm, shape);
@@ -497,13 +505,32 @@ export class Orchestrator {
     validateInt('y', y, 0, 16384);
     if (options.count !== undefined) validateInt('click count', options.count, 1, 3);
     const count = options.count ?? (options.double ? 2 : 1);
-    await this.#input(vm, [{ kind: 'click', x, y, button: validButton(options.button), count }]);
+    const p = await this.#toScreen(vm, options.leaseId, x, y);
+    await this.#input(vm, [{ kind: 'click', ...p, button: validButton(options.button), count }]);
   }
   async mouseMove(name: string, x: number, y: number, options: ConsoleOptions = {}): Promise<void> {
     const vm = await this.#consoleVm(name, options.leaseId);
     validateInt('x', x, 0, 16384);
     validateInt('y', y, 0, 16384);
-    await this.#input(vm, [{ kind: 'move', x, y }]);
+    await this.#input(vm, [{ kind: 'move', ...(await this.#toScreen(vm, options.leaseId, x, y)) }]);
+  }
+  /** The display size of the caller's lease, when the caller names the lease and it declared one. */
+  #leaseDisplay(vm: Vm, leaseId: string | undefined): ScreenSize | null {
+    return leaseId !== undefined && vm.lease?.id === leaseId ? (vm.lease.display ?? null) : null;
+  }
+  /** A point the caller sent, in screen pixels (mapped from its lease's display when it declared one). */
+  async #toScreen(vm: Vm, leaseId: string | undefined, x: number, y: number): Promise<Point> {
+    const display = this.#leaseDisplay(vm, leaseId);
+    if (!display) return { x, y };
+    if (x >= display.width || y >= display.height) {
+      throw new HvkubeError('INVALID_INPUT', `(${x}, ${y}) is outside the lease's ${display.width}x${display.height} display`, { details: { vm: vm.name, display } });
+    }
+    const fleet = this.#remote(vm);
+    const screen = fleet ? await fleet.remote.screenSize(vm) : await this.ctx.hv.screenSize(vm.name);
+    return {
+      x: Math.min(screen.width - 1, Math.round((x * screen.width) / display.width)),
+      y: Math.min(screen.height - 1, Math.round((y * screen.height) / display.height)),
+    };
   }
   /** Presses a mouse button (default left) where the pointer is, or at (x, y) after moving there; it stays down. */
   async mouseDown(name: string, options: { button?: MouseButton; x?: number; y?: number } & ConsoleOptions = {}): Promise<void> {
@@ -516,7 +543,9 @@ export class Orchestrator {
     const vm = await this.#consoleVm(name, options.leaseId);
     const steps: InputStep[] = [];
     if (options.x !== undefined || options.y !== undefined) {
-      steps.push({ kind: 'move', x: validateInt('x', options.x, 0, 16384), y: validateInt('y', options.y, 0, 16384) });
+      const x = validateInt('x', options.x, 0, 16384);
+      const y = validateInt('y', options.y, 0, 16384);
+      steps.push({ kind: 'move', ...(await this.#toScreen(vm, options.leaseId, x, y)) });
     }
     steps.push({ kind: 'button', button: validButton(options.button), down });
     await this.#input(vm, steps);
@@ -553,7 +582,15 @@ export class Orchestrator {
   /** Where the pointer is (screen pixels): the backend's answer when it has one, else where hvkube last put it; null when unknown. */
   async cursorPosition(name: string, options: ConsoleOptions = {}): Promise<Point | null> {
     const vm = await this.#consoleVm(name, options.leaseId);
-    return this.#cursorOf(vm);
+    const at = await this.#cursorOf(vm);
+    const display = this.#leaseDisplay(vm, options.leaseId);
+    if (!at || !display) return at;
+    // In the lease's display space, like every coordinate the lease's agent sends.
+    const screen = await this.screenSize(name);
+    return {
+      x: Math.min(display.width - 1, Math.round((at.x * display.width) / screen.width)),
+      y: Math.min(display.height - 1, Math.round((at.y * display.height) / screen.height)),
+    };
   }
   async #cursorOf(vm: Vm): Promise<Point | null> {
     const tracked = this.#cursors.get(vm.name);
@@ -575,7 +612,7 @@ export class Orchestrator {
   async actions(name: string, request: ActionsRequest, options: ConsoleOptions & { display?: ScreenSize | null } = {}): Promise<ActionsResponse> {
     const vm = await this.#consoleVm(name, options.leaseId);
     const fleet = this.#remote(vm);
-    const display = request.display ?? options.display ?? null;
+    const display = request.display ?? options.display ?? this.#leaseDisplay(vm, options.leaseId);
     if (display) {
       validateInt('display width', display.width, 16, 7680);
       validateInt('display height', display.height, 16, 4320);

@@ -7,6 +7,7 @@
 import type {
   Agent,
   AgentResult,
+  LeaseDisplay,
   NewStateEvent,
   Pool,
   StateEvent,
@@ -57,6 +58,8 @@ export interface ClaimRequest {
   holder: string;
   leaseId: string;
   leaseExpiresAt: string | null;
+  /** The display size the lease's agent sees; absent or null: the real screen. */
+  leaseDisplay?: LeaseDisplay | null;
   actor: string;
 }
 

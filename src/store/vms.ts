@@ -23,7 +23,7 @@ import type { Database } from './schema.js';
 import type { ClaimedVm, ClaimRequest, VmFilter, VmPatch, VmTransition } from './store.js';
 import { elapsedMs, insertEvent, type StoreContext } from './context.js';
 import { isForeignKeyViolation, isUniqueViolation } from './db-errors.js';
-import { rowToVm, vmPatchToRow, vmToRow } from './rows.js';
+import { displayToColumn, rowToVm, vmPatchToRow, vmToRow } from './rows.js';
 import { notifyVmReady } from './postgres/vm-ready-channel.js';
 import { updateVmWithEvent } from './postgres/one-statement.js';
 
@@ -274,6 +274,7 @@ async function claimVmPg(ctx: StoreContext, req: ClaimRequest, nowIso: string): 
       lease_id: req.leaseId,
       lease_holder: req.holder,
       lease_expires_at: req.leaseExpiresAt,
+      lease_display: displayToColumn(req.leaseDisplay),
     }),
     where: (eb) => eb.and([eb('name', '=', candidate), eb('state', 'in', states), eb('lease_id', 'is', null)]),
     nowIso,
@@ -321,6 +322,7 @@ async function claimInState(
         lease_id: req.leaseId,
         lease_holder: req.holder,
         lease_expires_at: req.leaseExpiresAt,
+        lease_display: displayToColumn(req.leaseDisplay),
       }))
       .where('name', '=', candidate)
       // The outer guard is what makes the claim safe: whatever the subselect saw, only a row

@@ -31,6 +31,7 @@ beforeEach(async () => {
   leaseId = lease.leaseId;
 });
 afterEach(async () => {
+  await h.orch.controller.idle();
   await h.close();
 });
 
@@ -263,6 +264,26 @@ describe('an action list', () => {
     const err = await h.orch.actions(vm, { format: 'hvkube', actions: waits }, { leaseId }).catch((e: unknown) => e);
     expect(isHvkubeError(err, 'INVALID_INPUT')).toBe(true);
     expect((err as { details: { field: string } }).details.field).toBe('actions[5]');
+  });
+
+  it('a lease that declared its display gets screenshots at that size and its coordinates mapped', async () => {
+    await h.orch.release(vm, { leaseId });
+    const lease = await h.orch.acquire({ pool: 'p', holder: 'scaled', display: DISPLAY, timeoutMs: 30_000 });
+    expect((await h.orch.getVm(lease.vm.name)).lease?.display).toEqual(DISPLAY);
+    const mine = { leaseId: lease.leaseId };
+    const png = PNG.sync.read(await h.orch.screenshot(lease.vm.name, mine));
+    expect([png.width, png.height]).toEqual([1280, 800]);
+    // An operator (no lease id) sees the real screen.
+    expect(PNG.sync.read(await h.orch.screenshot(lease.vm.name)).width).toBe(640);
+    const before = (await h.hv.inputEvents(lease.vm.name)).length;
+    await h.orch.click(lease.vm.name, 1000, 600, mine);
+    await h.orch.mouseMove(lease.vm.name, 10, 20, mine);
+    const res = await h.orch.actions(lease.vm.name, { format: 'anthropic', actions: [{ action: 'left_click', coordinate: [1278, 798] }] }, mine);
+    expect((await h.hv.inputEvents(lease.vm.name)).slice(before)).toEqual(['click left 500,300', 'move 5,10', 'click left 639,399']);
+    expect(res.display).toEqual(DISPLAY);
+    expect(await h.orch.cursorPosition(lease.vm.name, mine)).toEqual({ x: 1278, y: 798 });
+    const outside = await h.orch.click(lease.vm.name, 1280, 10, mine).catch((e: unknown) => e);
+    expect(isHvkubeError(outside, 'INVALID_INPUT')).toBe(true);
   });
 
   it('refuses a display size out of range', async () => {

@@ -14,6 +14,7 @@ import * as m002 from './002-fleet.js';
 import * as m003 from './003-webhooks.js';
 import * as m004 from './004-operator.js';
 import * as m005 from './005-template-readiness.js';
+import * as m006 from './006-lease-display.js';
 
 export interface Migration {
   name: string;
@@ -27,6 +28,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '003-webhooks', up: m003.up },
   { name: '004-operator', up: m004.up },
   { name: '005-template-readiness', up: m005.up },
+  { name: '006-lease-display', up: m006.up },
 ];
 
 /** Any number that other software on the same PostgreSQL database is unlikely to pick. */
