@@ -253,7 +253,7 @@ describe('an action list', () => {
   });
 
   it('is refused whole with a stale lease (LEASE_MISMATCH), before anything is sent', async () => {
-    await h.orch.release(vm, { leaseId });
+    await (await h.orch.release(vm, { leaseId })).done;
     const err = await h.orch.actions(vm, { format: 'hvkube', actions: [{ action: 'type', text: 'stale' }] }, { leaseId }).catch((e: unknown) => e);
     expect(isHvkubeError(err, 'LEASE_MISMATCH')).toBe(true);
     expect(await h.hv.inputEvents(vm)).toEqual([]);
@@ -267,8 +267,8 @@ describe('an action list', () => {
   });
 
   it('a lease that declared its display gets screenshots at that size and its coordinates mapped', async () => {
-    await h.orch.release(vm, { leaseId });
-    const lease = await h.orch.acquire({ pool: 'p', holder: 'scaled', display: DISPLAY, timeoutMs: 30_000 });
+    await (await h.orch.release(vm, { leaseId })).done;
+    const lease = await h.orch.acquire({ pool: 'p', holder: 'scaled', display: DISPLAY });
     expect((await h.orch.getVm(lease.vm.name)).lease?.display).toEqual(DISPLAY);
     const mine = { leaseId: lease.leaseId };
     const png = PNG.sync.read(await h.orch.screenshot(lease.vm.name, mine));
