@@ -223,7 +223,8 @@ export const DisplaySchema = z
   .openapi('Display', { example: { width: 1024, height: 768 } });
 
 /** One action as the chosen dialect spells it; checked by the server against that dialect, with the index and field of the first fault. */
-const ActionItemSchema = z.record(z.string(), z.unknown()).openapi('Action', {
+const ActionItemSchema = z.unknown().openapi('Action', {
+  type: 'object',
   description: 'hvkube: {"action": "click", "x": 10, "y": 20}; Anthropic: a computer tool_use input, e.g. {"action": "left_click_drag", "start_coordinate": [x, y], "coordinate": [x, y]}; OpenAI: a computer_call action, e.g. {"type": "drag", "path": [{"x": 1, "y": 2}, {"x": 3, "y": 4}]}',
 });
 
