@@ -478,12 +478,12 @@ export class FakeHypervisor implements Hypervisor {
     return this.input(name, (vm) => screens.setButton(vm.screen, button, false));
   }
 
-  keyDown(name: string, keys: readonly string[]): Promise<void> {
+  async keyDown(name: string, keys: readonly string[]): Promise<void> {
     for (const key of keys) parseKeyChord(key);
     return this.input(name, (vm) => screens.setKeys(vm.screen, keys, true));
   }
 
-  keyUp(name: string, keys: readonly string[]): Promise<void> {
+  async keyUp(name: string, keys: readonly string[]): Promise<void> {
     for (const key of keys) parseKeyChord(key);
     return this.input(name, (vm) => screens.setKeys(vm.screen, keys, false));
   }
