@@ -61,13 +61,13 @@ const ProbeSchema = z.discriminatedUnion('type', [
 ]);
 const McpSchema = z.object({ port: int(1, 65535), path: z.string().max(512) });
 const BootSchema = z.object({ kernel: z.string().max(4096), initrd: z.string().max(4096).nullable(), cmdline: z.string().max(1024) });
-const DisplaySchema = z.object({ width: int(640, 7680), height: int(480, 4320) });
+const GuestDisplaySchema = z.object({ width: int(640, 7680), height: int(480, 4320) });
 const GuestSchema = z
   .object({
     os: z.enum(GUEST_OSES).openapi({ description: 'the guest operating system; the backend builds the machine for it' }),
     secureBoot: z.boolean().openapi({ description: 'UEFI Secure Boot (Windows guests)' }),
     devices: z.enum(GUEST_DEVICE_SETS).openapi({ description: 'stock: AHCI disk and e1000e network, drivers every Windows has; virtio: the image has the virtio drivers' }),
-    display: DisplaySchema.nullable().openapi({ description: 'resolution the display offers first (EDID); null: the default' }),
+    display: GuestDisplaySchema.nullable().openapi({ description: 'resolution the display offers first (EDID); null: the default' }),
   })
   .openapi('GuestMachine');
 
@@ -276,7 +276,7 @@ export const VmSchema = z
     ip: z.string().nullable(),
     rdpPort: z.number().int().nullable(),
     mcpEndpoint: z.string().nullable(),
-    lease: z.object({ id: z.string(), holder: z.string(), expiresAt: iso.nullable() }).nullable(),
+    lease: z.object({ id: z.string(), holder: z.string(), expiresAt: iso.nullable(), display: z.object({ width: z.number().int(), height: z.number().int() }).nullable().optional() }).nullable(),
     hasClean: z.boolean(),
     bootMs: z.number().nullable(),
     lastResumeMs: z.number().nullable(),
@@ -309,7 +309,14 @@ export const KeysSchema = z
   .strict()
   .openapi('Keys');
 export const ClickSchema = z
-  .object({ x: int(0, 16384), y: int(0, 16384), button: z.enum(['left', 'right', 'middle']).optional(), double: z.boolean().optional(), lease_id: ConsoleLeaseId })
+  .object({
+    x: int(0, 16384),
+    y: int(0, 16384),
+    button: z.enum(['left', 'right', 'middle']).optional(),
+    double: z.boolean().optional(),
+    count: int(1, 3).optional().openapi({ description: 'clicks: 1, 2 (double) or 3 (triple)' }),
+    lease_id: ConsoleLeaseId,
+  })
   .strict()
   .openapi('Click');
 const RegionQuery = (what: string) =>
@@ -333,6 +340,80 @@ export const ScreenshotQuerySchema = z.object({
     .openapi({ description: 'draw a pointer: true where hvkube last moved it, or X,Y. Default false', example: 'true' }),
   lease_id: ConsoleLeaseId,
 });
+export const DisplaySchema = z
+  .object({ width: int(16, 7680), height: int(16, 4320) })
+  .strict()
+  .openapi('Display', { example: { width: 1024, height: 768 } });
+
+/** One action as the chosen dialect spells it; checked by the server against that dialect, with the index and field of the first fault. */
+const ActionItemSchema = z.unknown().openapi('Action', {
+  type: 'object',
+  description: 'hvkube: {"action": "click", "x": 10, "y": 20}; Anthropic: a computer tool_use input, e.g. {"action": "left_click_drag", "start_coordinate": [x, y], "coordinate": [x, y]}; OpenAI: a computer_call action, e.g. {"type": "drag", "path": [{"x": 1, "y": 2}, {"x": 3, "y": 4}]}',
+});
+
+export const ActionsRequestSchema = z
+  .object({
+    format: z.enum(['hvkube', 'anthropic', 'openai']).openapi({ description: 'the dialect of the actions' }),
+    actions: z.array(ActionItemSchema).min(1).max(100),
+    screenshot: z.boolean().optional().openapi({ description: 'take a screenshot after the last action (always for openai; otherwise when the last action is no screenshot or zoom)' }),
+    display: DisplaySchema.optional().openapi({ description: 'the display size the agent sees for this call; default the lease\'s, else the real screen' }),
+    call_id: z.string().min(1).max(200).optional().openapi({ description: 'the tool call id (Anthropic tool_use.id, OpenAI call_id), echoed in reply' }),
+    lease_id: ConsoleLeaseId,
+  })
+  .strict()
+  .openapi('ActionsRequest');
+
+const PointSchema = z.object({ x: z.number().int(), y: z.number().int() });
+export const ActionsAnswerSchema = z
+  .object({
+    results: z.array(
+      z.object({
+        index: z.number().int(),
+        action: z.string(),
+        ok: z.literal(true),
+        cursor: PointSchema.nullable().optional(),
+        image: z.object({ width: z.number().int(), height: z.number().int() }).optional(),
+      }),
+    ),
+    cursor: PointSchema.nullable().openapi({ description: 'the pointer after the last action, in the display space; null while unknown' }),
+    screenshot: z
+      .object({ media_type: z.literal('image/png'), data: z.string().openapi({ description: 'base64' }), width: z.number().int(), height: z.number().int() })
+      .optional(),
+    display: z.object({ width: z.number().int(), height: z.number().int() }),
+    reply: z.record(z.string(), z.unknown()).optional().openapi({ description: 'to hand back to the model as is: an Anthropic tool_result block or an OpenAI computer_call_output item' }),
+  })
+  .openapi('ActionsAnswer');
+
+export const ScreenInfoSchema = z
+  .object({
+    width: z.number().int(),
+    height: z.number().int(),
+    cursor: PointSchema.nullable().openapi({ description: 'where the pointer is (the backend\'s answer or where hvkube last put it), in the lease\'s display space when the lease id is given; null while unknown' }),
+    display: z.object({ width: z.number().int(), height: z.number().int() }).nullable().openapi({ description: 'the display size of the lease named by lease_id, when it declared one' }),
+  })
+  .openapi('ScreenInfo');
+export const ScreenInfoQuerySchema = z.object({ lease_id: ConsoleLeaseId });
+
+const KeyListSchema = z.array(z.string().min(1).max(40)).min(1).max(8).openapi({ example: ['ctrl', 'shift'] });
+export const KeyStateSchema = z
+  .object({
+    keys: KeyListSchema,
+    down: z.boolean().openapi({ description: 'true presses the keys in order and keeps them down; false releases them in order' }),
+    lease_id: ConsoleLeaseId,
+  })
+  .strict()
+  .openapi('KeyState');
+export const MouseButtonStateSchema = z
+  .object({
+    button: z.enum(['left', 'right', 'middle']).optional(),
+    down: z.boolean(),
+    x: int(0, 16384).optional(),
+    y: int(0, 16384).optional(),
+    lease_id: ConsoleLeaseId,
+  })
+  .strict()
+  .openapi('MouseButtonState');
+
 export const ConsoleAccessSchema = z
   .object({ command: z.array(z.string()).nullable(), instructions: z.string() })
   .openapi('ConsoleAccess');
@@ -345,6 +426,9 @@ export const AcquireRequestSchema = z
     wait: z.boolean().optional().openapi({ description: 'false: answer 503 at once when no VM is ready. Default true' }),
     holder: z.string().min(1).max(200).optional().openapi({ description: 'who holds the VM, shown in listings' }),
     lease_ttl_s: int(10, 7 * 24 * 3600).optional().openapi({ description: 'the lease expires unless renewed; default: the server\'s api.leaseTtlS (600)' }),
+    display: DisplaySchema.optional().openapi({
+      description: 'the display size the agent sees (e.g. 1024x768): screenshots under this lease are scaled to it and coordinates sent with this lease id mapped back to the real screen',
+    }),
   })
   .strict()
   .openapi('AcquireRequest');
@@ -360,6 +444,7 @@ export const AcquireAnswerSchema = z
     resume_ms: z.number(),
     wait_ms: z.number(),
     hot: z.boolean(),
+    display: DisplaySchema.nullable().openapi({ description: 'the display size the lease declared, or null for the real screen' }),
   })
   .openapi('AcquireAnswer');
 

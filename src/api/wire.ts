@@ -21,6 +21,8 @@ export interface AcquireAnswer {
   wait_ms: number;
   /** Handed out from the hot tier (paused in memory). */
   hot: boolean;
+  /** The display size the lease declared (screenshots scaled to it, coordinates mapped from it); null: the real screen. */
+  display: { width: number; height: number } | null;
 }
 
 export interface ReleaseAnswer {
@@ -41,6 +43,7 @@ export function toAcquireAnswer(r: AcquireResult): AcquireAnswer {
     resume_ms: r.resumeMs,
     wait_ms: r.waitMs,
     hot: r.fromHot,
+    display: r.vm.lease?.display ?? null,
   };
 }
 

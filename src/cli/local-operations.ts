@@ -58,6 +58,7 @@ export class LocalOperations implements HvkubeOperations {
       timeoutMs: timeoutS * 1000,
       // Like the API: a lease always ends unless renewed, so a killed CLI never leaks its VM.
       leaseTtlMs: (request.leaseTtlS ?? this.#leaseTtlS) * 1000,
+      display: request.display ?? null,
     });
     return toAcquireAnswer(r);
   }
@@ -82,6 +83,17 @@ export class LocalOperations implements HvkubeOperations {
   typeText: HvkubeOperations['typeText'] = (name, text, options) => this.#orch.typeText(name, text, options);
   pressKeys: HvkubeOperations['pressKeys'] = (name, chords, options) => this.#orch.pressKeys(name, chords, options);
   click: HvkubeOperations['click'] = (name, x, y, options) => this.#orch.click(name, x, y, options);
+  mouseButton: HvkubeOperations['mouseButton'] = (name, down, options) =>
+    down ? this.#orch.mouseDown(name, options) : this.#orch.mouseUp(name, options);
+  keyState: HvkubeOperations['keyState'] = (name, keys, down, options) =>
+    down ? this.#orch.keyDown(name, keys, options) : this.#orch.keyUp(name, keys, options);
+  screenInfo: HvkubeOperations['screenInfo'] = async (name, options = {}) => {
+    const size = await this.#orch.screenSize(name, options);
+    const vm = await this.#orch.getVm(name);
+    const display = options.leaseId !== undefined && vm.lease?.id === options.leaseId ? (vm.lease.display ?? null) : null;
+    return { ...size, cursor: await this.#orch.cursorPosition(name, options), display };
+  };
+  runActions: HvkubeOperations['runActions'] = (name, request, options) => this.#orch.actions(name, request, options);
   console: HvkubeOperations['console'] = (name) => this.#orch.console(name);
 
   exec: HvkubeOperations['exec'] = (name, input, options) => this.#orch.exec(name, input, options);

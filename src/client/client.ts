@@ -16,9 +16,10 @@ import { Agent as HttpAgent } from 'undici';
 import { ERROR_CODES, HvkubeError, type ErrorCode } from '../domain/errors.js';
 import type { AgentStatus } from '../domain/agent-state.js';
 import type { Agent, Pool, StateEvent, Template, Vm } from '../domain/types.js';
-import type { ConsoleAccess, HostInfo, MouseButton, ScreenshotOptions } from '../hypervisor/hypervisor.js';
+import type { ClickCount, ConsoleAccess, HostInfo, MouseButton, ScreenshotOptions } from '../hypervisor/hypervisor.js';
 import { checkScreenshotOptions, mediaTypeOf } from '../hypervisor/console/screenshot-options.js';
 import { screenshotQuery } from '../hypervisor/console/screenshot-query.js';
+import type { ActionsRequest, ActionsResponse } from '../orchestrator/input/run-actions.js';
 import type { ApplyResult, FleetFile, FleetObject } from '../orchestrator/apply/index.js';
 import type { PoolInput, ScaleInput, TemplateInput } from '../orchestrator/catalog.js';
 import type { ProgressEvent } from '../orchestrator/context.js';
@@ -31,7 +32,7 @@ import type { WebhookDelivery, WebhookSubscription } from '../store/webhooks.js'
 import type { WebhookInput, WebhookView } from '../webhooks/subscriptions.js';
 import type { GuestExecResult, GuestFileEntry } from '../hypervisor/guest.js';
 import type { GuestExecInput } from '../orchestrator/guest-input.js';
-import type { AcquireAnswer, AcquireRequest, GuestFileOptions, HvkubeOperations, ReleaseAnswer, ReleaseRequest } from './operations.js';
+import type { AcquireAnswer, AcquireRequest, GuestFileOptions, HvkubeOperations, ReleaseAnswer, ReleaseRequest, ScreenInfo } from './operations.js';
 import { readSse } from './sse.js';
 
 type Fetch = (input: string, init: RequestInit) => Promise<Response> | Response;
@@ -157,7 +158,7 @@ export class HvkubeClient implements HvkubeOperations {
   }
   acquire(request: AcquireRequest): Promise<AcquireAnswer> {
     return this.#json('POST', '/acquire', {
-      body: { pool_name: request.pool, timeout_s: request.timeoutS, wait: request.wait, holder: request.holder, lease_ttl_s: request.leaseTtlS },
+      body: { pool_name: request.pool, timeout_s: request.timeoutS, wait: request.wait, holder: request.holder, lease_ttl_s: request.leaseTtlS, display: request.display },
     });
   }
   release(name: string, request: ReleaseRequest = {}): Promise<ReleaseAnswer> {
@@ -199,8 +200,21 @@ export class HvkubeClient implements HvkubeOperations {
   async pressKeys(name: string, chords: string[], options: ConsoleOptions = {}): Promise<void> {
     await this.#json('POST', `/vms/${enc(name)}/keys`, { body: { chords, lease_id: options.leaseId } });
   }
-  async click(name: string, x: number, y: number, options: { button?: MouseButton; double?: boolean } & ConsoleOptions = {}): Promise<void> {
-    await this.#json('POST', `/vms/${enc(name)}/click`, { body: { x, y, button: options.button, double: options.double, lease_id: options.leaseId } });
+  async click(name: string, x: number, y: number, options: { button?: MouseButton; double?: boolean; count?: ClickCount } & ConsoleOptions = {}): Promise<void> {
+    await this.#json('POST', `/vms/${enc(name)}/click`, { body: { x, y, button: options.button, double: options.double, count: options.count, lease_id: options.leaseId } });
+  }
+  async mouseButton(name: string, down: boolean, options: { button?: MouseButton; x?: number; y?: number } & ConsoleOptions = {}): Promise<void> {
+    await this.#json('POST', `/vms/${enc(name)}/mouse-button`, { body: { down, button: options.button, x: options.x, y: options.y, lease_id: options.leaseId } });
+  }
+  async keyState(name: string, keys: string[], down: boolean, options: ConsoleOptions = {}): Promise<void> {
+    await this.#json('POST', `/vms/${enc(name)}/key-state`, { body: { keys, down, lease_id: options.leaseId } });
+  }
+  screenInfo(name: string, options: ConsoleOptions = {}): Promise<ScreenInfo> {
+    const q = options.leaseId === undefined ? '' : `?lease_id=${encodeURIComponent(options.leaseId)}`;
+    return this.#json('GET', `/vms/${enc(name)}/screen${q}`);
+  }
+  runActions(name: string, request: ActionsRequest, options: ConsoleOptions = {}): Promise<ActionsResponse> {
+    return this.#json('POST', `/vms/${enc(name)}/actions`, { body: { ...request, lease_id: options.leaseId } });
   }
   console(name: string): Promise<ConsoleAccess> {
     return this.#json('GET', `/vms/${enc(name)}/console`);

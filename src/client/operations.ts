@@ -7,9 +7,10 @@
  */
 import type { AcquireAnswer, ReleaseAnswer } from '../api/wire.js';
 import type { Pool, ReleasePolicy, StateEvent, Template, Vm } from '../domain/types.js';
-import type { ConsoleAccess, HostInfo, MouseButton, ScreenshotOptions } from '../hypervisor/hypervisor.js';
+import type { ClickCount, ConsoleAccess, HostInfo, MouseButton, ScreenshotOptions } from '../hypervisor/hypervisor.js';
 import type { GuestExecResult, GuestFileEntry } from '../hypervisor/guest.js';
 import type { GuestExecInput } from '../orchestrator/guest-input.js';
+import type { ActionsRequest, ActionsResponse } from '../orchestrator/input/run-actions.js';
 import type { PoolInput, ScaleInput, TemplateInput } from '../orchestrator/catalog.js';
 import type { ProgressEvent } from '../orchestrator/context.js';
 import type { ConsoleOptions, PoolStatus, ProvisionReport } from '../orchestrator/orchestrator.js';
@@ -33,6 +34,19 @@ export interface AcquireRequest {
   holder?: string;
   /** Lease length; the server's default (600 s) when omitted, none in-process. */
   leaseTtlS?: number;
+  /**
+   * The display size the agent sees (e.g. 1024x768): screenshots under the lease are scaled to it
+   * and coordinates sent with the lease id mapped back to the real screen.
+   */
+  display?: { width: number; height: number };
+}
+
+/** The screen size, and where the pointer is (in the lease's display space when it declared one). */
+export interface ScreenInfo {
+  width: number;
+  height: number;
+  cursor: { x: number; y: number } | null;
+  display: { width: number; height: number } | null;
 }
 
 export interface ReleaseRequest {
@@ -78,7 +92,17 @@ export interface HvkubeOperations {
   screenshot(name: string, options?: ScreenshotOptions & ConsoleOptions): Promise<Uint8Array>;
   typeText(name: string, text: string, options?: ConsoleOptions): Promise<void>;
   pressKeys(name: string, chords: string[], options?: ConsoleOptions): Promise<void>;
-  click(name: string, x: number, y: number, options?: { button?: MouseButton; double?: boolean } & ConsoleOptions): Promise<void>;
+  click(name: string, x: number, y: number, options?: { button?: MouseButton; double?: boolean; count?: ClickCount } & ConsoleOptions): Promise<void>;
+  /** A mouse button goes down (and stays down) or up, where the pointer is or at (x, y). */
+  mouseButton(name: string, down: boolean, options?: { button?: MouseButton; x?: number; y?: number } & ConsoleOptions): Promise<void>;
+  /** Keys (`ctrl`, `shift`, `a`) go down in order and stay down, or go up in order. */
+  keyState(name: string, keys: string[], down: boolean, options?: ConsoleOptions): Promise<void>;
+  screenInfo(name: string, options?: ConsoleOptions): Promise<ScreenInfo>;
+  /**
+   * Runs actions in hvkube's, Anthropic's or OpenAI's form (`POST /vms/{name}/actions`): all are
+   * checked first, then run in order; the answer's `reply` goes back to the model as it is.
+   */
+  runActions(name: string, request: ActionsRequest, options?: ConsoleOptions): Promise<ActionsResponse>;
   console(name: string): Promise<ConsoleAccess>;
 
   /**

@@ -182,10 +182,21 @@ export interface PoolAutoscaleStatus {
   coldStartMeasuredAt: string | null;
 }
 
+/** A display size in pixels. */
+export interface LeaseDisplay {
+  width: number;
+  height: number;
+}
+
 export interface Lease {
   id: string;
   holder: string;
   expiresAt: string | null;
+  /**
+   * The display size the lease's agent sees: screenshots under the lease are scaled to it and its
+   * coordinates mapped back to the real screen. Null or absent: the real screen size.
+   */
+  display?: LeaseDisplay | null;
 }
 
 export interface Vm {

@@ -12,6 +12,7 @@ import { RELEASE_POLICIES } from '../domain/types.js';
 import { mediaTypeOf } from '../hypervisor/console/screenshot-options.js';
 import { screenshotOptionsFromQuery } from '../hypervisor/console/screenshot-query.js';
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
+import { inputStepsSchema } from '../orchestrator/input/steps.js';
 import { isClusterBearer } from './cluster-token.js';
 import type { LatencySummary } from './latency.js';
 
@@ -32,6 +33,7 @@ const Point = { x: z.number().int(), y: z.number().int() };
 const ClickBody = z.object({ ...Point, button: z.enum(['left', 'right', 'middle']).optional(), double: z.boolean().optional() }).strict();
 const MouseBody = z.object(Point).strict();
 const ScrollBody = z.object({ delta: z.number().int() }).strict();
+const InputBody = z.object({ steps: inputStepsSchema }).strict();
 
 async function body<T>(schema: z.ZodType<T>, req: { json(): Promise<unknown> }): Promise<T> {
   const parsed = schema.safeParse(await req.json().catch(() => undefined));
@@ -88,6 +90,11 @@ export function internalFleetRoutes(deps: InternalRouteDeps): (app: OpenAPIHono)
       await orch.scroll(c.req.param('name'), (await body(ScrollBody, c.req)).delta);
       return c.json({ ok: true }, 200);
     });
+    app.post(`${base}/vms/:name/input`, async (c) => {
+      await orch.runInputSteps(c.req.param('name'), (await body(InputBody, c.req)).steps);
+      return c.json({ ok: true }, 200);
+    });
+    app.get(`${base}/vms/:name/screen-size`, async (c) => c.json(await orch.screenSize(c.req.param('name')), 200));
     app.get(`${base}/stats`, (c) => c.json({ host: orch.ctx.settings.host, forwarding: deps.stats() }, 200));
   };
 }

@@ -7,8 +7,9 @@
 import type { ReleasePolicy, Vm } from '../domain/types.js';
 import { ERROR_CODES, HvkubeError, type ErrorCode } from '../domain/errors.js';
 import type { RemoteRelease, RemoteVmOperations } from '../orchestrator/fleet-hooks.js';
-import type { MouseButton, ScreenshotOptions } from '../hypervisor/hypervisor.js';
+import type { MouseButton, ScreenshotOptions, ScreenSize } from '../hypervisor/hypervisor.js';
 import { screenshotQuery } from '../hypervisor/console/screenshot-query.js';
+import type { InputStep } from '../orchestrator/input/steps.js';
 import type { Store, VmTransition } from '../store/store.js';
 import { errorMessage, type Logger } from '../_util/logger.js';
 import { LatencyRecorder } from './latency.js';
@@ -177,5 +178,16 @@ export class OwnerClient implements RemoteVmOperations {
 
   async scroll(vm: Vm, delta: number): Promise<void> {
     await this.#call('input', vm, '/scroll', { method: 'POST', body: { delta } });
+  }
+
+  async input(vm: Vm, steps: InputStep[]): Promise<void> {
+    // Holds and paced drags wait on the owner: the call may take that long besides the usual time.
+    const waits = steps.reduce((sum, s) => sum + (s.kind === 'wait' ? s.ms : 0), 0);
+    await this.#call('input', vm, '/input', { method: 'POST', body: { steps } }, this.#o.timeoutMs + waits);
+  }
+
+  async screenSize(vm: Vm): Promise<ScreenSize> {
+    const res = await this.#call('screenshot', vm, '/screen-size', { method: 'GET' });
+    return (await res.json()) as ScreenSize;
   }
 }

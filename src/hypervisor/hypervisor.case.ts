@@ -46,6 +46,7 @@ export const CONTRACT_TESTS = {
   stop: 'stop with force turns the VM off',
   screenshot: 'screenshot is a valid PNG and typing changes it',
   screenshotWidth: 'screenshot scales to the requested width',
+  inputVocabulary: 'buttons and keys go down and up, triple clicks, and the screen size matches a screenshot',
   list: 'listVms filters by prefix',
   getMissing: 'getVm of a missing VM is null',
   missing: 'operations on a missing VM are HV_NOT_FOUND',
@@ -260,6 +261,21 @@ export function runHypervisorContract(
       await bringTo('running');
       const small = decodePng(await hv.screenshot(vm, { width: 320 }));
       expect(small.width).toBe(320);
+    });
+
+    test(CONTRACT_TESTS.inputVocabulary, async () => {
+      await bringTo('running');
+      const size = await hv.screenSize(vm);
+      const shot = decodePng(await hv.screenshot(vm));
+      expect(size).toEqual({ width: shot.width, height: shot.height });
+      await hv.mouseMove(vm, 5, 5);
+      await hv.mouseDown(vm, 'left');
+      await hv.mouseMove(vm, 20, 20);
+      await hv.mouseUp(vm, 'left');
+      await hv.click(vm, 10, 10, { count: 3 });
+      await hv.keyDown(vm, ['shift']);
+      await hv.keyUp(vm, ['shift']);
+      await expect(hv.keyDown(vm, ['nokey'])).rejects.toThrow();
     });
 
     test(CONTRACT_TESTS.list, async () => {

@@ -75,6 +75,21 @@ export interface ScreenRegion {
   height: number;
 }
 
+/** How many clicks one `click` makes: 1, 2 (a double click) or 3 (a triple click, selecting a line). */
+export type ClickCount = 1 | 2 | 3;
+
+export interface ClickOptions {
+  button?: MouseButton;
+  /** Same as `count: 2`; kept for callers of the first API. */
+  double?: boolean;
+  count?: ClickCount;
+}
+
+export interface ScreenSize {
+  width: number;
+  height: number;
+}
+
 export interface ScreenPoint {
   x: number;
   y: number;
@@ -189,7 +204,25 @@ export interface Hypervisor {
   /** Key chords such as `ctrl+l`, `enter`, `alt+f4`, pressed in order. */
   pressKeys(name: string, chords: string[]): Promise<void>;
   mouseMove(name: string, x: number, y: number): Promise<void>;
-  click(name: string, x: number, y: number, options?: { button?: MouseButton; double?: boolean }): Promise<void>;
+  /** Moves to (x, y), then clicks `count` times (default 1; `double` means 2). */
+  click(name: string, x: number, y: number, options?: ClickOptions): Promise<void>;
+  /** Presses a mouse button where the pointer is, and keeps it down (a drag moves, then `mouseUp`). */
+  mouseDown(name: string, button: MouseButton): Promise<void>;
+  mouseUp(name: string, button: MouseButton): Promise<void>;
+  /**
+   * Presses keys (canonical names from `domain/keys.ts`: `ctrl`, `shift`, `a`, `f5`) in the order
+   * given and keeps them down until `keyUp`; a hold is `keyDown`, a wait, `keyUp`.
+   */
+  keyDown(name: string, keys: readonly string[]): Promise<void>;
+  /** Releases keys in the order given (callers pass the reverse of the presses). */
+  keyUp(name: string, keys: readonly string[]): Promise<void>;
+  /** The size of the VM's screen in pixels, the space every coordinate above is in. */
+  screenSize(name: string): Promise<ScreenSize>;
+  /**
+   * Where the pointer is, when the backend can tell (the fake can); hvkube tracks the position it
+   * last sent for the others.
+   */
+  cursorPosition?(name: string): Promise<{ x: number; y: number } | null>;
   scroll(name: string, delta: number): Promise<void>;
   console(name: string): Promise<ConsoleAccess>;
 

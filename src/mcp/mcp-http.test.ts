@@ -47,13 +47,19 @@ describe('MCP over streamable HTTP', () => {
       'click',
       'get_clipboard',
       'list_files',
+      'computer_actions',
+      'drag',
+      'hold_keys',
+      'key_state',
       'list_pools',
       'list_vms',
+      'mouse_button',
       'move_mouse',
       'press_keys',
       'read_file',
       'release_desktop',
       'run_command',
+      'screen_info',
       'screenshot',
       'scroll',
       'set_clipboard',
@@ -150,6 +156,28 @@ describe('MCP over streamable HTTP', () => {
       (await client.callTool({ name: 'scroll', arguments: { vm: desk.vm_name, delta: -3 } }))
         .isError,
     ).toBeFalsy();
+    for (const [name, args] of [
+      ['click', { x: 5, y: 6, count: 3 }],
+      ['mouse_button', { down: true, x: 7, y: 8 }],
+      ['mouse_button', { down: false }],
+      ['key_state', { keys: ['shift'], down: true }],
+      ['key_state', { keys: ['shift'], down: false }],
+      ['hold_keys', { chord: 'ctrl', duration_ms: 1 }],
+      ['drag', { path: [{ x: 1, y: 1 }, { x: 20, y: 20 }], steps: 2 }],
+    ] as const) {
+      const r = await client.callTool({ name, arguments: { vm: desk.vm_name, ...args } });
+      expect(r.isError, `${name}: ${textOf(r)}`).toBeFalsy();
+    }
+    expect(textOf(await client.callTool({ name: 'screen_info', arguments: { vm: desk.vm_name } }))).toMatch(/640x400 pixels; pointer at 20,20/);
+    const computer = await client.callTool({
+      name: 'computer_actions',
+      arguments: { vm: desk.vm_name, format: 'anthropic', actions: [{ action: 'triple_click', coordinate: [9, 9] }, { action: 'screenshot' }] },
+    });
+    expect(computer.isError, textOf(computer)).toBeFalsy();
+    expect(imageOf(computer).data.length).toBeGreaterThan(0);
+    const bad = await client.callTool({ name: 'computer_actions', arguments: { vm: desk.vm_name, format: 'openai', actions: [{ type: 'fly' }] } });
+    expect(bad.isError).toBe(true);
+    expect(textOf(bad)).toMatch(/actions\[0\]\.type/);
     // The fake console renders what was typed: the screen changed.
     expect(
       imageOf(

@@ -40,7 +40,9 @@ export const AcquireInput = portable(
       .max(600)
       .optional()
       .describe('seconds to wait when no desktop is ready; 0 fails at once. Default 30'),
-  }),
+    display_width: z.number().int().min(16).max(7680).optional().describe('the display width you work in (e.g. 1024); give display_height too. Screenshots come at this size and your coordinates are mapped to the real screen'),
+    display_height: z.number().int().min(16).max(4320).optional().describe('the display height you work in (e.g. 768)'),
+  }).refine((v) => (v.display_width === undefined) === (v.display_height === undefined), 'give display_width and display_height together'),
 );
 
 export const AcquireOutput = portable(
@@ -125,6 +127,68 @@ export const ClickInput = portable(
     y: coordinate('y'),
     button: z.enum(['left', 'right', 'middle']).optional().describe('default left'),
     double: z.boolean().optional().describe('double-click. Default false'),
+    count: z.number().int().min(1).max(3).optional().describe('clicks: 1, 2 (double) or 3 (triple, selects a line). Default 1'),
+  }),
+);
+
+const button = z.enum(['left', 'right', 'middle']).optional().describe('default left');
+
+export const MouseButtonInput = portable(
+  z.object({
+    vm,
+    lease_id: leaseId,
+    down: z.boolean().describe('true presses the button and keeps it down; false releases it'),
+    button,
+    x: coordinate('x').optional().describe('move here first (give y too)'),
+    y: coordinate('y').optional(),
+  }),
+);
+
+export const KeyStateInput = portable(
+  z.object({
+    vm,
+    lease_id: leaseId,
+    keys: z.array(z.string().min(1).max(40)).min(1).max(8).describe('single keys, e.g. ["ctrl", "shift"]; pressed (or released) in this order'),
+    down: z.boolean().describe('true keeps them down until released with down: false'),
+  }),
+);
+
+export const HoldKeysInput = portable(
+  z.object({
+    vm,
+    lease_id: leaseId,
+    chord: z.string().min(1).max(60).describe('keys held together, e.g. "shift" or "ctrl+a"'),
+    duration_ms: z.number().int().min(0).max(60_000).describe('how long to hold them, in milliseconds'),
+  }),
+);
+
+export const DragInput = portable(
+  z.object({
+    vm,
+    lease_id: leaseId,
+    path: z
+      .array(z.object({ x: coordinate('x'), y: coordinate('y') }))
+      .min(2)
+      .max(100)
+      .describe('points the pointer passes with the button held: the first is where it goes down, the last where it is released'),
+    button,
+    steps: z.number().int().min(1).max(100).optional().describe('moves per segment. Default 10'),
+  }),
+);
+
+export const ScreenInfoInput = portable(z.object({ vm, lease_id: leaseId }));
+
+export const ComputerActionsInput = portable(
+  z.object({
+    vm,
+    lease_id: leaseId,
+    format: z.enum(['hvkube', 'anthropic', 'openai']).describe('the form of the actions: anthropic (computer tool input objects), openai (computer_call action objects) or hvkube'),
+    actions: z
+      .array(z.record(z.string(), z.unknown()))
+      .min(1)
+      .max(100)
+      .describe('the actions as the tool emits them, e.g. {"action": "left_click", "coordinate": [100, 200]} or {"type": "click", "button": "left", "x": 100, "y": 200}'),
+    screenshot: z.boolean().optional().describe('take a screenshot after the last action. Default: only when the last action is a screenshot or zoom (always for openai)'),
   }),
 );
 

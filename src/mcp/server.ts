@@ -10,6 +10,7 @@ import type { McpSession } from './session.js';
 import { registerAgentTools } from './tools-agents.js';
 import { registerConsoleTools } from './tools-console.js';
 import { registerGuestTools } from './tools-guest.js';
+import { registerInputTools } from './tools-input.js';
 import { registerDesktopTools } from './tools-desktop.js';
 
 export const MCP_SERVER_INFO = { name: 'hvkube', version: '0.1.0' } as const;
@@ -39,6 +40,7 @@ export function createHvkubeMcpServer(deps: McpServerDeps): McpServer {
   registerDesktopTools(server, toolDeps);
   registerConsoleTools(server, toolDeps);
   registerGuestTools(server, toolDeps);
+  registerInputTools(server, toolDeps);
   if (toolDeps.agents) registerAgentTools(server, toolDeps.agents, toolDeps);
   return server;
 }

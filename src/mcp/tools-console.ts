@@ -137,14 +137,14 @@ export function registerConsoleTools(server: McpServer, deps: ToolDeps): void {
         'Clicks the mouse at a point of an acquired desktop, in full-size screen pixels.',
       inputSchema: ClickInput,
     },
-    ({ vm, lease_id, x, y, button, double }) =>
+    ({ vm, lease_id, x, y, button, double, count }) =>
       guarded('click', logger, async () => {
+        const clicks = (count ?? (double ? 2 : 1)) as 1 | 2 | 3;
         await session.drive(vm, lease_id, (leaseId) =>
-          orch.click(vm, x, y, { button: button ?? 'left', double: double ?? false, leaseId }),
+          orch.click(vm, x, y, { button: button ?? 'left', count: clicks, leaseId }),
         );
-        return textResult(
-          `${double ? 'double-' : ''}clicked ${button ?? 'left'} at ${x},${y} on ${vm}`,
-        );
+        const how = clicks === 3 ? 'triple-' : clicks === 2 ? 'double-' : '';
+        return textResult(`${how}clicked ${button ?? 'left'} at ${x},${y} on ${vm}`);
       }),
   );
 

@@ -81,13 +81,14 @@ export function registerDesktopTools(server: McpServer, { orch, session, logger 
       inputSchema: AcquireInput,
       outputSchema: AcquireOutput,
     },
-    ({ pool, timeout_s }) =>
+    ({ pool, timeout_s, display_width, display_height }) =>
       guarded('acquire_desktop', logger, async () => {
         const r = await orch.acquire({
           pool,
           holder: session.holder,
           timeoutMs: (timeout_s ?? DEFAULT_TIMEOUT_S) * 1000,
           leaseTtlMs: session.leaseTtlMs,
+          display: display_width !== undefined && display_height !== undefined ? { width: display_width, height: display_height } : null,
         });
         session.adopt(r);
         return jsonResult({

@@ -5,7 +5,8 @@
  * @module
  */
 import { HvkubeError, isHvkubeError } from '../domain/errors.js';
-import type { Pool, Template, Vm } from '../domain/types.js';
+import type { LeaseDisplay, Pool, Template, Vm } from '../domain/types.js';
+import { validateInt } from '../domain/validation.js';
 import type { VmState } from '../domain/vm-state.js';
 import { newId } from '../_util/ids.js';
 import { errorMessage } from '../_util/logger.js';
@@ -25,6 +26,11 @@ export interface AcquireOptions {
   timeoutMs?: number;
   /** The lease expires unless renewed; null for no expiry. Default null. */
   leaseTtlMs?: number | null;
+  /**
+   * The display size the holder's agent sees (e.g. 1024x768): screenshots under the lease are
+   * scaled to it and coordinates sent under it mapped back to the real screen. Default: the real screen.
+   */
+  display?: LeaseDisplay | null;
   signal?: AbortSignal;
 }
 
@@ -72,6 +78,10 @@ export async function acquire(ctx: OrchestratorContext, deps: AcquireDeps, optio
   const timeoutMs = Math.max(0, options.timeoutMs ?? 0);
   const deadline = t0 + timeoutMs;
   const holder = options.holder ?? 'anonymous';
+  if (options.display) {
+    validateInt('display width', options.display.width, 16, 7680);
+    validateInt('display height', options.display.height, 16, 4320);
+  }
   let failures = 0;
   let lastFailure: unknown;
   let poolChecked: Pool | null = null;
@@ -131,6 +141,7 @@ async function claim(ctx: OrchestratorContext, options: AcquireOptions, holder: 
     holder,
     leaseId,
     leaseExpiresAt: expiresAt,
+    leaseDisplay: options.display ?? null,
     actor: holder,
   });
   if (vm) {

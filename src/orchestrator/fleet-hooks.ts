@@ -5,7 +5,8 @@
  * @module
  */
 import type { Pool, ReleasePolicy, Vm } from '../domain/types.js';
-import type { MouseButton, ScreenshotOptions } from '../hypervisor/hypervisor.js';
+import type { MouseButton, ScreenshotOptions, ScreenSize } from '../hypervisor/hypervisor.js';
+import type { InputStep } from './input/steps.js';
 
 export interface RemoteRelease {
   policy?: ReleasePolicy;
@@ -28,6 +29,9 @@ export interface RemoteVmOperations {
   click(vm: Vm, x: number, y: number, options: { button?: MouseButton; double?: boolean }): Promise<void>;
   mouseMove(vm: Vm, x: number, y: number): Promise<void>;
   scroll(vm: Vm, delta: number): Promise<void>;
+  /** Runs input steps (screen pixels, already checked) on the owner, in order. */
+  input(vm: Vm, steps: InputStep[]): Promise<void>;
+  screenSize(vm: Vm): Promise<ScreenSize>;
 }
 
 export interface FleetHooks {

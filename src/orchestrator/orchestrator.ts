@@ -11,8 +11,12 @@ import { refuseTooLarge, toExecRequest, validateClipboardText, validateGuestPath
 import type { Pool, StateEvent, Template, Vm } from '../domain/types.js';
 import { LEASED_VM_STATES, READY_VM_STATES, VM_STATES, vmTransition, type VmState } from '../domain/vm-state.js';
 import { validateInt } from '../domain/validation.js';
-import type { ConsoleAccess, HostInfo, Hypervisor, MouseButton, ScreenshotOptions } from '../hypervisor/hypervisor.js';
+import type { ClickCount, ConsoleAccess, HostInfo, Hypervisor, MouseButton, ScreenshotOptions, ScreenSize } from '../hypervisor/hypervisor.js';
 import { checkScreenshotOptions } from '../hypervisor/console/screenshot-options.js';
+import { runActions, type ActionsRequest, type ActionsResponse, type Point } from './input/run-actions.js';
+import { runInputSteps, type InputStep } from './input/steps.js';
+import { resizePng } from './input/screen-image.js';
+import { encodeScreenshot } from '../hypervisor/console/encode.js';
 import type { EventQuery, Store, VmFilter } from '../store/store.js';
 import { systemClock, type Clock } from '../_util/clock.js';
 import { errorMessage, silentLogger, type Logger } from '../_util/logger.js';
@@ -65,6 +69,22 @@ export interface PoolStatus {
 }
 
 /** What a console operation takes besides its input. */
+function validButton(button: unknown): MouseButton {
+  if (button === undefined) return 'left';
+  if (button === 'left' || button === 'right' || button === 'middle') return button;
+  throw new HvkubeError('INVALID_INPUT', `mouse button must be left, right or middle, got ${JSON.stringify(button)}`);
+}
+
+function validKeys(keys: unknown): string[] {
+  if (!Array.isArray(keys) || keys.length === 0 || keys.length > 8) throw new HvkubeError('INVALID_INPUT', 'give 1 to 8 keys', { hint: 'e.g. ctrl shift' });
+  return keys.map((k) => {
+    if (typeof k !== 'string') throw new HvkubeError('INVALID_INPUT', 'keys must be strings');
+    const chord = parseKeyChord(k);
+    if (chord.modifiers.length > 0) throw new HvkubeError('INVALID_INPUT', `${JSON.stringify(k)} is a chord; name one key per entry`, { hint: 'e.g. ["ctrl", "shift"]' });
+    return chord.key;
+  });
+}
+
 export interface ConsoleOptions {
   /** The caller's lease: the operation is refused (LEASE_MISMATCH) unless the VM still holds it. */
   leaseId?: string;
@@ -89,6 +109,8 @@ export class Orchestrator {
   readonly #pokedAt = new Map<string, number>();
   readonly #pokeLater = new Map<string, NodeJS.Timeout>();
   readonly autoscaler: Autoscaler;
+  /** Where hvkube last put each VM's pointer (screen pixels): the hypervisors cannot say. */
+  readonly #cursors = new Map<string, Point>();
   #closing = false;
   #fleet: FleetHooks | null = null;
   readonly #unsubscribe: () => void;
@@ -535,11 +557,22 @@ export class Orchestrator {
   /**
    * An image of the VM's screen: PNG unless `format` says otherwise, scaled, cropped or zoomed as
    * the options ask (see `ScreenshotOptions`). Bad options are refused before anything is taken.
+   * Under a lease that declared its display, and with no size asked for, the agent sees the
+   * screen at exactly that size (its coordinates are mapped back the same way).
    */
   async screenshot(name: string, options: ScreenshotOptions & ConsoleOptions = {}): Promise<Buffer> {
     const { leaseId, ...shape } = options;
     checkScreenshotOptions(shape);
     const vm = await this.#consoleVm(name, leaseId);
+    const display = this.#leaseDisplay(vm, leaseId);
+    const sized = shape.width !== undefined || shape.height !== undefined || shape.longestSide !== undefined || shape.region !== undefined || shape.zoom !== undefined;
+    if (display && !sized) {
+      const { format, quality, ...rest } = shape;
+      const native = { ...rest, width: display.width };
+      const remote = this.#remote(vm);
+      const png = resizePng(remote ? await remote.remote.screenshot(vm, native) : await this.ctx.hv.screenshot(name, native), display);
+      return format === undefined || format === 'png' ? png : encodeScreenshot({ encoded: png }, { format, ...(quality === undefined ? {} : { quality }) });
+    }
     const fleet = this.#remote(vm);
     if (fleet) return fleet.remote.screenshot(vm, shape);
     return this.ctx.hv.screenshot(name, shape);
@@ -584,22 +617,155 @@ export class Orchestrator {
     if (fleet) return fleet.remote.pressKeys(vm, chords);
     await this.ctx.hv.pressKeys(name, chords);
   }
-  async click(name: string, x: number, y: number, options: { button?: MouseButton; double?: boolean } & ConsoleOptions = {}): Promise<void> {
+  async click(name: string, x: number, y: number, options: { button?: MouseButton; double?: boolean; count?: ClickCount } & ConsoleOptions = {}): Promise<void> {
     const vm = await this.#consoleVm(name, options.leaseId);
     validateInt('x', x, 0, 16384);
     validateInt('y', y, 0, 16384);
-    const how = { button: options.button, double: options.double };
-    const fleet = this.#remote(vm);
-    if (fleet) return fleet.remote.click(vm, x, y, how);
-    await this.ctx.hv.click(name, x, y, how);
+    if (options.count !== undefined) validateInt('click count', options.count, 1, 3);
+    const count = options.count ?? (options.double ? 2 : 1);
+    const p = await this.#toScreen(vm, options.leaseId, x, y);
+    await this.#input(vm, [{ kind: 'click', ...p, button: validButton(options.button), count }]);
   }
   async mouseMove(name: string, x: number, y: number, options: ConsoleOptions = {}): Promise<void> {
     const vm = await this.#consoleVm(name, options.leaseId);
     validateInt('x', x, 0, 16384);
     validateInt('y', y, 0, 16384);
+    await this.#input(vm, [{ kind: 'move', ...(await this.#toScreen(vm, options.leaseId, x, y)) }]);
+  }
+  /** The display size of the caller's lease, when the caller names the lease and it declared one. */
+  #leaseDisplay(vm: Vm, leaseId: string | undefined): ScreenSize | null {
+    return leaseId !== undefined && vm.lease?.id === leaseId ? (vm.lease.display ?? null) : null;
+  }
+  /** A point the caller sent, in screen pixels (mapped from its lease's display when it declared one). */
+  async #toScreen(vm: Vm, leaseId: string | undefined, x: number, y: number): Promise<Point> {
+    const display = this.#leaseDisplay(vm, leaseId);
+    if (!display) return { x, y };
+    if (x >= display.width || y >= display.height) {
+      throw new HvkubeError('INVALID_INPUT', `(${x}, ${y}) is outside the lease's ${display.width}x${display.height} display`, { details: { vm: vm.name, display } });
+    }
     const fleet = this.#remote(vm);
-    if (fleet) return fleet.remote.mouseMove(vm, x, y);
-    await this.ctx.hv.mouseMove(name, x, y);
+    const screen = fleet ? await fleet.remote.screenSize(vm) : await this.ctx.hv.screenSize(vm.name);
+    return {
+      x: Math.min(screen.width - 1, Math.round((x * screen.width) / display.width)),
+      y: Math.min(screen.height - 1, Math.round((y * screen.height) / display.height)),
+    };
+  }
+  /** Presses a mouse button (default left) where the pointer is, or at (x, y) after moving there; it stays down. */
+  async mouseDown(name: string, options: { button?: MouseButton; x?: number; y?: number } & ConsoleOptions = {}): Promise<void> {
+    await this.#mouseButton(name, true, options);
+  }
+  async mouseUp(name: string, options: { button?: MouseButton; x?: number; y?: number } & ConsoleOptions = {}): Promise<void> {
+    await this.#mouseButton(name, false, options);
+  }
+  async #mouseButton(name: string, down: boolean, options: { button?: MouseButton; x?: number; y?: number } & ConsoleOptions): Promise<void> {
+    const vm = await this.#consoleVm(name, options.leaseId);
+    const steps: InputStep[] = [];
+    if (options.x !== undefined || options.y !== undefined) {
+      const x = validateInt('x', options.x, 0, 16384);
+      const y = validateInt('y', options.y, 0, 16384);
+      steps.push({ kind: 'move', ...(await this.#toScreen(vm, options.leaseId, x, y)) });
+    }
+    steps.push({ kind: 'button', button: validButton(options.button), down });
+    await this.#input(vm, steps);
+  }
+  /** Presses keys (`ctrl`, `shift`, `a`) in order and leaves them down until `keyUp`. */
+  async keyDown(name: string, keys: string[], options: ConsoleOptions = {}): Promise<void> {
+    const vm = await this.#consoleVm(name, options.leaseId);
+    await this.#input(vm, [{ kind: 'key', keys: validKeys(keys), down: true }]);
+  }
+  /** Releases keys in the order given. */
+  async keyUp(name: string, keys: string[], options: ConsoleOptions = {}): Promise<void> {
+    const vm = await this.#consoleVm(name, options.leaseId);
+    await this.#input(vm, [{ kind: 'key', keys: validKeys(keys), down: false }]);
+  }
+  /** Holds a chord (`shift`, `ctrl+a`) down for `durationMs`, then releases it. */
+  async holdKeys(name: string, chord: string, durationMs: number, options: ConsoleOptions = {}): Promise<void> {
+    await this.actions(name, { format: 'hvkube', actions: [{ action: 'hold', chord, duration_ms: durationMs }] }, options);
+  }
+  /** Drags along `path` (two points or more) with a button held, in `steps` moves per segment. */
+  async drag(
+    name: string,
+    path: { x: number; y: number }[],
+    options: { button?: MouseButton; steps?: number; stepDelayMs?: number } & ConsoleOptions = {},
+  ): Promise<void> {
+    const action = {
+      action: 'drag',
+      path,
+      ...(options.button === undefined ? {} : { button: options.button }),
+      ...(options.steps === undefined ? {} : { steps: options.steps }),
+      ...(options.stepDelayMs === undefined ? {} : { step_delay_ms: options.stepDelayMs }),
+    };
+    await this.actions(name, { format: 'hvkube', actions: [action] }, options);
+  }
+  /** Where the pointer is (screen pixels): the backend's answer when it has one, else where hvkube last put it; null when unknown. */
+  async cursorPosition(name: string, options: ConsoleOptions = {}): Promise<Point | null> {
+    const vm = await this.#consoleVm(name, options.leaseId);
+    const at = await this.#cursorOf(vm);
+    const display = this.#leaseDisplay(vm, options.leaseId);
+    if (!at || !display) return at;
+    // In the lease's display space, like every coordinate the lease's agent sends.
+    const screen = await this.screenSize(name);
+    return {
+      x: Math.min(display.width - 1, Math.round((at.x * display.width) / screen.width)),
+      y: Math.min(display.height - 1, Math.round((at.y * display.height) / screen.height)),
+    };
+  }
+  async #cursorOf(vm: Vm): Promise<Point | null> {
+    const tracked = this.#cursors.get(vm.name);
+    if (tracked) return { ...tracked };
+    if (this.#remote(vm) || !this.ctx.hv.cursorPosition) return null;
+    return this.ctx.hv.cursorPosition(vm.name);
+  }
+  /** The VM's screen size in pixels. */
+  async screenSize(name: string, options: ConsoleOptions = {}): Promise<ScreenSize> {
+    const vm = await this.#consoleVm(name, options.leaseId);
+    const fleet = this.#remote(vm);
+    return fleet ? fleet.remote.screenSize(vm) : this.ctx.hv.screenSize(name);
+  }
+  /**
+   * Runs a list of actions in hvkube's, Anthropic's or OpenAI's form (see `input/run-actions.ts`):
+   * all are checked first, then run in order; answers one result per action, the pointer, and the
+   * screenshot after the last action when it takes one or `screenshot` asks.
+   */
+  async actions(name: string, request: ActionsRequest, options: ConsoleOptions & { display?: ScreenSize | null } = {}): Promise<ActionsResponse> {
+    const vm = await this.#consoleVm(name, options.leaseId);
+    const fleet = this.#remote(vm);
+    const display = request.display ?? options.display ?? this.#leaseDisplay(vm, options.leaseId);
+    if (display) {
+      validateInt('display width', display.width, 16, 7680);
+      validateInt('display height', display.height, 16, 4320);
+    }
+    return runActions({ ...request, display }, {
+      screenSize: () => (fleet ? fleet.remote.screenSize(vm) : this.ctx.hv.screenSize(name)),
+      cursor: () => this.#cursorOf(vm),
+      setCursor: (p) => this.#cursors.set(name, { ...p }),
+      input: (steps) => this.#input(vm, steps),
+      screenshot: (width) => (fleet ? fleet.remote.screenshot(vm, width === undefined ? {} : { width }) : this.ctx.hv.screenshot(name, width === undefined ? {} : { width })),
+      canScroll: fleet !== null || this.ctx.hv.capabilities.scroll,
+    });
+  }
+  /**
+   * Runs input steps on a VM of this host (no lease check: the fleet forwards steps it has
+   * checked). Keys named in them are checked before any step runs.
+   */
+  async runInputSteps(name: string, steps: InputStep[]): Promise<void> {
+    const vm = await requireVm(this.ctx, name);
+    this.#ownedHere(vm, 'send input to');
+    for (const s of steps) {
+      if (s.kind === 'keys') s.chords.forEach((c) => parseKeyChord(c));
+      if (s.kind === 'key') s.keys.forEach((k) => parseKeyChord(k));
+    }
+    await this.#input(vm, steps);
+  }
+  async #input(vm: Vm, steps: InputStep[]): Promise<void> {
+    const fleet = this.#remote(vm);
+    const last = [...steps].reverse().find((s) => s.kind === 'move' || s.kind === 'click');
+    try {
+      if (fleet) await fleet.remote.input(vm, steps);
+      else await runInputSteps(this.ctx.hv, vm.name, steps, this.ctx.clock);
+    } finally {
+      if (last && (last.kind === 'move' || last.kind === 'click')) this.#cursors.set(vm.name, { x: last.x, y: last.y });
+    }
   }
   async scroll(name: string, delta: number, options: ConsoleOptions = {}): Promise<void> {
     const vm = await this.#consoleVm(name, options.leaseId);

@@ -173,6 +173,7 @@ export async function markHostLost(
         lease_id: null,
         lease_holder: null,
         lease_expires_at: null,
+        lease_display: null,
         last_error: `host ${name} was lost: ${guard.reason}`,
       }))
       .where('host', '=', name)

@@ -10,6 +10,7 @@ import type {
   DirectBoot,
   GuestMachine,
   IdleAction,
+  LeaseDisplay,
   Pool,
   PoolAutoscale,
   ReadinessProbe,
@@ -162,6 +163,7 @@ export function vmToRow(vm: Vm): Insertable<VmsTable> {
     lease_id: vm.lease?.id ?? null,
     lease_holder: vm.lease?.holder ?? null,
     lease_expires_at: vm.lease?.expiresAt ?? null,
+    lease_display: displayToColumn(vm.lease?.display),
     has_clean: vm.hasClean ? 1 : 0,
     boot_ms: vm.bootMs,
     last_resume_ms: vm.lastResumeMs,
@@ -172,6 +174,16 @@ export function vmToRow(vm: Vm): Insertable<VmsTable> {
     last_activity_at: vm.lastActivityAt ?? null,
     parked_at: vm.lease ? (vm.parkedAt ?? null) : null,
   };
+}
+
+/** A lease display as its column holds it (`1024x768`), or null. */
+export function displayToColumn(display: LeaseDisplay | null | undefined): string | null {
+  return display ? `${display.width}x${display.height}` : null;
+}
+
+export function columnToDisplay(column: string | null): LeaseDisplay | null {
+  const m = column === null ? null : /^(\d{1,5})x(\d{1,5})$/.exec(column);
+  return m ? { width: Number(m[1]), height: Number(m[2]) } : null;
 }
 
 export function vmPatchToRow(p: VmPatch): Updateable<VmsTable> {
@@ -194,6 +206,7 @@ export function vmPatchToRow(p: VmPatch): Updateable<VmsTable> {
           lease_holder: p.lease?.holder ?? null,
           lease_expires_at: p.lease?.expiresAt ?? null,
           ...(p.lease === null ? { lease_started_at: null, parked_at: null } : {}),
+          lease_display: displayToColumn(p.lease?.display),
         }),
 
     has_clean: p.hasClean === undefined ? undefined : p.hasClean ? 1 : 0,
@@ -220,7 +233,7 @@ export function rowToVm(r: Row<VmsTable>): Vm {
     lease:
       r.lease_id === null
         ? null
-        : { id: r.lease_id, holder: r.lease_holder ?? '', expiresAt: r.lease_expires_at },
+        : { id: r.lease_id, holder: r.lease_holder ?? '', expiresAt: r.lease_expires_at, display: columnToDisplay(r.lease_display) },
     hasClean: r.has_clean !== 0,
     bootMs: r.boot_ms,
     lastResumeMs: r.last_resume_ms,

@@ -71,6 +71,8 @@ export interface VmsTable {
   lease_id: string | null;
   lease_holder: string | null;
   lease_expires_at: string | null;
+  /** The lease's display size as `WIDTHxHEIGHT`, or null for the real screen (migration 006). */
+  lease_display: string | null;
   has_clean: number;
   boot_ms: number | null;
   last_resume_ms: number | null;

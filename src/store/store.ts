@@ -7,6 +7,7 @@
 import type {
   Agent,
   AgentResult,
+  LeaseDisplay,
   NewStateEvent,
   Pool,
   PoolAutoscaleStatus,
@@ -64,6 +65,8 @@ export interface ClaimRequest {
   holder: string;
   leaseId: string;
   leaseExpiresAt: string | null;
+  /** The display size the lease's agent sees; absent or null: the real screen. */
+  leaseDisplay?: LeaseDisplay | null;
   actor: string;
 }
 

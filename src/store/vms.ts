@@ -23,7 +23,7 @@ import type { Database } from './schema.js';
 import type { ClaimedVm, ClaimRequest, VmFilter, VmPatch, VmTransition } from './store.js';
 import { elapsedMs, insertEvent, type StoreContext } from './context.js';
 import { isForeignKeyViolation, isUniqueViolation } from './db-errors.js';
-import { rowToVm, vmPatchToRow, vmToRow } from './rows.js';
+import { displayToColumn, rowToVm, vmPatchToRow, vmToRow } from './rows.js';
 import { notifyVmReady } from './postgres/vm-ready-channel.js';
 import { updateVmWithEvent } from './postgres/one-statement.js';
 
@@ -286,6 +286,7 @@ async function claimVmPg(ctx: StoreContext, req: ClaimRequest, nowIso: string): 
       lease_started_at: nowIso,
       last_activity_at: nowIso,
       parked_at: null,
+      lease_display: displayToColumn(req.leaseDisplay),
     }),
     where: (eb) => eb.and([eb('name', '=', candidate), eb('state', 'in', states), eb('lease_id', 'is', null)]),
     nowIso,
@@ -339,6 +340,7 @@ async function claimInState(
         lease_started_at: nowIso,
         last_activity_at: nowIso,
         parked_at: null,
+        lease_display: displayToColumn(req.leaseDisplay),
       }))
       .where('name', '=', candidate)
       // The outer guard is what makes the claim safe: whatever the subselect saw, only a row

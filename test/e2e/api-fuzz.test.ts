@@ -95,6 +95,10 @@ function routes(name: string): Route[] {
     { method: 'POST', path: `/api/v1/vms/${n}/keys`, fields: ['chords'] },
     { method: 'POST', path: `/api/v1/vms/${n}/click`, fields: ['x', 'y', 'button', 'double'] },
     { method: 'GET', path: `/api/v1/vms/${n}/console`, fields: [] },
+    { method: 'POST', path: `/api/v1/vms/${n}/actions`, fields: ['format', 'actions', 'screenshot', 'display', 'call_id', 'lease_id'] },
+    { method: 'POST', path: `/api/v1/vms/${n}/mouse-button`, fields: ['button', 'down', 'x', 'y', 'lease_id'] },
+    { method: 'POST', path: `/api/v1/vms/${n}/key-state`, fields: ['keys', 'down', 'lease_id'] },
+    { method: 'GET', path: `/api/v1/vms/${n}/screen`, fields: [] },
     { method: 'POST', path: `/api/v1/vms/${n}/release`, fields: ['policy', 'lease_id'] },
     { method: 'POST', path: `/api/v1/vms/${n}/renew`, fields: ['lease_id', 'ttl_s'] },
     { method: 'POST', path: '/api/v1/acquire', fields: ['pool_name', 'timeout_s', 'wait', 'lease_ttl_s'] },
@@ -230,6 +234,67 @@ describe('API fuzz: never a 500, never a hypervisor call', () => {
     await expectRefused('POST', `/api/v1/vms/${vm}/renew`, { body: JSON.stringify({ lease_id: 'nope' }) });
     await expectRefused('GET', '/api/v1/../../etc/passwd', {});
     await expectRefused('PUT', '/api/v1/pools', { body: '{}' });
+    expect(calls).toEqual([]);
+  });
+
+  it('hostile action lists in every dialect are refused whole, naming the index and field, before the hypervisor', async () => {
+    const send = async (format: string, actions: unknown, field: string | null): Promise<void> => {
+      const res = await api.app.request(`/api/v1/vms/${vm}/actions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ format, actions }) });
+      const label = `${format} ${JSON.stringify(actions).slice(0, 120)}`;
+      expect(res.status, label).toBe(400);
+      const body = (await res.json()) as { error: { code: string; message: string; details: { field?: string } } };
+      expect(body.error.code, label).toBe('INVALID_INPUT');
+      // The field named is that one or a part of it (`keys` or `keys[1]`).
+      if (field !== null) expect(body.error.details.field?.startsWith(field), `${label}: ${body.error.details.field}`).toBe(true);
+    };
+    const ok = { action: 'type', text: 'fine' };
+    for (const bad of HOSTILE_NAMES) {
+      await send('anthropic', [ok, { action: bad }], 'actions[1].action');
+      await send('openai', [{ type: 'type', text: 'fine' }, { type: bad }], 'actions[1].type');
+      await send('hvkube', [ok, { action: bad }], 'actions[1].action');
+      if (bad.trim() !== '' && !/^[a-z0-9]$/i.test(bad)) {
+        // xdotool's key takes chords separated by white space: "a b" is two good chords.
+        if (!/^a\sb$/.test(bad)) await send('anthropic', [ok, { action: 'key', text: `ctrl+${bad}` }], 'actions[1].text');
+        await send('openai', [{ type: 'keypress', keys: ['CTRL', bad] }], 'actions[0].keys');
+        await send('hvkube', [{ action: 'key_down', keys: [bad] }], null);
+      }
+    }
+    const shapes: [string, unknown, string | null][] = [
+      ['anthropic', [], null],
+      ['anthropic', Array.from({ length: 101 }, () => ok), null],
+      ['anthropic', [ok, 'left_click'], 'actions[1]'],
+      ['anthropic', [ok, null], 'actions[1]'],
+      ['anthropic', [ok, [1, 2]], 'actions[1]'],
+      ['anthropic', [{ action: 'left_click', coordinate: [-1, 5] }], 'actions[0].coordinate[0]'],
+      ['anthropic', [{ action: 'left_click', coordinate: [1.5, 5] }], 'actions[0].coordinate[0]'],
+      ['anthropic', [{ action: 'left_click', coordinate: [1e308, 5] }], 'actions[0].coordinate[0]'],
+      ['anthropic', [{ action: 'left_click', coordinate: ['1', 5] }], 'actions[0].coordinate[0]'],
+      ['anthropic', [{ action: 'left_click', coordinate: { x: 1, y: 2 } }], 'actions[0].coordinate'],
+      ['anthropic', [{ action: 'type', text: 'x'.repeat(10_001) }], 'actions[0].text'],
+      ['anthropic', [{ action: 'type', text: { $gt: '' } }], 'actions[0].text'],
+      ['anthropic', [{ action: 'wait', duration: 1e9 }], 'actions[0].duration'],
+      ['anthropic', [{ action: 'hold_key', text: 'shift', duration: -1 }], 'actions[0].duration'],
+      ['anthropic', [{ action: 'scroll', scroll_direction: 'sideways', coordinate: [1, 1] }], 'actions[0].scroll_direction'],
+      ['anthropic', [{ action: 'zoom', region: [0, 0, 10] }], 'actions[0].region'],
+      ['openai', [{ type: 'drag', path: [{ x: 1, y: 1 }] }], 'actions[0].path'],
+      ['openai', [{ type: 'drag', path: Array.from({ length: 101 }, () => ({ x: 1, y: 1 })) }], 'actions[0].path'],
+      ['openai', [{ type: 'scroll', x: 1, y: 1, scroll_x: 0, scroll_y: 1e9 }], 'actions[0].scroll_y'],
+      ['openai', [{ type: 'click', button: '$(reboot)', x: 1, y: 1 }], 'actions[0].button'],
+      ['openai', [{ type: 'keypress', keys: [] }], 'actions[0].keys'],
+      ['openai', [{ type: 'keypress', keys: 'CTRL' }], 'actions[0].keys'],
+      ['hvkube', [{ action: 'click', x: 1, y: 1, __proto__: { polluted: 1 }, constructor: 1 }], 'actions[0]'],
+      ['hvkube', [{ action: 'keys', chords: ["'; DROP TABLE vms; --"] }], 'actions[0].chords[0]'],
+      ['hvkube', [{ action: 'hold', chord: 'ctrl', duration_ms: 60_001 }], 'actions[0].duration_ms'],
+      ['hvkube', [{ action: 'drag', path: [{ x: 0, y: 0 }, { x: 1, y: 1 }], steps: 1000 }], 'actions[0].steps'],
+    ];
+    for (const [format, actions, field] of shapes) await send(format, actions, field);
+    for (const format of ['', 'Anthropic', 'xdotool', '$(reboot)', null, 1]) {
+      const res = await api.app.request(`/api/v1/vms/${vm}/actions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ format, actions: [ok] }) });
+      expect(res.status).toBe(400);
+    }
+    for (const keys of [['ctrl+bogus'], ['$(whoami)'], ['ctrl+a'], []]) await expectRefused('POST', `/api/v1/vms/${vm}/key-state`, { body: JSON.stringify({ keys, down: true }) });
+    await expectRefused('POST', `/api/v1/vms/${vm}/mouse-button`, { body: JSON.stringify({ down: true, button: 'back' }) });
+    await expectRefused('POST', `/api/v1/vms/${vm}/mouse-button`, { body: JSON.stringify({ down: 'yes' }) });
     expect(calls).toEqual([]);
   });
 });

@@ -76,7 +76,7 @@ describe('API: resources through the typed client', () => {
 
     const got = await c.acquire({ pool: 'p' });
     expect(Object.keys(got).sort()).toEqual(
-      ['hot', 'ip_address', 'lease_expires_at', 'lease_id', 'mcp_endpoint', 'rdp_port', 'resume_ms', 'vm_name', 'wait_ms'].sort(),
+      ['display', 'hot', 'ip_address', 'lease_expires_at', 'lease_id', 'mcp_endpoint', 'rdp_port', 'resume_ms', 'vm_name', 'wait_ms'].sort(),
     );
     expect(got.vm_name).toMatch(/^hvk-p-/);
     // API leases always expire: 600 s by default.
@@ -188,7 +188,7 @@ describe('API: hosts of a fleet', () => {
       poolVms: (pool) => h.orch.store.listVms({ pool }),
       placeNew: async () => 0,
       acceptsWork: () => false,
-      remote: { resume: refuse, release: refuse, screenshot: refuse, typeText: refuse, pressKeys: refuse, click: refuse, mouseMove: refuse, scroll: refuse },
+      remote: { resume: refuse, release: refuse, screenshot: refuse, typeText: refuse, pressKeys: refuse, click: refuse, mouseMove: refuse, scroll: refuse, input: refuse, screenSize: refuse },
     });
     try {
       const res = await api.app.request('/api/v1/acquire', json('POST', { pool_name: 'p', wait: false }));

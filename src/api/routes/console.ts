@@ -1,5 +1,6 @@
 /**
- * /api/v1/vms/{name}/screenshot|type|keys|click|console: the VM's screen, keyboard and mouse.
+ * /api/v1/vms/{name}/screenshot|screen|type|keys|key-state|click|mouse-button|actions|console:
+ * the VM's screen, keyboard and mouse, and action lists in hvkube's, Anthropic's or OpenAI's form.
  * @module
  */
 import { createRoute } from '@hono/zod-openapi';
@@ -7,7 +8,21 @@ import type { ApiApp, RouteDeps } from '../deps.js';
 import { mediaTypeOf } from '../../hypervisor/console/screenshot-options.js';
 import { screenshotOptionsFromQuery } from '../../hypervisor/console/screenshot-query.js';
 import { errors, jsonAnswer, jsonBody } from '../openapi.js';
-import { ClickSchema, ConsoleAccessSchema, KeysSchema, nameParam, OkSchema, ScreenshotQuerySchema, TypeTextSchema } from '../schemas.js';
+import {
+  ActionsAnswerSchema,
+  ActionsRequestSchema,
+  ClickSchema,
+  ConsoleAccessSchema,
+  KeysSchema,
+  KeyStateSchema,
+  MouseButtonStateSchema,
+  nameParam,
+  OkSchema,
+  ScreenInfoQuerySchema,
+  ScreenInfoSchema,
+  ScreenshotQuerySchema,
+  TypeTextSchema,
+} from '../schemas.js';
 
 const tags = ['console'];
 const params = nameParam('VM');
@@ -63,9 +78,84 @@ export function consoleRoutes(app: ApiApp, { orch }: RouteDeps): void {
   app.openapi(
     createRoute({ operationId: 'click', method: 'post', path: '/vms/{name}/click', tags, summary: 'Click at screen coordinates', request: { params, body: jsonBody(ClickSchema) }, responses: { 200: jsonAnswer(OkSchema, 'clicked'), ...errors(404, 409, 502) } }),
     async (c) => {
-      const { x, y, button, double, lease_id } = c.req.valid('json');
-      await orch.click(c.req.valid('param').name, x, y, { button, double, leaseId: lease_id });
+      const { x, y, button, double, count, lease_id } = c.req.valid('json');
+      await orch.click(c.req.valid('param').name, x, y, { button, double, count: count as 1 | 2 | 3 | undefined, leaseId: lease_id });
       return c.json({ ok: true as const }, 200);
+    },
+  );
+  app.openapi(
+    createRoute({
+      operationId: 'mouseButton',
+      method: 'post',
+      path: '/vms/{name}/mouse-button',
+      tags,
+      summary: 'Press or release a mouse button (at x, y when given): the button stays down until released',
+      request: { params, body: jsonBody(MouseButtonStateSchema) },
+      responses: { 200: jsonAnswer(OkSchema, 'done'), ...errors(404, 409, 502) },
+    }),
+    async (c) => {
+      const { button, down, x, y, lease_id } = c.req.valid('json');
+      const how = { button, x, y, leaseId: lease_id };
+      const name = c.req.valid('param').name;
+      if (down) await orch.mouseDown(name, how);
+      else await orch.mouseUp(name, how);
+      return c.json({ ok: true as const }, 200);
+    },
+  );
+  app.openapi(
+    createRoute({
+      operationId: 'keyState',
+      method: 'post',
+      path: '/vms/{name}/key-state',
+      tags,
+      summary: 'Press keys and keep them down, or release them',
+      request: { params, body: jsonBody(KeyStateSchema) },
+      responses: { 200: jsonAnswer(OkSchema, 'done'), ...errors(404, 409, 502) },
+    }),
+    async (c) => {
+      const { keys, down, lease_id } = c.req.valid('json');
+      const name = c.req.valid('param').name;
+      if (down) await orch.keyDown(name, keys, { leaseId: lease_id });
+      else await orch.keyUp(name, keys, { leaseId: lease_id });
+      return c.json({ ok: true as const }, 200);
+    },
+  );
+  app.openapi(
+    createRoute({
+      operationId: 'screenInfo',
+      method: 'get',
+      path: '/vms/{name}/screen',
+      tags,
+      summary: 'The screen size and where the pointer is',
+      request: { params, query: ScreenInfoQuerySchema },
+      responses: { 200: jsonAnswer(ScreenInfoSchema, 'the screen'), ...errors(404, 409, 502) },
+    }),
+    async (c) => {
+      const { lease_id } = c.req.valid('query');
+      const name = c.req.valid('param').name;
+      const size = await orch.screenSize(name, { leaseId: lease_id });
+      const vm = await orch.getVm(name);
+      const display = lease_id !== undefined && vm.lease?.id === lease_id ? (vm.lease.display ?? null) : null;
+      return c.json({ ...size, cursor: await orch.cursorPosition(name, { leaseId: lease_id }), display }, 200);
+    },
+  );
+  app.openapi(
+    createRoute({
+      operationId: 'runActions',
+      method: 'post',
+      path: '/vms/{name}/actions',
+      tags,
+      summary: "Run a list of actions in hvkube's, Anthropic's computer-tool or OpenAI's computer-use form",
+      description:
+        'Every action is checked first (a bad one is refused with 400 naming its index and field, and nothing runs), then all run in order. ' +
+        'The answer has one result per action, the pointer, the screenshot after the last action when it takes one (or `screenshot` asks; always for openai), ' +
+        'and `reply`: the Anthropic tool_result block or OpenAI computer_call_output item to hand back to the model.',
+      request: { params, body: jsonBody(ActionsRequestSchema) },
+      responses: { 200: jsonAnswer(ActionsAnswerSchema, 'what ran'), ...errors(400, 404, 409, 502) },
+    }),
+    async (c) => {
+      const { lease_id, ...request } = c.req.valid('json');
+      return c.json(await orch.actions(c.req.valid('param').name, request, { leaseId: lease_id }), 200);
     },
   );
   app.openapi(

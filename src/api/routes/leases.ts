@@ -49,6 +49,7 @@ export function leaseRoutes(app: ApiApp, { orch, metrics, lifecycle, leaseTtlS }
           holder: req.holder ?? 'api',
           timeoutMs,
           leaseTtlMs: (req.lease_ttl_s ?? leaseTtlS) * 1000,
+          display: req.display ?? null,
           signal,
         });
         metrics.acquired(req.pool_name, 'ok', r.waitMs);

@@ -1,6 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Command, Option } from '@commander-js/extra-typings';
+import { readFile } from 'node:fs/promises';
+import { Argument, Command, Option } from '@commander-js/extra-typings';
+import type { ActionsRequest } from '../../orchestrator/input/run-actions.js';
 import { HvkubeError } from '../../domain/errors.js';
 import type { Vm } from '../../domain/types.js';
 import { ago, json, ms, paintState, table, type Out } from '../output.js';
@@ -46,6 +48,48 @@ const int = (what: string, v: string): number => {
   if (!/^-?\d+$/.test(v)) throw new HvkubeError('INVALID_INPUT', `${what} must be a whole number, got ${JSON.stringify(v)}`);
   return Number(v);
 };
+/** `1024x768` as a display size. */
+const displaySize = (v: string): { width: number; height: number } => {
+  const m = /^(\d{1,5})x(\d{1,5})$/i.exec(v.trim());
+  if (!m) throw new HvkubeError('INVALID_INPUT', `--display must be WIDTHxHEIGHT, e.g. 1024x768, got ${JSON.stringify(v)}`);
+  return { width: Number(m[1]), height: Number(m[2]) };
+};
+/** `x,y` as a point. */
+const point = (what: string, v: string): { x: number; y: number } => {
+  const m = /^(\d{1,5}),(\d{1,5})$/.exec(v.trim());
+  if (!m) throw new HvkubeError('INVALID_INPUT', `${what} must be x,y (whole numbers), got ${JSON.stringify(v)}`);
+  return { x: Number(m[1]), y: Number(m[2]) };
+};
+
+interface ActionsFile {
+  format?: ActionsRequest['format'];
+  actions: unknown[];
+  call_id?: string;
+  screenshot?: boolean;
+  display?: { width: number; height: number };
+}
+
+/** A list of actions, one action, or a whole request body. */
+async function readActionsFile(file: string): Promise<ActionsFile> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(file, 'utf8'));
+  } catch (e) {
+    throw new HvkubeError('INVALID_INPUT', `cannot read actions from ${file}: ${e instanceof Error ? e.message : String(e)}`, { hint: 'give a JSON file' });
+  }
+  if (Array.isArray(parsed)) return { actions: parsed };
+  if (typeof parsed === 'object' && parsed !== null && Array.isArray((parsed as { actions?: unknown }).actions)) {
+    const body = parsed as ActionsFile;
+    const format = body.format;
+    if (format !== undefined && format !== 'hvkube' && format !== 'anthropic' && format !== 'openai') {
+      throw new HvkubeError('INVALID_INPUT', `format in ${file} must be hvkube, anthropic or openai`);
+    }
+    return body;
+  }
+  if (typeof parsed === 'object' && parsed !== null) return { actions: [parsed] };
+  throw new HvkubeError('INVALID_INPUT', `${file} holds neither actions nor a request body`);
+}
+
 /** Seconds: a whole number, 0 or more. */
 const seconds = (what: string, v: string): number => {
   const n = int(what, v);
@@ -89,6 +133,7 @@ export function vmCommand(): Command {
     .option('--timeout <s>', 'seconds to wait when no VM is ready (0: fail at once)', '30')
     .option('--holder <name>', 'who holds it (shown in listings)')
     .option('--lease-ttl <s>', 'the lease ends after this many seconds unless renewed (default: api.leaseTtlS in config.json, else 600)')
+    .option('--display <WxH>', 'the display size your agent sees, e.g. 1024x768: screenshots under the lease are scaled to it and coordinates mapped back')
     .action(async (o, command) => {
       await withOps(command, async ({ ops, out, json: asJson }) => {
         const answer = await ops.acquire({
@@ -96,6 +141,7 @@ export function vmCommand(): Command {
           timeoutS: seconds('timeout', o.timeout),
           holder: o.holder ?? `cli:${process.env.USER ?? process.env.USERNAME ?? 'user'}`,
           leaseTtlS: o.leaseTtl === undefined ? undefined : seconds('lease TTL', o.leaseTtl),
+          ...(o.display === undefined ? {} : { display: displaySize(o.display) }),
         });
         if (asJson) json(out, answer);
         else {
@@ -224,11 +270,118 @@ export function vmCommand(): Command {
     .argument('<y>')
     .addOption(new Option('--button <button>').choices(['left', 'right', 'middle'] as const).default('left' as const))
     .option('--double', 'double-click')
+    .option('--triple', 'triple-click (selects a line or paragraph)')
     .option('--lease <id>', LEASE_HELP)
     .action(async (name, x, y, o, command) => {
       await withOps(command, async ({ ops }) =>
-        ops.click(name, int('x', x), int('y', y), { button: o.button, double: o.double === true, leaseId: o.lease }),
+        ops.click(name, int('x', x), int('y', y), { button: o.button, ...(o.triple === true ? { count: 3 as const } : { double: o.double === true }), leaseId: o.lease }),
       );
+    });
+
+  cmd
+    .command('mouse')
+    .description('press a mouse button and keep it down, or release it (a drag by hand: mouse down, move, mouse up)')
+    .argument('<name>')
+    .addArgument(new Argument('<state>', 'down or up').choices(['down', 'up'] as const))
+    .addOption(new Option('--button <button>').choices(['left', 'right', 'middle'] as const).default('left' as const))
+    .option('--at <x,y>', 'move there first')
+    .option('--lease <id>', LEASE_HELP)
+    .action(async (name, state, o, command) => {
+      const at = o.at === undefined ? {} : point('--at', o.at);
+      await withOps(command, async ({ ops }) => ops.mouseButton(name, state === 'down', { button: o.button, ...at, leaseId: o.lease }));
+    });
+
+  cmd
+    .command('key')
+    .description('press keys and keep them down, or release them, e.g. `key N down shift`')
+    .argument('<name>')
+    .addArgument(new Argument('<state>', 'down or up').choices(['down', 'up'] as const))
+    .argument('<keys...>')
+    .option('--lease <id>', LEASE_HELP)
+    .action(async (name, state, keys, o, command) => {
+      await withOps(command, async ({ ops }) => ops.keyState(name, keys, state === 'down', { leaseId: o.lease }));
+    });
+
+  cmd
+    .command('hold')
+    .description('hold a key chord down for a while, e.g. `hold N shift --ms 1500`')
+    .argument('<name>')
+    .argument('<chord>')
+    .requiredOption('--ms <ms>', 'how long, in milliseconds (up to 60000)')
+    .option('--lease <id>', LEASE_HELP)
+    .action(async (name, chord, o, command) => {
+      await withOps(command, async ({ ops }) => {
+        await ops.runActions(name, { format: 'hvkube', actions: [{ action: 'hold', chord, duration_ms: int('--ms', o.ms) }] }, { leaseId: o.lease });
+      });
+    });
+
+  cmd
+    .command('drag')
+    .description('drag with a button held along points, e.g. `drag N 10,10 200,150`')
+    .argument('<name>')
+    .argument('<points...>', 'two points or more, as x,y')
+    .addOption(new Option('--button <button>').choices(['left', 'right', 'middle'] as const).default('left' as const))
+    .option('--steps <n>', 'moves per segment (default 10)')
+    .option('--step-delay <ms>', 'pause after each move (default 10)')
+    .option('--lease <id>', LEASE_HELP)
+    .action(async (name, points, o, command) => {
+      const action = {
+        action: 'drag',
+        path: points.map((p) => point('point', p)),
+        button: o.button,
+        ...(o.steps === undefined ? {} : { steps: int('--steps', o.steps) }),
+        ...(o.stepDelay === undefined ? {} : { step_delay_ms: int('--step-delay', o.stepDelay) }),
+      };
+      await withOps(command, async ({ ops }) => {
+        await ops.runActions(name, { format: 'hvkube', actions: [action] }, { leaseId: o.lease });
+      });
+    });
+
+  cmd
+    .command('screen')
+    .description('the screen size and where the pointer is')
+    .argument('<name>')
+    .option('--lease <id>', LEASE_HELP)
+    .action(async (name, o, command) => {
+      await withOps(command, async ({ ops, out, json: asJson }) => {
+        const s = await ops.screenInfo(name, { leaseId: o.lease });
+        if (asJson) return json(out, s);
+        const display = s.display ? `; your lease sees ${s.display.width}x${s.display.height}` : '';
+        out.write(`${s.width}x${s.height}${display}; pointer ${s.cursor ? `${s.cursor.x},${s.cursor.y}` : 'not known yet'}\n`);
+      });
+    });
+
+  cmd
+    .command('actions')
+    .description('run a list of actions from a JSON file, in hvkube\'s, Anthropic\'s or OpenAI\'s form (see docs/actions.md)')
+    .argument('<name>')
+    .requiredOption('-f, --file <file>', 'JSON: a list of actions, one action, or a whole request body {"format", "actions", ...}')
+    .addOption(new Option('--format <format>', 'the dialect of the actions').choices(['hvkube', 'anthropic', 'openai'] as const))
+    .option('--display <WxH>', 'the display size the actions\' coordinates are in')
+    .option('--screenshot <file>', 'take a screenshot after the last action and write it here (PNG)')
+    .option('--lease <id>', LEASE_HELP)
+    .action(async (name, o, command) => {
+      const parsed = await readActionsFile(o.file);
+      const request: ActionsRequest = {
+        format: o.format ?? parsed.format ?? 'hvkube',
+        actions: parsed.actions,
+        ...(parsed.call_id === undefined ? {} : { call_id: parsed.call_id }),
+        ...(o.screenshot !== undefined || parsed.screenshot === true ? { screenshot: true } : {}),
+        ...(o.display !== undefined ? { display: displaySize(o.display) } : parsed.display ? { display: parsed.display } : {}),
+      };
+      await withOps(command, async ({ ops, out, json: asJson }) => {
+        const answer = await ops.runActions(name, request, { leaseId: o.lease });
+        if (o.screenshot !== undefined && answer.screenshot) await writeFile(o.screenshot, Buffer.from(answer.screenshot.data, 'base64'));
+        // The image is in the file (or left out): the printed answer stays readable.
+        const shown = { ...answer, ...(answer.screenshot ? { screenshot: { ...answer.screenshot, data: `<${answer.screenshot.data.length} base64 characters>` } } : {}) };
+        delete shown.reply;
+        if (asJson) return json(out, shown);
+        for (const r of answer.results) {
+          const extra = r.cursor !== undefined ? ` pointer ${r.cursor ? `${r.cursor.x},${r.cursor.y}` : 'not known'}` : r.image ? ` image ${r.image.width}x${r.image.height}` : '';
+          out.write(`${r.index}: ${r.action} ok${extra}\n`);
+        }
+        if (o.screenshot !== undefined && answer.screenshot) out.write(`screenshot ${answer.screenshot.width}x${answer.screenshot.height} written to ${o.screenshot}\n`);
+      });
     });
 
   cmd

@@ -35,6 +35,7 @@ import {
   type FakeGuestFs,
 } from './fake-guest.js';
 import type {
+  ClickOptions,
   ConsoleAccess,
   CreateVmSpec,
   HostInfo,
@@ -44,6 +45,7 @@ import type {
   HypervisorCapabilities,
   MouseButton,
   OperationOptions,
+  ScreenSize,
   ScreenshotOptions,
 } from '../hypervisor.js';
 import { realClock, type FakeClock } from './fake-clock.js';
@@ -484,15 +486,46 @@ export class FakeHypervisor implements Hypervisor {
     return this.input(name, (vm) => screens.movePointer(vm.screen, x, y));
   }
 
-  click(
-    name: string,
-    x: number,
-    y: number,
-    options: { button?: MouseButton; double?: boolean } = {},
-  ): Promise<void> {
+  click(name: string, x: number, y: number, options: ClickOptions = {}): Promise<void> {
+    const count = options.count ?? (options.double ? 2 : 1);
     return this.input(name, (vm) =>
-      screens.clickPointer(vm.screen, x, y, options.button ?? 'left', options.double ?? false),
+      screens.clickPointer(vm.screen, x, y, options.button ?? 'left', count),
     );
+  }
+
+  mouseDown(name: string, button: MouseButton): Promise<void> {
+    return this.input(name, (vm) => screens.setButton(vm.screen, button, true));
+  }
+
+  mouseUp(name: string, button: MouseButton): Promise<void> {
+    return this.input(name, (vm) => screens.setButton(vm.screen, button, false));
+  }
+
+  async keyDown(name: string, keys: readonly string[]): Promise<void> {
+    for (const key of keys) parseKeyChord(key);
+    return this.input(name, (vm) => screens.setKeys(vm.screen, keys, true));
+  }
+
+  async keyUp(name: string, keys: readonly string[]): Promise<void> {
+    for (const key of keys) parseKeyChord(key);
+    return this.input(name, (vm) => screens.setKeys(vm.screen, keys, false));
+  }
+
+  async screenSize(name: string): Promise<ScreenSize> {
+    await this.query(name, (s) => requireVm(s, name));
+    return { ...screens.SCREEN_SIZE };
+  }
+
+  cursorPosition(name: string): Promise<{ x: number; y: number } | null> {
+    return this.query(name, (s) => {
+      const p = requireVm(s, name).screen.pointer;
+      return p ? { x: p.x, y: p.y } : null;
+    });
+  }
+
+  /** The last input events the VM received, oldest first (`move 10,20`, `down left 10,20`, `key-down ctrl`). */
+  inputEvents(name: string): Promise<string[]> {
+    return this.query(name, (s) => [...(requireVm(s, name).screen.events ?? [])]);
   }
 
   scroll(name: string, delta: number): Promise<void> {

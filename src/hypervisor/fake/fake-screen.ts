@@ -22,6 +22,8 @@ export interface FakePointer {
   y: number;
   button: MouseButton | null;
   double: boolean;
+  /** Clicks of the last click (3 for a triple click); absent in state files written before it. */
+  count?: number;
 }
 
 export interface FakeScreen {
@@ -33,6 +35,21 @@ export interface FakeScreen {
   scroll: number;
   lastKeys: string[];
   pointer: FakePointer | null;
+  /** Mouse buttons held down (mouseDown without mouseUp yet). */
+  buttonsDown?: MouseButton[];
+  /** Keys held down (keyDown without keyUp yet). */
+  keysDown?: string[];
+  /** The last input events, oldest first, as `move 10,20`, `down left`, `key-up ctrl`: tests read them. */
+  events?: string[];
+}
+
+const EVENTS_KEPT = 200;
+
+/** Notes one input event in the screen's log (kept short). */
+export function noteEvent(screen: FakeScreen, event: string): void {
+  const events = (screen.events ??= []);
+  events.push(event);
+  if (events.length > EVENTS_KEPT) events.splice(0, events.length - EVENTS_KEPT);
 }
 
 export function bootScreen(): FakeScreen {
@@ -52,6 +69,9 @@ export function copyScreen(screen: FakeScreen): FakeScreen {
     scroll: screen.scroll,
     lastKeys: [...screen.lastKeys],
     pointer: screen.pointer ? { ...screen.pointer } : null,
+    buttonsDown: [...(screen.buttonsDown ?? [])],
+    keysDown: [...(screen.keysDown ?? [])],
+    events: [...(screen.events ?? [])],
   };
 }
 
@@ -84,6 +104,7 @@ function noteKey(screen: FakeScreen, label: string): void {
 
 /** Types text as a keyboard would: newlines run the line, `\b` erases. */
 export function typeText(screen: FakeScreen, text: string, vmName: string): void {
+  noteEvent(screen, `type ${text}`);
   screen.scroll = 0;
   let previous = '';
   for (const ch of text) {
@@ -105,6 +126,7 @@ export function chordLabel(chord: KeyChord): string {
 
 /** Presses one chord: editing keys act on the prompt line, the rest show in the status line. */
 export function pressChord(screen: FakeScreen, chord: KeyChord, vmName: string): void {
+  noteEvent(screen, `keys ${chordLabel(chord)}`);
   const ctrlOnly = chord.modifiers.length === 1 && chord.modifiers[0] === 'ctrl';
   if (chord.modifiers.length === 0 && chord.key === 'enter') {
     screen.scroll = 0;
@@ -135,7 +157,10 @@ function clampPointer(x: number, y: number): { x: number; y: number } {
 }
 
 export function movePointer(screen: FakeScreen, x: number, y: number): void {
-  screen.pointer = { ...clampPointer(x, y), button: null, double: false };
+  const at = clampPointer(x, y);
+  const held = screen.buttonsDown?.[0] ?? null;
+  screen.pointer = { ...at, button: held, double: false };
+  noteEvent(screen, `move ${at.x},${at.y}`);
 }
 
 export function clickPointer(
@@ -143,13 +168,34 @@ export function clickPointer(
   x: number,
   y: number,
   button: MouseButton,
-  double: boolean,
+  count: number,
 ): void {
-  screen.pointer = { ...clampPointer(x, y), button, double };
+  const at = clampPointer(x, y);
+  screen.pointer = { ...at, button, double: count === 2, count };
+  noteEvent(screen, `click ${button}${count > 1 ? ` x${count}` : ''} ${at.x},${at.y}`);
+}
+
+/** A button goes down (`down`) or up where the pointer is. */
+export function setButton(screen: FakeScreen, button: MouseButton, down: boolean): void {
+  const held = (screen.buttonsDown ?? []).filter((b) => b !== button);
+  screen.buttonsDown = down ? [...held, button] : held;
+  const p = screen.pointer ?? { x: 0, y: 0, button: null, double: false };
+  screen.pointer = { x: p.x, y: p.y, button: down ? button : (screen.buttonsDown[0] ?? null), double: false };
+  noteEvent(screen, `${down ? 'down' : 'up'} ${button} ${p.x},${p.y}`);
+}
+
+/** Keys go down or up; a key pressed while others are held shows as a chord in the status line. */
+export function setKeys(screen: FakeScreen, keys: readonly string[], down: boolean): void {
+  for (const key of keys) {
+    const held = (screen.keysDown ?? []).filter((k) => k !== key);
+    screen.keysDown = down ? [...held, key] : held;
+    noteEvent(screen, `key-${down ? 'down' : 'up'} ${key}`);
+  }
 }
 
 /** Positive `delta` scrolls towards newer lines (a wheel turned down), negative back in history. */
 export function scrollScreen(screen: FakeScreen, delta: number): void {
+  noteEvent(screen, `scroll ${delta}`);
   const rows = allRows(screen).length;
   const maxBack = Math.max(0, rows - CONTENT_ROWS);
   screen.scroll = Math.min(maxBack, Math.max(0, screen.scroll - Math.trunc(delta)));
@@ -171,8 +217,12 @@ function allRows(screen: FakeScreen): string[] {
 function statusLine(screen: FakeScreen): string {
   const parts = [`keys: ${screen.lastKeys.length > 0 ? screen.lastKeys.join(' ') : '-'}`];
   const p = screen.pointer;
-  if (p)
-    parts.push(`pointer ${p.x},${p.y}${p.button ? ` ${p.button}${p.double ? ' x2' : ''}` : ''}`);
+  if (p) {
+    const count = p.count ?? (p.double ? 2 : 1);
+    parts.push(`pointer ${p.x},${p.y}${p.button ? ` ${p.button}${count > 1 ? ` x${count}` : ''}` : ''}`);
+  }
+  if (screen.buttonsDown && screen.buttonsDown.length > 0) parts.push(`held ${screen.buttonsDown.join(',')}`);
+  if (screen.keysDown && screen.keysDown.length > 0) parts.push(`keys held ${screen.keysDown.join('+')}`);
   if (screen.scroll > 0) parts.push(`scrolled back ${screen.scroll}`);
   return parts.join(' | ');
 }

@@ -106,8 +106,12 @@ const screen = z.object({
       y: z.number(),
       button: z.enum(['left', 'right', 'middle']).nullable(),
       double: z.boolean(),
+      count: z.number().optional(),
     })
     .nullable(),
+  buttonsDown: z.array(z.enum(['left', 'right', 'middle'])).optional(),
+  keysDown: z.array(z.string()).optional(),
+  events: z.array(z.string()).optional(),
 });
 
 const guestFs = z.object({

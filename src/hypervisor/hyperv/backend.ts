@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { IMAGE_EXTENSIONS, validateFilePath, validateMemoryMb, validateName } from '../../domain/validation.js';
 import type {
+  ClickOptions,
   ConsoleAccess,
   CreateVmSpec,
   HostInfo,
@@ -16,10 +17,11 @@ import type {
   HypervisorCapabilities,
   MouseButton,
   OperationOptions,
+  ScreenSize,
   ScreenshotOptions,
 } from '../hypervisor.js';
 import { resolveHypervConfig, type HypervConfig, type HypervConfigInput } from './config.js';
-import { chordsToWire, mouseButtonIndex, segmentText } from './console-input.js';
+import { chordsToWire, keysToWire, mouseButtonIndex, segmentText } from './console-input.js';
 import { hvError } from './errors.js';
 import {
   asArray,
@@ -42,6 +44,7 @@ import type { GuestOps } from '../guest.js';
 import { HypervGuest } from './guest.js';
 
 const MIB = 1024 * 1024;
+const SCREEN_SIZE_TTL_MS = 10_000;
 
 /**
  * Wheel units per notch, and the sign: Windows' WHEEL_DELTA is 120 and a positive wheel delta
@@ -260,7 +263,30 @@ export class HypervHypervisor implements Hypervisor {
       ...this.ref(name),
       ...(onlyWidth ? { Width: options.width } : {}),
     });
+    if (options.width === undefined) this.noteScreenSize(name, result);
     return encodeScreenshot(thumbnailToFrame(result), options, { pointer: this.#pointers.get(name) ?? null });
+  }
+
+  /** Native thumbnail sizes seen lately, so that mapping coordinates does not grab a thumbnail each time. */
+  private readonly screenSizes = new Map<string, { size: ScreenSize; at: number }>();
+
+  private noteScreenSize(name: string, result: unknown): ScreenSize | null {
+    const raw = typeof result === 'object' && result !== null ? (result as Record<string, unknown>) : {};
+    const width = Number(raw.width);
+    const height = Number(raw.height);
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) return null;
+    const size = { width, height };
+    this.screenSizes.set(name, { size, at: Date.now() });
+    return size;
+  }
+
+  async screenSize(name: string): Promise<ScreenSize> {
+    const known = this.screenSizes.get(name);
+    // The guest can change its resolution: a size older than this is read again.
+    if (known && Date.now() - known.at < SCREEN_SIZE_TTL_MS) return { ...known.size };
+    const size = this.noteScreenSize(name, await this.runner.call('get-screenshot', this.ref(name)));
+    if (!size) throw hvError('HV_FAILED', `the thumbnail of ${name} did not say its size`);
+    return { ...size };
   }
 
   async typeText(name: string, text: string): Promise<void> {
@@ -282,15 +308,34 @@ export class HypervHypervisor implements Hypervisor {
     this.#pointers.set(name, { x: Math.round(x), y: Math.round(y) });
   }
 
-  async click(name: string, x: number, y: number, options: { button?: MouseButton; double?: boolean } = {}): Promise<void> {
+  async click(name: string, x: number, y: number, options: ClickOptions = {}): Promise<void> {
+    const count = options.count ?? (options.double ? 2 : 1);
     await this.runner.call('send-mouse', {
       ...this.ref(name),
-      Action: options.double ? 'double' : 'click',
+      Action: count === 3 ? 'triple' : count === 2 ? 'double' : 'click',
       ...coordinates(x, y),
       Button: mouseButtonIndex(options.button),
       SettleMilliseconds: this.config.mouseSettleMs,
     });
     this.#pointers.set(name, { x: Math.round(x), y: Math.round(y) });
+  }
+
+  async mouseDown(name: string, button: MouseButton): Promise<void> {
+    await this.runner.call('send-mouse', { ...this.ref(name), Action: 'down', Button: mouseButtonIndex(button) });
+  }
+
+  async mouseUp(name: string, button: MouseButton): Promise<void> {
+    await this.runner.call('send-mouse', { ...this.ref(name), Action: 'up', Button: mouseButtonIndex(button) });
+  }
+
+  async keyDown(name: string, keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.runner.call('press-keys', { ...this.ref(name), Chords: keysToWire(keys), Mode: 'down' });
+  }
+
+  async keyUp(name: string, keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.runner.call('press-keys', { ...this.ref(name), Chords: keysToWire(keys), Mode: 'up' });
   }
 
   async scroll(name: string, delta: number): Promise<void> {

@@ -44,6 +44,14 @@ export function chordsToWire(chords: readonly string[]): string[] {
   return chords.map((c) => chordToWire(parseKeyChord(c)));
 }
 
+/** Single keys (`ctrl`, `a`, `f5`) as virtual-key codes, one per entry, for PressKey/ReleaseKey. */
+export function keysToWire(keys: readonly string[]): string[] {
+  return keys.map((k) => {
+    const chord = parseKeyChord(k);
+    return String(chord.modifiers.length === 0 && (chord.key as Modifier) in MODIFIER_VK ? MODIFIER_VK[chord.key as Modifier] : keyToVk(chord.key));
+  });
+}
+
 export type TextSegment = { kind: 'text'; text: string } | { kind: 'keys'; chords: string[] };
 
 /** TypeText takes at most 512 characters (256 on hosts that accept Unicode). */

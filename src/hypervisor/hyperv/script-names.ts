@@ -55,9 +55,10 @@ export interface ScriptParams {
   'get-guest-address': VmRef;
   'get-screenshot': VmRef & { Width?: number };
   'type-text': VmRef & { Text: string };
-  'press-keys': VmRef & { Chords: readonly string[] };
+  /** `Mode` press (default) types each chord; down presses every code and keeps it down; up releases them. */
+  'press-keys': VmRef & { Chords: readonly string[]; Mode?: 'press' | 'down' | 'up' };
   'send-mouse': VmRef & {
-    Action: 'move' | 'click' | 'double' | 'down' | 'up' | 'scroll';
+    Action: 'move' | 'click' | 'double' | 'triple' | 'down' | 'up' | 'scroll';
     X?: number;
     Y?: number;
     Button?: number;

@@ -92,6 +92,23 @@ export async function moveMouse(execute: QmpExecute, screen: { width: number; he
 }
 
 export async function pressButton(execute: QmpExecute, button: MouseButton | 'wheel-up' | 'wheel-down'): Promise<void> {
-  await execute('input-send-event', { events: [{ type: 'btn', data: { down: true, button } }] });
-  await execute('input-send-event', { events: [{ type: 'btn', data: { down: false, button } }] });
+  await setButton(execute, button, true);
+  await setButton(execute, button, false);
+}
+
+/** One button goes down or up, where the pointer is. */
+export async function setButton(execute: QmpExecute, button: MouseButton | 'wheel-up' | 'wheel-down', down: boolean): Promise<void> {
+  await execute('input-send-event', { events: [{ type: 'btn', data: { down, button } }] });
+}
+
+/**
+ * Keys go down (or up) one event per call, in the order given, as qcodes; answers after the
+ * guest has had time to take them (one call per key for the PS/2 queue, as for `send-key`).
+ */
+export async function setKeys(execute: QmpExecute, keys: readonly string[], down: boolean): Promise<void> {
+  const qcodes = keys.map((k) => toQcode(parseKeyChord(k).key));
+  for (const data of qcodes) {
+    await execute('input-send-event', { events: [{ type: 'key', data: { down, key: { type: 'qcode', data } } }] });
+  }
+  await sleep(qcodes.length * KEY_EVENT_MS);
 }

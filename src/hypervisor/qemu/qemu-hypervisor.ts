@@ -21,7 +21,7 @@ import { execa } from 'execa';
 import { HvkubeError, HypervisorError } from '../../domain/errors.js';
 import { isValidName, validateName } from '../../domain/validation.js';
 import type {
-  BootProgress, ConsoleAccess, CreateVmSpec, HostInfo, HvState, HvVm, Hypervisor, HypervisorCapabilities, MouseButton,
+  BootProgress, ClickOptions, ConsoleAccess, CreateVmSpec, HostInfo, HvState, HvVm, Hypervisor, HypervisorCapabilities, MouseButton, ScreenSize,
   OperationOptions, ScreenshotOptions,
 } from '../hypervisor.js';
 import { checkScreenshotOptions, encodeScreenshot, type RawFrame } from '../console/encode.js';
@@ -527,12 +527,35 @@ export class QemuHypervisor implements Hypervisor {
     this.#pointers.set(name, { x: Math.round(x), y: Math.round(y) });
   }
 
-  async click(name: string, x: number, y: number, options: { button?: MouseButton; double?: boolean } = {}): Promise<void> {
+  async click(name: string, x: number, y: number, options: ClickOptions = {}): Promise<void> {
+    const count = options.count ?? (options.double ? 2 : 1);
     await this.#input(name, async (execute, vm) => {
       await screen.moveMouse(execute, await this.#screenSize(vm), x, y);
       this.#pointers.set(name, { x: Math.round(x), y: Math.round(y) });
-      for (let i = 0; i < (options.double ? 2 : 1); i++) await screen.pressButton(execute, options.button ?? 'left');
+      for (let i = 0; i < count; i++) await screen.pressButton(execute, options.button ?? 'left');
     });
+  }
+
+  async mouseDown(name: string, button: MouseButton): Promise<void> {
+    await this.#input(name, (execute) => screen.setButton(execute, button, true));
+  }
+
+  async mouseUp(name: string, button: MouseButton): Promise<void> {
+    await this.#input(name, (execute) => screen.setButton(execute, button, false));
+  }
+
+  async keyDown(name: string, keys: readonly string[]): Promise<void> {
+    await this.#input(name, (execute) => screen.setKeys(execute, keys, true));
+  }
+
+  async keyUp(name: string, keys: readonly string[]): Promise<void> {
+    await this.#input(name, (execute) => screen.setKeys(execute, keys, false));
+  }
+
+  async screenSize(name: string): Promise<ScreenSize> {
+    const vm = await this.#load(name);
+    requireState(name, vm.state, ['running', 'paused'], 'read the screen size of');
+    return { ...(await this.#screenSize(vm)) };
   }
 
   /** Positive `delta` scrolls down, one wheel notch per unit (like a DOM wheel event's deltaY sign). */

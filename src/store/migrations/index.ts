@@ -17,6 +17,7 @@ import * as m005 from './005-template-readiness.js';
 import * as m006 from './006-template-guest.js';
 import * as m007 from './007-lifetime-policies.js';
 import * as m008 from './008-pool-autoscale.js';
+import * as m009 from './009-lease-display.js';
 
 export interface Migration {
   name: string;
@@ -33,6 +34,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '006-template-guest', up: m006.up },
   { name: '007-lifetime-policies', up: m007.up },
   { name: '008-pool-autoscale', up: m008.up },
+  { name: '009-lease-display', up: m009.up },
 ];
 
 /** Any number that other software on the same PostgreSQL database is unlikely to pick. */

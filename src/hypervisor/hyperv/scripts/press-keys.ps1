@@ -1,15 +1,31 @@
 # Presses key chords in order. Each chord is Windows virtual-key codes joined by ",": modifiers
 # first, the key last (modifiers held while the key is typed). "cad" sends Ctrl+Alt+Del.
+# Mode 'down' presses every code of every chord and leaves them down (PressKey); 'up' releases
+# them in the order given (ReleaseKey): a key held for a while is one call of each.
 param(
   [Parameter(Mandatory = $true)][string]$Name,
   [string]$Id = '',
-  [Parameter(Mandatory = $true)][string[]]$Chords
+  [Parameter(Mandatory = $true)][string[]]$Chords,
+  [ValidateSet('press', 'down', 'up')][string]$Mode = 'press'
 )
 $ErrorActionPreference = 'Stop'
 . (Join-Path -Path $PSScriptRoot -ChildPath '_lib.ps1')
 $vm = Get-HvkVm -Name $Name -Id $Id
 Assert-HvkState -Vm $vm -Allowed @('Running') -Operation 'Press keys'
 $keyboard = Get-HvkDevice -Vm $vm -ClassName 'Msvm_Keyboard'
+if ($Mode -ne 'press') {
+  # Every code is parsed before the first key moves.
+  $codes = @($Chords | ForEach-Object { $_.Split(',') } | ForEach-Object { [uint32]::Parse($_, [System.Globalization.CultureInfo]::InvariantCulture) })
+  foreach ($code in $codes) {
+    if ($Mode -eq 'down') {
+      Invoke-HvkWmiMethod -InputObject $keyboard -MethodName 'PressKey' -Arguments @{ keyCode = [uint32]$code } | Out-Null
+    } else {
+      Invoke-HvkWmiMethod -InputObject $keyboard -MethodName 'ReleaseKey' -Arguments @{ keyCode = [uint32]$code } | Out-Null
+    }
+  }
+  [ordered]@{ returnValue = 0; keys = $codes.Count }
+  return
+}
 foreach ($chord in $Chords) {
   if ($chord -eq 'cad') {
     Invoke-HvkWmiMethod -InputObject $keyboard -MethodName 'TypeCtrlAltDel' | Out-Null

@@ -1,9 +1,9 @@
-# Synthetic mouse: absolute move (pixels), click / double click / button down / up (1-based
+# Synthetic mouse: absolute move (pixels), click / double / triple click / button down / up (1-based
 # button index), wheel. Needs the guest's synthetic mouse driver (EnabledState 2).
 param(
   [Parameter(Mandatory = $true)][string]$Name,
   [string]$Id = '',
-  [Parameter(Mandatory = $true)][ValidateSet('move', 'click', 'double', 'down', 'up', 'scroll')][string]$Action,
+  [Parameter(Mandatory = $true)][ValidateSet('move', 'click', 'double', 'triple', 'down', 'up', 'scroll')][string]$Action,
   [int]$X = -1,
   [int]$Y = -1,
   [ValidateRange(1, 5)][int]$Button = 1,
@@ -26,6 +26,7 @@ if ($X -ge 0 -and $Y -ge 0) {
 $clicks = 0
 if ($Action -eq 'click') { $clicks = 1 }
 if ($Action -eq 'double') { $clicks = 2 }
+if ($Action -eq 'triple') { $clicks = 3 }
 for ($i = 0; $i -lt $clicks; $i++) {
   Invoke-HvkWmiMethod -InputObject $mouse -MethodName 'ClickButton' -Arguments @{ buttonIndex = [uint32]$Button } | Out-Null
 }

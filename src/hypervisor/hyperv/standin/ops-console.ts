@@ -84,6 +84,25 @@ export function pressKeys(ctx: RunContext, p: Bound): unknown {
     const vm = lookupVm(ctx, host, p);
     assertState(vm, [STATE.Running], 'Press keys');
     const chords = Array.isArray(p.Chords) ? p.Chords.map(String) : [];
+    const mode = typeof p.Mode === 'string' ? p.Mode : 'press';
+    if (mode === 'down' || mode === 'up') {
+      // Like the script: every code is parsed before the first key moves.
+      const codes = chords.flatMap((c) => c.split(','));
+      if (codes.some((c) => !/^\d+$/.test(c))) {
+        throw new PsError(
+          'Exception calling "Parse" with "2" argument(s): "Input string was not in a correct format."',
+          'NotSpecified',
+          'FormatException',
+          'System.Management.Automation.MethodInvocationException',
+        );
+      }
+      for (const code of codes.map(Number)) {
+        invokeWmi(ctx.script, ctx.dice, mode === 'down' ? 'PressKey' : 'ReleaseKey');
+        const held = (vm.screen.keysDown ?? []).filter((k) => k !== code);
+        vm.screen.keysDown = mode === 'down' ? [...held, code] : held;
+      }
+      return { returnValue: 0, keys: codes.length };
+    }
     for (const chord of chords) {
       invokeWmi(ctx.script, ctx.dice, chord === 'cad' ? 'TypeCtrlAltDel' : 'TypeKey');
       try {
@@ -120,10 +139,12 @@ export function sendMouse(ctx: RunContext, p: Bound): unknown {
         vm.screen.clicks += 1;
         break;
       case 'double':
-        invokeWmi(ctx.script, ctx.dice, 'ClickButton');
-        invokeWmi(ctx.script, ctx.dice, 'ClickButton');
-        vm.screen.clicks += 2;
+      case 'triple': {
+        const n = p.Action === 'triple' ? 3 : 2;
+        for (let i = 0; i < n; i++) invokeWmi(ctx.script, ctx.dice, 'ClickButton');
+        vm.screen.clicks += n;
         break;
+      }
       case 'down':
         invokeWmi(ctx.script, ctx.dice, 'SetButtonState');
         if (!vm.screen.buttonsDown.includes(button)) vm.screen.buttonsDown.push(button);

@@ -13,6 +13,8 @@ export interface SimScreen {
   mouseX: number;
   mouseY: number;
   buttonsDown: number[];
+  /** Virtual-key codes held down by PressKey (absent in state written before keys could be held). */
+  keysDown?: number[];
   scroll: number;
   clicks: number;
 }
@@ -94,7 +96,7 @@ export function newHost(): SimHost {
 }
 
 export function newScreen(): SimScreen {
-  return { lines: [''], mouseX: 0, mouseY: 0, buttonsDown: [], scroll: 0, clicks: 0 };
+  return { lines: [''], mouseX: 0, mouseY: 0, buttonsDown: [], keysDown: [], scroll: 0, clicks: 0 };
 }
 
 const LOCK_STALE_MS = 15_000;
