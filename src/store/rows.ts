@@ -181,6 +181,12 @@ export function displayToColumn(display: LeaseDisplay | null | undefined): strin
   return display ? `${display.width}x${display.height}` : null;
 }
 
+/** A lease reads back as written: without `display` unless one was declared. */
+function leaseDisplayOf(column: string | null): { display?: LeaseDisplay } {
+  const display = columnToDisplay(column);
+  return display ? { display } : {};
+}
+
 export function columnToDisplay(column: string | null): LeaseDisplay | null {
   const m = column === null ? null : /^(\d{1,5})x(\d{1,5})$/.exec(column);
   return m ? { width: Number(m[1]), height: Number(m[2]) } : null;
@@ -233,7 +239,7 @@ export function rowToVm(r: Row<VmsTable>): Vm {
     lease:
       r.lease_id === null
         ? null
-        : { id: r.lease_id, holder: r.lease_holder ?? '', expiresAt: r.lease_expires_at, display: columnToDisplay(r.lease_display) },
+        : { id: r.lease_id, holder: r.lease_holder ?? '', expiresAt: r.lease_expires_at, ...leaseDisplayOf(r.lease_display) },
     hasClean: r.has_clean !== 0,
     bootMs: r.boot_ms,
     lastResumeMs: r.last_resume_ms,

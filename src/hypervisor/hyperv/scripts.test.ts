@@ -122,7 +122,13 @@ describe('TypeScript never builds PowerShell text', () => {
 
   it('only the bootstrap assembles a script block, and only from Base64', () => {
     const carriers = files.filter((f) => /\[scriptblock\]|FromBase64String|EncodedCommand|Invoke-Expression/i.test(f.text)).map((f) => f.file);
-    expect(carriers).toEqual([path.join('hypervisor', 'hyperv', 'protocol.ts')]);
+    // The QEMU guest agent's Windows listing is a constant script whose one variable part, the
+    // guest path, travels as a Base64 literal (an alphabet with no quote): data, not code.
+    const qga = path.join('hypervisor', 'qemu', 'guest-agent', 'guest-ops.ts');
+    expect(carriers).toEqual([path.join('hypervisor', 'hyperv', 'protocol.ts'), qga]);
+    const listing = /export function windowsListScript[\s\S]*?\n}\n/.exec(files.find((f) => f.file === qga)?.text ?? '')?.[0] ?? '';
+    expect(listing.match(/\$\{[^}]*\}/g)).toEqual(['${path64}']);
+    expect(listing).toContain(".toString('base64')");
     const protocol = files.find((f) => f.file.endsWith(path.join('hyperv', 'protocol.ts')))?.text ?? '';
     const body = /export function bootstrapLine[\s\S]*?\n}\n/.exec(protocol)?.[0] ?? '';
     const returned = /return \(([\s\S]*?)\);/.exec(body)?.[1] ?? '';
