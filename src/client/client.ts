@@ -420,7 +420,7 @@ export class HvkubeClient implements HvkubeOperations {
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
     // The server refuses a state-changing request without this media type, body or not (CSRF).
     if (method !== 'GET' && method !== 'HEAD') headers['content-type'] = options.bytes ? 'application/octet-stream' : 'application/json';
-    const body: BodyInit | undefined = options.bytes ? new Uint8Array(options.bytes) : options.body !== undefined ? JSON.stringify(options.body) : undefined;
+    const body: RequestInit['body'] = options.bytes ? new Uint8Array(options.bytes) : options.body !== undefined ? JSON.stringify(options.body) : undefined;
     let res: Response;
     try {
       res = await this.#fetch(`${this.url}/api/v1${path}${qs}`, { method, headers, body, signal: options.signal });
