@@ -570,7 +570,7 @@ export class Orchestrator {
       const { format, quality, ...rest } = shape;
       const native = { ...rest, width: display.width };
       const remote = this.#remote(vm);
-      const png = resizePng(remote ? await remote.remote.screenshot(vm, native) : await this.ctx.hv.screenshot(name, native), display);
+      const png = await resizePng(remote ? await remote.remote.screenshot(vm, native) : await this.ctx.hv.screenshot(name, native), display);
       return format === undefined || format === 'png' ? png : encodeScreenshot({ encoded: png }, { format, ...(quality === undefined ? {} : { quality }) });
     }
     const fleet = this.#remote(vm);

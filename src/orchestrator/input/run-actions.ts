@@ -292,7 +292,7 @@ export async function runActions(request: ActionsRequest, driver: ActionDriver):
         } else if (p.kind === 'zoom') {
           const [x0, y0, x1, y1] = p.region;
           const size = fitInside({ width: x1 - x0, height: y1 - y0 }, display);
-          lastImage = cropPng(await driver.screenshot(), p.region, size);
+          lastImage = await cropPng(await driver.screenshot(), p.region, size);
           result.image = size;
         } else {
           result.cursor = tracked ? space.toDisplay(tracked) : null;
